@@ -27,6 +27,19 @@ _EXPORTS: dict[str, str] = {
     "UndefinedMetricWarning": "pytest_homog.errors",
 }
 
+# behavioural checks and their examples (hypothesis strategies live in the public module pytest_homog.strategies)
+_EXPORTS.update(
+    {
+        "DisagreementTracker": "pytest_homog.behaviour",
+        "LabelledSentence": "pytest_homog.perturbations",
+        "TextExample": "pytest_homog.perturbations",
+        "assert_directional": "pytest_homog.behaviour",
+        "assert_invariant": "pytest_homog.behaviour",
+        "assert_min_functionality": "pytest_homog.behaviour",
+        "assert_models_disagree_somewhere": "pytest_homog.behaviour",
+    }
+)
+
 __all__ = sorted(["__version__", *_EXPORTS])
 
 if TYPE_CHECKING:
@@ -40,6 +53,16 @@ if TYPE_CHECKING:
         HomogWarning,
         UndefinedMetricWarning,
     )
+
+if TYPE_CHECKING:
+    from pytest_homog.behaviour import (
+        DisagreementTracker,
+        assert_directional,
+        assert_invariant,
+        assert_min_functionality,
+        assert_models_disagree_somewhere,
+    )
+    from pytest_homog.perturbations import LabelledSentence, TextExample
 
 
 def __getattr__(name: str) -> Any:

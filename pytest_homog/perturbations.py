@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.metrics.tags import SCHEMES
 
 __all__ = [
     "SCHEMES",
@@ -40,9 +41,6 @@ __all__ = [
     "Whitespace",
     "encode_tags",
 ]
-
-#: Tagging schemes understood by :func:`encode_tags` (the metric layer's schemes).
-SCHEMES = ("IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU")
 
 Entity = tuple[str, int, int]
 """An entity: ``(type, start, end)`` with ``end`` exclusive, as the metric layer's ``extract_entities`` gives."""
@@ -211,7 +209,7 @@ class TextExample:
         return tuple(self.text.split())
 
 
-Example = Union[LabelledSentence, TextExample]
+Example = LabelledSentence | TextExample
 
 
 @dataclass(frozen=True)
@@ -255,9 +253,7 @@ def _unchanged(example: Example, kind: str, why: str) -> Perturbed:
     return Perturbed(example, example, alignment, (), True, kind, f"not applied: {why}", applied=False)
 
 
-def _edit_tokens(
-    example: LabelledSentence, edits: Mapping[int, str], kind: str, description: str
-) -> Perturbed:
+def _edit_tokens(example: LabelledSentence, edits: Mapping[int, str], kind: str, description: str) -> Perturbed:
     """Replace tokens in place; tags, entities and alignment stay as they are."""
     tokens = list(example.tokens)
     for i, token in edits.items():
@@ -551,7 +547,7 @@ class EntitySwap(_Base):
 
 
 def _is_punctuation(token: str) -> bool:
-    return bool(token) and not any(c.isalnum() for c in token)
+    return bool(token) and not any(c.isalnum() or c.isspace() for c in token)
 
 
 @dataclass(frozen=True)
@@ -591,9 +587,7 @@ class Punctuation(_Base):
             return _unchanged(example, self.kind, "no punctuation token outside the entities")
         i = _pick(candidates, self.index)
         result = _splice(example, i, i + 1, (), None, self.kind, f"removed {example.tokens[i]!r} at {i}")
-        return Perturbed(
-            example, result.perturbed, result.alignment, (), True, self.kind, result.description
-        )
+        return Perturbed(example, result.perturbed, result.alignment, (), True, self.kind, result.description)
 
     def _text(self, example: TextExample) -> Perturbed:
         if self.action == "add":
@@ -603,7 +597,7 @@ class Punctuation(_Base):
         if not candidates:
             return _unchanged(example, self.kind, "no punctuation")
         i = _pick(candidates, self.index)
-        return _text_result(example, text[:i] + text[i + 1 :], self.kind, f"removed {text[i]!r}")
+        return _text_result(example, (text[:i] + text[i + 1 :]).strip(), self.kind, f"removed {text[i]!r}")
 
 
 _SPACES = (" ", "  ", "\t", "\n", "\u00a0")
@@ -640,7 +634,9 @@ class Whitespace(_Base):
             return _unchanged(example, self.kind, "the sentence is empty")
         i = self.index % len(example.tokens)
         padded = f"{self.space}{example.tokens[i]}{self.space}"
-        return _edit_tokens(example, {i: padded}, self.kind, f"padded token {i} {example.tokens[i]!r} with {self.space!r}")
+        return _edit_tokens(
+            example, {i: padded}, self.kind, f"padded token {i} {example.tokens[i]!r} with {self.space!r}"
+        )
 
     def _text(self, example: TextExample) -> Perturbed:
         words = example.text.split()
@@ -701,4 +697,4 @@ class ContextInsertion(_Base):
         return _text_result(example, text, self.kind, f"inserted {words!r} at the {self.where}")
 
 
-Perturbation = Union[CaseChange, Typo, EntitySwap, Punctuation, Whitespace, ContextInsertion]
+Perturbation = CaseChange | Typo | EntitySwap | Punctuation | Whitespace | ContextInsertion
