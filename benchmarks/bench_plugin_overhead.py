@@ -50,7 +50,7 @@ def main() -> int:
         write_suite(root)
         variants = {"with plugin": [], "-p no:homog": ["-p", "no:homog"]}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
-        for name, extra in variants.items():  # warm-up: file-system caches, .pyc files
+        for extra in variants.values():  # warm-up: file-system caches, .pyc files
             run_once(root, extra)
         for _ in range(args.runs):
             for name, extra in variants.items():
