@@ -71,12 +71,16 @@ def clear_prediction_cache() -> None:
     _strong_stores.clear()
 
 
-def _store(model: Any, kind: str) -> OrderedDict[Any, Any]:
-    """The LRU of ``model`` for ``kind``; bound methods share their instance's store, keyed by the function."""
-    owner: Any = model
+def _store(predict: Any, kind: str) -> OrderedDict[Any, Any]:
+    """The LRU for the prediction function ``predict``.
+
+    A bound method (``model.predict_tags``, a fresh object on each attribute access) is stored under its instance
+    and function, so ``model`` and ``model.predict_tags`` share one cache, dropped with the model.
+    """
+    owner: Any = predict
     key: Any = kind
-    if hasattr(model, "__self__") and hasattr(model, "__func__"):  # a bound method: fresh object on each access
-        owner, key = model.__self__, (kind, model.__func__)
+    if hasattr(predict, "__self__") and hasattr(predict, "__func__"):
+        owner, key = predict.__self__, (kind, predict.__func__)
     try:
         stores = _weak_stores.get(owner)
         if stores is None:
@@ -101,8 +105,8 @@ def _method(model: Any, name: str, what: str) -> Callable[[list[Any]], Any]:
     )
 
 
-def _cached(model: Any, kind: str, keys: list[Any], run: Callable[[list[Any]], list[Any]]) -> list[Any]:
-    store = _store(model, kind)
+def _cached(predict: Any, kind: str, keys: list[Any], run: Callable[[list[Any]], list[Any]]) -> list[Any]:
+    store = _store(predict, kind)
     missing = list(dict.fromkeys(k for k in keys if k not in store))
     if missing:
         for key, value in zip(missing, run(missing), strict=True):
@@ -148,7 +152,7 @@ def predict_tags(model: Any, sentences: Sequence[Sequence[str]]) -> list[tuple[s
             result.append(tags)
         return result
 
-    return _cached(model, "tags", [tuple(s) for s in sentences], run)
+    return _cached(predict, "tags", [tuple(s) for s in sentences], run)
 
 
 def predict_labels(model: Any, texts: Sequence[str]) -> list[Any]:
@@ -169,7 +173,7 @@ def predict_labels(model: Any, texts: Sequence[str]) -> list[Any]:
             )
         return list(out)
 
-    return _cached(model, "labels", list(texts), run)
+    return _cached(predict, "labels", list(texts), run)
 
 
 def _predict(model: Any, examples: Sequence[Example]) -> list[Any]:
@@ -378,9 +382,20 @@ def assert_invariant(
 _EXPECTATIONS = ("found", "not_worse")
 
 
-def _entities(tags: Sequence[str]) -> set[tuple[str, int, int]]:
+def _entities(tags: Sequence[str], scheme: str) -> set[tuple[str, int, int]]:
+    """Entities of a model's predicted tags, read leniently (``mode="conlleval"``) as the metrics do by default.
+
+    BILOU has ``U-``/``L-`` tags that the lenient reading does not know, so BILOU predictions are read strictly
+    (ill-formed entities dropped), and leniently only if they hold tags outside the scheme.
+    """
+    from pytest_homog.errors import HomogDataError
     from pytest_homog.metrics.tags import extract_entities
 
+    if scheme == "BILOU":
+        try:
+            return set(extract_entities(list(tags), scheme=scheme, mode="strict"))
+        except HomogDataError:
+            pass
     return set(extract_entities(list(tags), mode="conlleval"))
 
 
@@ -404,7 +419,8 @@ def assert_directional(
     - a callable ``expect(prediction_original, prediction_perturbed, perturbed) -> bool``: any other direction
       (e.g. ``lambda before, after, p: after == "negative"``); the check passes when it returns True.
 
-    Predicted entities are read leniently (``mode="conlleval"``), as a model's output may be ill-formed.
+    Predicted entities are read leniently (``mode="conlleval"``), as a model's output may be ill-formed (BILOU
+    strictly: the lenient reading has no ``U-``/``L-``).
 
     Examples
     --------
@@ -432,7 +448,7 @@ def assert_directional(
         detail = f"expect={label}(prediction original, prediction perturbed, perturbed) returned {passed}"
     elif isinstance(original, LabelledSentence):
         assert isinstance(perturbed, LabelledSentence)
-        found = _entities(pred_p)
+        found = _entities(pred_p, perturbed.scheme)
         if expect == "found":
             span = set(p.changed)
             wanted = [e for e in perturbed.entities if span.intersection(range(e[1], e[2]))]
@@ -445,7 +461,7 @@ def assert_directional(
                     f"{t} {' '.join(perturbed.tokens[s:e])!r} at {s}-{e}" for t, s, e in missed
                 )
         else:
-            before = len(set(original.entities) & _entities(pred_o))
+            before = len(set(original.entities) & _entities(pred_o, original.scheme))
             after = len(set(perturbed.entities) & found)
             passed, value = after >= before, float(after - before)
             detail = f"exact gold entities found: {before} on the original, {after} on the perturbed sentence"
@@ -523,7 +539,7 @@ def assert_min_functionality(model: Any, examples: Example | Iterable[Example], 
     wrong = []
     for example, pred in zip(items, preds, strict=True):
         if isinstance(example, LabelledSentence):
-            right = _entities(pred) == set(example.entities)
+            right = _entities(pred, example.scheme) == set(example.entities)
         else:
             right = pred == example.label
         if not right:
@@ -570,10 +586,10 @@ def assert_min_functionality(model: Any, examples: Example | Iterable[Example], 
 # ----------------------------------------------------------------------------------------------------
 
 
-def _disagreement(a: Any, b: Any) -> tuple[float, int, int]:
+def _disagreement(a: Any, b: Any, example: Example) -> tuple[float, int, int]:
     """(disagreement, |intersection|, |union|) of two predictions of one example."""
-    if isinstance(a, tuple):
-        ea, eb = _entities(a), _entities(b)
+    if isinstance(example, LabelledSentence):
+        ea, eb = _entities(a, example.scheme), _entities(b, example.scheme)
         union = len(ea | eb)
         inter = len(ea & eb)
         return (1 - inter / union if union else 0.0), inter, union
@@ -625,7 +641,7 @@ class DisagreementTracker:
         """Predict ``example`` with both models, add it to the totals, steer hypothesis; return its disagreement."""
         (pred_a,) = _predict(self.a, [example])
         (pred_b,) = _predict(self.b, [example])
-        value, inter, union = _disagreement(pred_a, pred_b)
+        value, inter, union = _disagreement(pred_a, pred_b, example)
         self.n += 1
         self.intersection += inter
         self.union += union
