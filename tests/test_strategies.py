@@ -320,7 +320,7 @@ def test_perturbations_reject_bad_arguments_and_foreign_examples():
             lambda: labelled_sentences(vocabulary=["ok", ""]),
             "vocabulary holds items that are not non-empty words",
         ),
-        (lambda: labelled_sentences(entity_types=["B-PER"]), "must not contain '-'"),
+        (lambda: labelled_sentences(entity_types=["NAMED ENTITY"]), "must not contain whitespace"),
         (
             lambda: labelled_sentences(gazetteer={"PER": ["Alice"]}, entity_types=["PER", "LOC"]),
             r"no names for entity types \['LOC'\] in the gazetteer",
