@@ -412,7 +412,17 @@ def case_change(*, how: str | Sequence[str] | None = "lower", target: str = "ent
 def typo(*, inside_entities: bool = False, style: str | Sequence[str] | None = None) -> st.SearchStrategy[Typo]:
     """One-character typos (see :class:`~pytest_homog.perturbations.Typo`), in context words or, with
     ``inside_entities=True``, in entity names; ``style`` limits them to ``"swap"``, ``"delete"``, ``"insert"``,
-    ``"replace"`` (default: all)."""
+    ``"replace"`` (default: all).
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> from pytest_homog.perturbations import LabelledSentence
+    >>> s = LabelledSentence.from_entities(["we", "visited", "Paris"], [("LOC", 2, 3)])
+    >>> p = find(typo(inside_entities=True), lambda t: True)(s)
+    >>> p.changed, p.perturbed.tags == s.tags
+    ((2,), True)
+    """
     _require(isinstance(inside_entities, bool), f"inside_entities must be True or False; got {inside_entities!r}.")
     styles = _sampled("style", style, ("swap", "delete", "insert", "replace"))
     chars = st.sampled_from("etaoinsrhlx")
@@ -460,7 +470,15 @@ def punctuation(
     *, action: str | None = None, marks: Sequence[str] = (".", "!", "?", ",", ";")
 ) -> st.SearchStrategy[Punctuation]:
     """Adding or removing a punctuation token labelled ``O`` (see
-    :class:`~pytest_homog.perturbations.Punctuation`); ``action`` is ``"add"``, ``"remove"`` or None for both."""
+    :class:`~pytest_homog.perturbations.Punctuation`); ``action`` is ``"add"``, ``"remove"`` or None for both.
+
+    Examples
+    --------
+    >>> punctuation(marks=["..", "x"])
+    Traceback (most recent call last):
+    ...
+    hypothesis.errors.InvalidArgument: marks must be punctuation without letters, digits or spaces; got ['x'].
+    """
     actions = _sampled("action", action, ("add", "remove"))
     marks = _words("marks", marks)
     bad = [m for m in marks if any(c.isalnum() or c.isspace() for c in m)]
@@ -470,7 +488,15 @@ def punctuation(
 
 def whitespace(*, spaces: Sequence[str] = (" ", "  ", "\t", "\n", "\u00a0")) -> st.SearchStrategy[Whitespace]:
     """Stray whitespace (see :class:`~pytest_homog.perturbations.Whitespace`): around one token of a sentence,
-    or in one gap between the words of a text."""
+    or in one gap between the words of a text.
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> from pytest_homog.perturbations import TextExample
+    >>> find(whitespace(spaces=["\\t"]), lambda w: True)(TextExample("good film", "pos")).perturbed.text
+    'good\\tfilm'
+    """
     _require(
         bool(spaces) and all(isinstance(s, str) and s and s.isspace() for s in spaces),
         f"spaces must be non-empty strings of whitespace; got {spaces!r}.",
@@ -485,7 +511,16 @@ def context_insertion(
 ) -> st.SearchStrategy[ContextInsertion]:
     """Insert context words labelled ``O`` at the start or end (see
     :class:`~pytest_homog.perturbations.ContextInsertion`). ``phrases`` default to ``DEFAULT_CONTEXT`` for the
-    chosen end; ``where`` is ``"start"``, ``"end"`` or None for both."""
+    chosen end; ``where`` is ``"start"``, ``"end"`` or None for both.
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> from pytest_homog.perturbations import LabelledSentence
+    >>> s = LabelledSentence.from_entities(["Alice", "left"], [("PER", 0, 1)])
+    >>> find(context_insertion(where="end", phrases=["as expected"]), lambda c: True)(s).perturbed.tags
+    ('B-PER', 'O', 'O', 'O')
+    """
     wheres = _sampled("where", where, ("start", "end"))
     if phrases is None:
         return st.builds(ContextInsertion, where=wheres, index=_INDEX)
