@@ -346,8 +346,8 @@ class CaseChange(_Base):
 
     ``how`` is ``"lower"``, ``"upper"``, ``"title"`` or ``"swapcase"``; ``target`` is ``"entity"`` (every token of
     one gold entity), ``"token"`` (any one token), ``"context"`` (one token outside the entities) or
-    ``"sentence"``; ``index`` picks the entity or token. Gold labels are unchanged. On a text example
-    ``"entity"`` and ``"context"`` find nothing; use ``"token"`` or ``"sentence"``.
+    ``"sentence"``; ``index`` picks the entity or token among those whose case the change alters. Gold labels are
+    unchanged. On a text example ``"entity"`` and ``"context"`` find nothing; use ``"token"`` or ``"sentence"``.
 
     Examples
     --------
@@ -371,9 +371,11 @@ class CaseChange(_Base):
         if self.target == "sentence":
             return list(range(len(tokens)))
         if self.target == "entity":
-            if not entities:
+            change = _CASES[self.how]
+            spans = [(s, e) for _, s, e in entities if any(change(tokens[i]) != tokens[i] for i in range(s, e))]
+            if not spans:
                 return []
-            _, s, e = _pick(entities, self.index)
+            s, e = _pick(spans, self.index)
             return list(range(s, e))
         candidates = [i for i in range(len(tokens)) if self.target == "token" or i not in inside]
         candidates = [i for i in candidates if _CASES[self.how](tokens[i]) != tokens[i]]
@@ -500,7 +502,8 @@ class EntitySwap(_Base):
     """Replace one gold entity by another name of the same type, tagged afresh in the example's scheme.
 
     ``gazetteer`` maps entity types to names (strings split on whitespace, or sequences of words); ``index``
-    picks the entity and ``choice`` the new name among those that differ from the current one. The new name may
+    picks the entity among those whose type has another name, and ``choice`` the new name among those that
+    differ from the current one. The new name may
     have a different number of words; later tokens shift and :attr:`Perturbed.alignment` follows them. Entity
     swaps do not preserve labels inside the span (a different entity stands there), so
     :func:`~pytest_homog.behaviour.assert_invariant` compares predictions outside it only.
@@ -531,13 +534,15 @@ class EntitySwap(_Base):
         return f"EntitySwap(gazetteer=<{len(self.gazetteer)} types>, index={self.index}, choice={self.choice})"
 
     def _sentence(self, example: LabelledSentence) -> Perturbed:
-        if not example.entities:
-            return _unchanged(example, self.kind, "the sentence has no entity")
-        etype, start, end = _pick(example.entities, self.index)
+        candidates = [
+            (etype, start, end, options)
+            for etype, start, end in example.entities
+            if (options := [n for n in self.gazetteer.get(etype, ()) if n != example.tokens[start:end]])
+        ]
+        if not candidates:
+            return _unchanged(example, self.kind, "no entity whose type has another name in the gazetteer")
+        etype, start, end, options = _pick(candidates, self.index)
         current = example.tokens[start:end]
-        options = [n for n in self.gazetteer.get(etype, ()) if n != current]
-        if not options:
-            return _unchanged(example, self.kind, f"the gazetteer has no other {etype} name than {current!r}")
         new = _pick(options, self.choice)
         old_text, new_text = " ".join(current), " ".join(new)
         return _splice(example, start, end, new, etype, self.kind, f"{etype} {old_text!r} -> {new_text!r}")
