@@ -266,7 +266,12 @@ def _reproduce(check: str, p: Perturbed, perturbation: Any) -> str:
         example = f"LabelledSentence.from_tags({list(o.tokens)!r}, {list(o.tags)!r}, scheme={o.scheme!r})"
     else:
         example = repr(o)
-    what = repr(perturbation) if perturbation is not None and not isinstance(perturbation, Perturbed) else "..."
+    if perturbation is None or isinstance(perturbation, Perturbed):
+        what = "..."
+    elif hasattr(perturbation, "minimal") and isinstance(o, LabelledSentence):
+        what = repr(perturbation.minimal(o))
+    else:
+        what = repr(perturbation)
     return f"{check}(model, {example}, {what})"
 
 
@@ -566,10 +571,10 @@ def assert_min_functionality(model: Any, examples: Example | Iterable[Example], 
     for example, pred in wrong[:5]:
         if isinstance(example, LabelledSentence):
             rows = [
-                [str(i), repr(t), g, q]
+                [str(i), repr(t), g, q, "" if g == q else "<-"]
                 for i, (t, g, q) in enumerate(zip(example.tokens, example.tags, pred, strict=True))
             ]
-            blocks.append(_format_table(("pos", "token", "gold", "predicted"), rows))
+            blocks.append(_format_table(("pos", "token", "gold", "predicted", ""), rows))
         else:
             blocks.append(f"  {example.text!r}: gold {example.label!r}, predicted {pred!r}")
     more = f"\n  ... and {len(wrong) - 5} more" if len(wrong) > 5 else ""

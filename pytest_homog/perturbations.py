@@ -531,20 +531,38 @@ class EntitySwap(_Base):
         object.__setattr__(self, "gazetteer", _names(self.gazetteer))
 
     def __repr__(self) -> str:
-        return f"EntitySwap(gazetteer=<{len(self.gazetteer)} types>, index={self.index}, choice={self.choice})"
+        n = sum(len(names) for names in self.gazetteer.values())
+        if n <= 4:
+            shown = {t: [" ".join(name) for name in names] for t, names in self.gazetteer.items()}
+            return f"EntitySwap({shown!r}, index={self.index}, choice={self.choice})"
+        return f"EntitySwap(<{n} names of {len(self.gazetteer)} types>, index={self.index}, choice={self.choice})"
 
-    def _sentence(self, example: LabelledSentence) -> Perturbed:
+    def _choose(self, example: LabelledSentence) -> tuple[str, int, int, tuple[str, ...]] | None:
         candidates = [
             (etype, start, end, options)
             for etype, start, end in example.entities
             if (options := [n for n in self.gazetteer.get(etype, ()) if n != example.tokens[start:end]])
         ]
         if not candidates:
-            return _unchanged(example, self.kind, "no entity whose type has another name in the gazetteer")
+            return None
         etype, start, end, options = _pick(candidates, self.index)
-        current = example.tokens[start:end]
-        new = _pick(options, self.choice)
-        old_text, new_text = " ".join(current), " ".join(new)
+        return etype, start, end, _pick(options, self.choice)
+
+    def minimal(self, example: LabelledSentence) -> EntitySwap:
+        """An equivalent swap for ``example`` whose gazetteer holds only the swapped-in name (short to print)."""
+        chosen = self._choose(example)
+        if chosen is None:
+            return EntitySwap({})
+        etype, start, _, new = chosen
+        same_type = [s for t, s, e in example.entities if t == etype and example.tokens[s:e] != new]
+        return EntitySwap({etype: [new]}, index=same_type.index(start))
+
+    def _sentence(self, example: LabelledSentence) -> Perturbed:
+        chosen = self._choose(example)
+        if chosen is None:
+            return _unchanged(example, self.kind, "no entity whose type has another name in the gazetteer")
+        etype, start, end, new = chosen
+        old_text, new_text = " ".join(example.tokens[start:end]), " ".join(new)
         return _splice(example, start, end, new, etype, self.kind, f"{etype} {old_text!r} -> {new_text!r}")
 
     def _text(self, example: TextExample) -> Perturbed:

@@ -258,6 +258,26 @@ def test_each_perturbation_by_hand():
     assert p.perturbed.tokens[-2:] == ("as", "usual") and p.changed == (6, 7)
 
 
+@FAST
+@given(s=labelled_sentences(max_len=8), swap=entity_swap())
+def test_entity_swap_has_a_short_reproducible_form(s, swap):
+    small = swap.minimal(s)
+    if swap(s).applied:
+        again = eval(repr(small), {"EntitySwap": EntitySwap})
+        assert again(s).perturbed == small(s).perturbed == swap(s).perturbed
+        assert sum(len(n) for n in small.gazetteer.values()) == 1
+    else:
+        assert not small(s).applied
+
+
+def test_entity_swap_picks_an_entity_it_can_change():
+    s = LabelledSentence.from_entities(["Alice", "in", "Paris"], [("PER", 0, 1), ("LOC", 2, 3)])
+    for index in range(3):
+        assert EntitySwap({"LOC": ["Kyoto"]}, index=index)(s).perturbed.tokens == ("Alice", "in", "Kyoto")
+    lower = LabelledSentence.from_entities(["alice", "in", "Paris"], [("PER", 0, 1), ("LOC", 2, 3)])
+    assert CaseChange(how="lower", index=0)(lower).changed == (2,)
+
+
 def test_perturbations_that_do_not_apply_leave_the_example_unchanged():
     s = LabelledSentence.from_entities(["it", "rained"], [])
     for perturbation in (
