@@ -7,6 +7,10 @@ Model protocol (duck-typed):
 - a *classifier* is a callable ``f(texts: list[str]) -> list[str]`` (one label per text), or an object with a
   method ``predict_labels(texts)``.
 
+An object without these methods but with ``predict(batch)`` of the same signature is used through it (the
+project's loaded and fine-tuned models, a scikit-learn text pipeline). A model is named in reports by its
+``homog_name`` or ``name`` attribute, else its ``__name__`` or class name.
+
 Which one a check needs follows from the example: a :class:`~pytest_homog.perturbations.LabelledSentence` asks a
 tagger, a :class:`~pytest_homog.perturbations.TextExample` a classifier. Predictions are cached per model object
 (weakly referenced where the object allows it) and per input (the token tuple or the text), in an LRU of
@@ -94,14 +98,15 @@ def _store(predict: Any, kind: str) -> OrderedDict[Any, Any]:
 
 
 def _method(model: Any, name: str, what: str) -> Callable[[list[Any]], Any]:
-    method = getattr(model, name, None)
-    if callable(method):
-        return method
+    for attribute in (name, "predict"):
+        method = getattr(model, attribute, None)
+        if callable(method):
+            return method
     if callable(model):
         return model
     raise HomogUsageError(
-        f"a {what} must be callable on a batch or have a {name}(batch) method; got {type(model).__name__}: "
-        f"{model!r}. Wrap it: lambda batch: [...]."
+        f"a {what} must be callable on a batch or have a {name}(batch) or predict(batch) method; got "
+        f"{type(model).__name__}: {model!r}. Wrap it: lambda batch: [...]."
     )
 
 
@@ -193,9 +198,10 @@ def _predict(model: Any, examples: Sequence[Example]) -> list[Any]:
 
 
 def _name(model: Any) -> str:
-    name = getattr(model, "name", None)
-    if isinstance(name, str) and name:
-        return name
+    for attribute in ("homog_name", "name"):
+        name = getattr(model, attribute, None)
+        if isinstance(name, str) and name:
+            return name
     return str(getattr(model, "__name__", type(model).__name__))
 
 

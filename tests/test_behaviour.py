@@ -384,6 +384,28 @@ def test_unweakrefable_callables_are_cached_too():
     assert model.calls == 2
 
 
+def test_objects_with_a_predict_method_and_their_names():
+    class Pipeline:  # a scikit-learn style text classifier
+        homog_name = "sentiment-v2"
+
+        def predict(self, texts):
+            return ["pos" if "good" in t else "neg" for t in texts]
+
+    run = RunRecord()
+    set_active_run(run)
+    try:
+        assert_invariant(Pipeline(), TextExample("good film", "pos"), ContextInsertion())
+    finally:
+        set_active_run(None)
+    assert run.checks[0].subjects == ("sentiment-v2",)
+
+    class Tagger:
+        def predict(self, sentences):
+            return [["O"] * len(s) for s in sentences]
+
+    assert predict_tags(Tagger(), [["a", "b"]]) == [("O", "O")]
+
+
 def test_models_that_break_the_protocol_get_clear_errors():
     with pytest.raises(HomogModelError, match="one tag string per token"):
         predict_tags(lambda batch: [["O"] for _ in batch], [["a", "b"]])
