@@ -612,8 +612,10 @@ class DisagreementTracker:
 
     Call :meth:`observe` once per example inside a ``@given`` test: it predicts with both models (through the
     prediction cache), adds the example to the running totals and, inside hypothesis, calls
-    ``hypothesis.target(disagreement, label="homog-disagreement")`` so the search moves toward examples where
-    the models disagree more. Afterwards :meth:`assert_disagree` checks they disagreed somewhere.
+    ``hypothesis.target(disagreement, label=label)`` (default ``"homog-disagreement"``) so the search moves toward
+    examples where the models disagree more. Afterwards :meth:`assert_disagree` checks they disagreed somewhere.
+    hypothesis accepts one observation per label and example: give each tracker used in one test its own
+    ``label``.
 
     Disagreement of one example (DESIGN.md): entity level ``1 - |E_a & E_b| / |E_a | E_b|`` over the predicted
     entity sets (0 when both are empty); label level 1 when the labels differ. :attr:`disagreement` is the corpus
@@ -635,8 +637,9 @@ class DisagreementTracker:
     1.0
     """
 
-    def __init__(self, a: Any, b: Any) -> None:
+    def __init__(self, a: Any, b: Any, *, label: str = _TARGET_LABEL) -> None:
         self.a, self.b = a, b
+        self.label = label
         self.n = 0
         self.intersection = 0
         self.union = 0
@@ -662,7 +665,7 @@ class DisagreementTracker:
         from hypothesis.control import currently_in_test_context
 
         if currently_in_test_context():
-            target(value, label=_TARGET_LABEL)
+            target(value, label=self.label)
         return value
 
     def assert_disagree(self, *, min_disagreement: float | None = None) -> float:

@@ -233,6 +233,12 @@ def labelled_sentences(
     -------
     SearchStrategy of LabelledSentence
 
+    Notes
+    -----
+    In IOE1 a one-token entity directly followed by an entity of the same type is written ``E-X I-X``; seqeval's
+    strict IOE1 reader (and so the metric layer's, which equals it) does not read it back, so such sentences are
+    not generated in IOE1.
+
     Examples
     --------
     >>> from hypothesis import given

@@ -479,6 +479,20 @@ def test_tracker_steers_hypothesis_with_target(brittle, robust, monkeypatch):
     assert len(targets) == tracker.n - 1
 
 
+def test_two_trackers_in_one_test_need_their_own_labels(brittle, robust):
+    first = DisagreementTracker(brittle, robust)
+    second = DisagreementTracker(robust, brittle, label="reverse")
+
+    @settings(FAST, max_examples=10)
+    @given(labelled_sentences(max_len=4))
+    def explore(example):
+        first.observe(example)
+        second.observe(example)
+
+    explore()
+    assert first.n == second.n == 10
+
+
 def test_tracker_for_classifiers():
     tracker = DisagreementTracker(lambda t: ["a" for _ in t], lambda t: ["a" if "x" in s else "b" for s in t])
     tracker.observe(TextExample("x y", "a"))
