@@ -18,8 +18,8 @@ from pytest_homog.errors import HomogUsageError
 from pytest_homog.metrics.quality import scores_from_totals, unit_counts
 from pytest_homog.metrics.stats import (
     Estimate,
-    _Resampler,
     _replicate_values,
+    _Resampler,
     bootstrap_indices,
     compare,
     score,
