@@ -231,7 +231,7 @@ def test_without_an_active_run_nothing_is_recorded() -> None:
 
 def test_end_to_end_under_pytest(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_quality=f"""
+        test_ner_quality_gate=f"""
         from pathlib import Path
 
         import pytest
