@@ -35,7 +35,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pytest_homog.errors import HomogModelError, HomogUsageError
 from pytest_homog.perturbations import Example, LabelledSentence, Perturbation, Perturbed, TextExample
@@ -241,8 +241,7 @@ def _format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _aligned_rows(p: Perturbed, pred_o: Sequence[str], pred_p: Sequence[str], flagged: set[int]) -> list[list[str]]:
     """One row per token of the original and the perturbed sentence, aligned; flagged original positions marked."""
-    o, q = p.original, p.perturbed
-    assert isinstance(o, LabelledSentence) and isinstance(q, LabelledSentence)
+    o, q = cast(LabelledSentence, p.original), cast(LabelledSentence, p.perturbed)
     inverse = {j: i for i, j in enumerate(p.alignment) if j is not None}
     span = set(p.changed)
     rows, i, j = [], 0, 0
@@ -311,7 +310,8 @@ def assert_invariant(
     perturbation : Perturbation or callable, optional
         E.g. ``CaseChange(how="lower")`` or one drawn from :mod:`pytest_homog.strategies`.
     inside : bool, optional
-        Compare the tokens inside the perturbed span. Default: when the perturbation preserves labels.
+        Compare the aligned tokens inside the perturbed span (edited in place; replaced and inserted tokens have
+        no counterpart). Default: when the perturbation preserves labels.
 
     Returns
     -------
@@ -458,7 +458,7 @@ def assert_directional(
         label = getattr(expect, "__name__", "expect")
         detail = f"expect={label}(prediction original, prediction perturbed, perturbed) returned {passed}"
     elif isinstance(original, LabelledSentence):
-        assert isinstance(perturbed, LabelledSentence)
+        perturbed = cast(LabelledSentence, perturbed)
         found = _entities(pred_p, perturbed.scheme)
         if expect == "found":
             span = set(p.changed)
