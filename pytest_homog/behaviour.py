@@ -299,7 +299,9 @@ def assert_invariant(
     preserves their gold labels (case changes, typos, whitespace: the edited token keeps its tag, so its
     prediction should not move); with an entity swap the span holds a different entity and only tokens outside
     it are compared. ``inside=True`` / ``False`` forces either. Inserted tokens (context, punctuation) have no
-    counterpart and are not compared. Classifiers: the predicted label must not change.
+    counterpart and are not compared, nor are tokens whose gold tag itself changed (in IOB1 and IOE1, removing a
+    token between two entities of one type turns ``I-`` into ``B-`` or ``E-``). Classifiers: the predicted label
+    must not change.
 
     Parameters
     ----------
@@ -341,7 +343,12 @@ def assert_invariant(
     if isinstance(original, LabelledSentence):
         pred_o, pred_p = _predict(model, [original, perturbed])
         span = set(p.changed)
-        pairs = [(i, j) for i, j in enumerate(p.alignment) if j is not None and (compare_inside or j not in span)]
+        perturbed_tags = cast(LabelledSentence, perturbed).tags
+        pairs = [
+            (i, j)
+            for i, j in enumerate(p.alignment)
+            if j is not None and (compare_inside or j not in span) and original.tags[i] == perturbed_tags[j]
+        ]
         flagged = {i for i, j in pairs if pred_o[i] != pred_p[j]}
         n, level = len(pairs), "token"
     else:

@@ -227,9 +227,11 @@ class Perturbed:
         The perturbed span: positions in ``perturbed`` that were edited in place or inserted. Empty for text
         examples and when nothing applied.
     preserves_labels : bool
-        True when every aligned token keeps its gold tag, edited ones included (case changes, typos, whitespace,
-        insertions of ``O`` context). Then a model should predict the same tags at every aligned position, inside
-        the perturbed span too. False for entity swaps, whose span holds a different entity.
+        True when every aligned token keeps its gold label, edited ones included (case changes, typos, whitespace,
+        punctuation, insertions of ``O`` context). Then a model should predict the same tags at every aligned
+        position, inside the perturbed span too. False for entity swaps, whose span holds a different entity.
+        (In IOB1 and IOE1 a token's tag can still change from ``I-`` to ``B-``/``E-`` when a removal makes two
+        entities of one type adjacent; its entity and type stay the same.)
     kind : str
         The perturbation's name (``"case_change"``, ``"typo"``, ...).
     description : str
