@@ -64,12 +64,25 @@ __all__ = [
 PROFILE = "homog"
 
 
-def register_profile() -> None:
-    """Register the hypothesis settings profile ``homog`` (idempotent; does not load it).
+def register_profile(*, replace: bool = False) -> None:
+    """Register the hypothesis settings profile ``homog``; it is not loaded.
 
     deadline off (models are slow and their first call slower), ``HealthCheck.too_slow`` suppressed,
     ``derandomize=True`` (the same examples on every CI run) and ``database=None`` (nothing written to disk).
+    A ``homog`` profile the user registered first is kept unless ``replace=True``.
+
+    Examples
+    --------
+    >>> register_profile()
+    >>> settings.get_profile("homog").derandomize
+    True
     """
+    if not replace:
+        try:
+            settings.get_profile(PROFILE)
+            return
+        except InvalidArgument:
+            pass
     settings.register_profile(
         PROFILE,
         deadline=None,

@@ -565,6 +565,17 @@ def test_end_to_end_with_the_homog_profile(pytester: pytest.Pytester):
     )
 
 
+def test_a_homog_profile_the_user_registered_first_is_kept(pytester: pytest.Pytester):
+    pytester.makeconftest("from hypothesis import settings\nsettings.register_profile('homog', max_examples=7)\n")
+    pytester.makepyfile(
+        "from hypothesis import settings\n"
+        "def test_profile():\n"
+        "    assert settings.get_current_profile_name() == 'homog'\n"
+        "    assert settings.default.max_examples == 7 and settings.default.derandomize is False\n"
+    )
+    pytester.runpytest_subprocess("--hypothesis-profile=homog").assert_outcomes(passed=1)
+
+
 def test_the_plugin_never_loads_a_profile_on_its_own(pytester: pytest.Pytester):
     pytester.makepyfile(
         textwrap.dedent(
