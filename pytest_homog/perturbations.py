@@ -481,11 +481,17 @@ class Typo(_Base):
         return _text_result(example, " ".join(tokens), self.kind, f"{self.style} typo {old!r} -> {tokens[i]!r}")
 
 
+class _Gazetteer(dict[str, tuple[tuple[str, ...], ...]]):
+    """A gazetteer already normalised by :func:`_names` (so drawing many swaps does not redo it)."""
+
+
 def _names(gazetteer: Mapping[str, Iterable[str | Sequence[str]]]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Normalise a gazetteer to ``type -> tuple of names``, each name a tuple of tokens."""
-    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    """Normalise a gazetteer to ``type -> tuple of names``, each name a tuple of tokens, without duplicates."""
+    if isinstance(gazetteer, _Gazetteer):
+        return gazetteer
+    out = _Gazetteer()
     for etype, names in gazetteer.items():
-        normalised = []
+        normalised: dict[tuple[str, ...], None] = {}
         for name in names:
             tokens = tuple(name.split()) if isinstance(name, str) else tuple(name)
             if not tokens or not all(isinstance(t, str) and t for t in tokens):
@@ -493,8 +499,7 @@ def _names(gazetteer: Mapping[str, Iterable[str | Sequence[str]]]) -> dict[str, 
                     f"gazetteer names must be non-empty strings (or sequences of words); got {name!r} for "
                     f"type {etype!r}."
                 )
-            if tokens not in normalised:
-                normalised.append(tokens)
+            normalised[tokens] = None
         out[str(etype)] = tuple(normalised)
     return out
 
