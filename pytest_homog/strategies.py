@@ -180,7 +180,8 @@ def dataset_gazetteer(
 
     ``dataset`` is a list of ``(tokens, tags)`` pairs or of LabelledSentences, or a ``datasets.Dataset`` with
     ``tokens`` and ``tags`` (or ``ner_tags``, names taken from its ClassLabel feature) columns. Entities are read
-    leniently (``mode="conlleval"``), as real corpora hold the odd invalid sequence.
+    leniently (``mode="conlleval"``), as real corpora hold the odd invalid sequence; BILOU tags, which the lenient
+    reading does not know, strictly.
 
     Examples
     --------
@@ -188,14 +189,23 @@ def dataset_gazetteer(
     >>> words, names
     (('I', 'saw'), {'LOC': (('Paris',),)})
     """
-    from pytest_homog.metrics.tags import extract_entities
+    from pytest_homog.errors import HomogDataError
+    from pytest_homog.metrics.tags import entities_by_sentence
 
     _require(scheme in SCHEMES, f"scheme must be one of {SCHEMES}; got {scheme!r}.")
+    rows = [(tokens, tags) for tokens, tags in _read_dataset(dataset, scheme) if tokens]
+    _require(bool(rows), "dataset has no sentence with tokens.")
+    try:
+        found = entities_by_sentence(
+            [list(tags) for _, tags in rows], scheme=scheme, mode="strict" if scheme == "BILOU" else "conlleval"
+        )
+    except HomogDataError as error:
+        raise InvalidArgument(f"dataset tags cannot be read in scheme {scheme}: {error}") from None
     words: dict[str, None] = {}
     names: dict[str, dict[tuple[str, ...], None]] = {}
-    for tokens, tags in _read_dataset(dataset, scheme):
+    for (tokens, tags), entities in zip(rows, found, strict=True):
         inside: set[int] = set()
-        for etype, start, end in extract_entities(list(tags), scheme=scheme, mode="conlleval"):
+        for etype, start, end in entities:
             names.setdefault(etype, {})[tokens[start:end]] = None
             inside.update(range(start, end))
         for i, token in enumerate(tokens):

@@ -27,6 +27,7 @@ from pytest_homog.strategies import (
     DEFAULT_VOCABULARY,
     case_change,
     context_insertion,
+    dataset_gazetteer,
     entity_swap,
     labelled_sentences,
     punctuation,
@@ -137,6 +138,24 @@ def test_sentences_from_a_dataset(s):
     for etype, start, end in s.entities:
         assert " ".join(s.tokens[start:end]) in names[etype]
     assert all(t in {"lives", "in", "hired"} for i, t in enumerate(s.tokens) if i not in s.entity_positions())
+
+
+def test_dataset_names_in_every_scheme_equal_a_direct_reading():
+    rows = [
+        (list(s.tokens), list(encode_tags(s.entities, len(s.tokens), scheme=scheme)), scheme)
+        for scheme in SCHEMES
+        for s in [
+            LabelledSentence.from_entities(["New", "York", "and", "Kyoto"], [("LOC", 0, 2), ("LOC", 3, 4)]),
+            LabelledSentence.from_entities(["Alice", "Bob", "Smith"], [("PER", 0, 1), ("PER", 1, 3)]),
+        ]
+    ]
+    for scheme in SCHEMES:
+        data = [(tokens, tags) for tokens, tags, sch in rows if sch == scheme]
+        words, names = dataset_gazetteer(data, scheme=scheme)
+        assert words == ("and",), scheme
+        assert names == {"LOC": (("New", "York"), ("Kyoto",)), "PER": (("Alice",), ("Bob", "Smith"))}, scheme
+    with pytest.raises(InvalidArgument, match="cannot be read in scheme BILOU"):
+        dataset_gazetteer([(["a"], ["S-X"])], scheme="BILOU")
 
 
 def test_sentences_from_a_datasets_dataset_with_class_labels():
