@@ -49,6 +49,8 @@ _EXPORTS.update(
 __all__ = sorted(["__version__", *_EXPORTS])
 
 if TYPE_CHECKING:
+    # quality metrics, estimates and quality assertions
+    from pytest_homog.assertions import assert_f1_above, assert_precision_above, assert_recall_above
     from pytest_homog.config import HomogConfig
     from pytest_homog.errors import (
         HomogCacheError,
@@ -59,9 +61,6 @@ if TYPE_CHECKING:
         HomogWarning,
         UndefinedMetricWarning,
     )
-
-    # quality metrics, estimates and quality assertions
-    from pytest_homog.assertions import assert_f1_above, assert_precision_above, assert_recall_above
     from pytest_homog.metrics.quality import Report, classification_report, f1_score, precision_score, recall_score
     from pytest_homog.metrics.stats import Estimate, compare, score
     from pytest_homog.metrics.tags import SCHEMES, check_sequences, extract_entities
