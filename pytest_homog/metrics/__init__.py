@@ -1,6 +1,7 @@
-"""Metric functions of pytest-homog: pure numpy, no torch.
+"""The measuring core of pytest-homog: pure numpy, no torch.
 
-``tags`` reads entities from tag sequences, ``quality`` scores predictions, ``stats`` gives bootstrap
-estimates, ``diversity`` measures how alike the outcomes of several subjects are and ``representation`` how
-alike their hidden states are.
+- :mod:`pytest_homog.metrics.tags`: tagging schemes, input validation, entity extraction.
+- :mod:`pytest_homog.metrics.quality`: precision, recall and F1 at entity, token and label level, and the
+  per-label report.
+- :mod:`pytest_homog.metrics.stats`: bootstrap estimates (``score``, ``compare``) and :class:`Estimate`.
 """
