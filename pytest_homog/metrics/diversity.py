@@ -9,16 +9,16 @@ Units (see DESIGN.md, Definitions)
 ``unit="entity"``
     The gold entities of the corpus; one is right when a predicted entity has exactly its span and type.
 ``unit="sentence"``
-    The sentences; one is right when its predicted entity set equals its gold entity set exactly (so a sentence
-    without gold entities is right when nothing is predicted in it).
+    The sentences; one is right when its predicted entity set equals its gold entity set exactly (so a
+    sentence without gold entities is right when nothing is predicted in it).
 ``unit="token"``
     The tokens; one is right when its predicted tag equals its gold tag.
 ``unit="example"``
     The examples of flat (text classification) labels; one is right when its label is.
 
 Subjects whose predictions use labels that never occur in the references (e.g. ``PER`` against ``person``) get
-a :class:`~pytest_homog.errors.HomogWarning`, because every such prediction counts as wrong; a subject none of
-whose labels occur in the references raises :class:`~pytest_homog.errors.HomogDataError`.
+a :class:`~pytest_homog.errors.HomogWarning` naming them, because every such prediction counts as wrong. It is
+a warning, not an error, because a small reference set may simply lack a class a model knows.
 
 References
 ----------
@@ -28,8 +28,8 @@ Kuncheva and Whitaker (2003), "Measures of Diversity in Classifier Ensembles and
 Ensemble Accuracy", Machine Learning 51.
 Bommasani, Creel, Kumar, Jurafsky and Liang (2022), "Picking on the Same Person: Does Algorithmic Monoculture
 lead to Outcome Homogenization?", NeurIPS.
-Cohen (1960), "A Coefficient of Agreement for Nominal Scales"; McNemar (1947), "Note on the sampling error of the
-difference between correlated proportions or percentages".
+Cohen (1960), "A Coefficient of Agreement for Nominal Scales".
+McNemar (1947), "Note on the sampling error of the difference between correlated proportions or percentages".
 """
 
 from __future__ import annotations
@@ -72,9 +72,9 @@ LEVELS = ("entity", "token", "label")
 BY = ("error_consistency", "disagreement", "kappa", "yules_q", "cka")
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # corpus encoding: every subject's predictions against the same references, as integer arrays
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 class UnitRef(NamedTuple):
@@ -204,17 +204,19 @@ def _check_label_set(corpus: _Corpus, enc: _Encoded) -> None:
     what = "entity types" if corpus.nested else "labels"
     known = sorted(map(str, corpus.gold_labels))
     if not enc.labels & corpus.gold_labels:
-        raise HomogDataError(
-            f"subject {enc.name!r} predicts {what} {sorted(map(str, enc.labels))}, none of which occur in the "
-            f"references ({known}); map its labels onto the references' before comparing."
+        message = (
+            f"subject {enc.name!r} predicts {what} {sorted(map(str, enc.labels))}, none of which occur in "
+            f"the references ({known}), so all its predictions count as wrong. If these are the same classes "
+            "under other names, map its labels onto the references' before comparing."
         )
-    warnings.warn(
-        f"subject {enc.name!r} predicts {what} that never occur in the references: {sorted(map(str, unknown))} "
-        f"(the references have {known}); every such prediction counts as wrong. Map the subject's labels onto "
-        "the references' if they are the same classes under another name.",
-        HomogWarning,
-        stacklevel=3,
-    )
+    else:
+        message = (
+            f"subject {enc.name!r} predicts {what} that never occur in the references: "
+            f"{sorted(map(str, unknown))} (the references have {known}); every such prediction counts as "
+            "wrong. Map the subject's labels onto the references' if they are the same classes under "
+            "another name."
+        )
+    warnings.warn(message, HomogWarning, stacklevel=3)
 
 
 def _resolve_unit(corpus: _Corpus, unit: str | None) -> str:
@@ -277,7 +279,7 @@ def _unit_refs(corpus: _Corpus, unit: str, indices: np.ndarray) -> list[UnitRef]
         assert corpus.lengths is not None
         offsets = np.concatenate([[0], np.cumsum(corpus.lengths)[:-1]])
         sentence = np.searchsorted(offsets, indices, side="right") - 1
-        for i, s in zip(indices.tolist(), sentence.tolist()):
+        for i, s in zip(indices.tolist(), sentence.tolist(), strict=True):
             pos = i - int(offsets[s])
             refs.append(UnitRef(s, inverse_codes[int(gold.gold_codes[i])], pos, pos + 1))
     elif unit == "example":
@@ -310,14 +312,16 @@ def _pair_outcomes(correct_a: Any, correct_b: Any) -> tuple[np.ndarray, np.ndarr
             "Compute both with unit_outcomes() on the same references and unit."
         )
     if a.size == 0:
-        raise HomogDataError("there are no units to compare (0 outcomes); with unit='entity' the references "
-                             "need at least one gold entity.")
+        raise HomogDataError(
+            "there are no units to compare (0 outcomes); with unit='entity' the references "
+            "need at least one gold entity."
+        )
     return a, b
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # per-unit outcomes
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def unit_outcomes(
@@ -355,9 +359,9 @@ def unit_outcomes(
     return _outcomes(corpus, enc, unit)[0]
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # pairwise measures on outcomes
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -384,8 +388,8 @@ class ErrorConsistency:
 
 
 _C_EXP_ONE = (
-    "error consistency is undefined when c_exp = 1 (both subjects get every unit right, or both get every unit "
-    "wrong): their outcomes are identical, so kappa is reported as 1.0"
+    "error consistency is undefined when c_exp = 1 (both subjects get every unit right, or both get every "
+    "unit wrong): their outcomes are identical, so kappa is reported as 1.0"
 )
 
 
@@ -412,9 +416,10 @@ def error_consistency(correct_a: Any, correct_b: Any) -> ErrorConsistency:
     (1 - p_b)`` the share expected from their accuracies alone, and ``kappa = (c_obs - c_exp) / (1 - c_exp)``.
     The divergence used by :func:`~pytest_homog.assert_models_diverge` is ``1 - kappa``.
 
-    When ``c_exp = 1`` (both right on every unit, or both wrong on every unit) kappa is 0 / 0; the outcomes are
-    then identical, so ``kappa = 1.0`` is returned with an :class:`~pytest_homog.errors.UndefinedMetricWarning`
-    (a check that the subjects diverge fails, as the data cannot tell them apart).
+    When ``c_exp = 1`` (both right on every unit, or both wrong on every unit) kappa is 0 / 0; the outcomes
+    are then identical, so ``kappa = 1.0`` is returned with an
+    :class:`~pytest_homog.errors.UndefinedMetricWarning` (a check that the subjects diverge fails, as the
+    data cannot tell them apart).
 
     Parameters
     ----------
@@ -479,7 +484,7 @@ def yules_q(correct_a: Any, correct_b: Any) -> float:
 
     Examples
     --------
-    >>> yules_q([True, True, False, False, True], [True, False, False, True, True])
+    >>> yules_q([True, True, True, False, False, True], [True, True, False, False, True, True])
     0.5
     """
     a, b = _pair_outcomes(correct_a, correct_b)
@@ -548,9 +553,9 @@ def mcnemar_test(correct_a: Any, correct_b: Any) -> McNemarResult:
     return McNemarResult(only_a, only_b, _binomial_two_sided_half(only_a, only_a + only_b))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # pairwise measures on predictions
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _resolve_level(nested: bool, level: str | None) -> str:
@@ -616,8 +621,14 @@ def disagreement(
     level = _resolve_level(corpus.nested, level)
     assert corpus.gold is not None
     enc_b = _encode(corpus, y_pred_b, "y_pred_b")
-    enc_a = _Encoded("y_pred_a", corpus.gold.labels, corpus.gold.codes, corpus.gold.codes,
-                     corpus.gold.pred_entities, corpus.gold.pred_entities)
+    enc_a = _Encoded(
+        "y_pred_a",
+        corpus.gold.labels,
+        corpus.gold.codes,
+        corpus.gold.codes,
+        corpus.gold.pred_entities,
+        corpus.gold.pred_entities,
+    )
     differ, total = _disagreement_counts(enc_a, enc_b, level)
     if total == 0:
         warnings.warn(_EMPTY_UNION + ".", UndefinedMetricWarning, stacklevel=2)
@@ -664,9 +675,9 @@ def cohen_kappa(y_pred_a: Any, y_pred_b: Any) -> float:
     return float(value)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # group measures
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _encode_all(
@@ -728,8 +739,10 @@ class OutcomeHomogenization(float):
 
     def __repr__(self) -> str:
         return (
-            f"OutcomeHomogenization({float(self)!r}, systemic_failure_rate={self.systemic_failure_rate!r}, "
-            f"expected_failure_rate={self.expected_failure_rate!r}, n_units={self.n_units}, unit={self.unit!r})"
+            f"OutcomeHomogenization({float(self)!r}, "
+            f"systemic_failure_rate={self.systemic_failure_rate!r}, "
+            f"expected_failure_rate={self.expected_failure_rate!r}, "
+            f"n_units={self.n_units}, unit={self.unit!r})"
         )
 
 
@@ -751,7 +764,7 @@ def _homogenization(corpus: _Corpus, encoded: list[_Encoded], unit: str) -> Outc
     if defined:
         value = systemic / expected
     else:
-        perfect = [enc.name for enc, rate in zip(encoded, rates.tolist()) if rate == 0.0]
+        perfect = [enc.name for enc, rate in zip(encoded, rates.tolist(), strict=True) if rate == 0.0]
         warnings.warn(
             f"outcome homogenization is undefined (0 / 0): subject(s) {perfect} get every {unit} right, so "
             "no unit can be failed by every subject and the expected rate is 0; reported as 0.0.",
@@ -763,7 +776,7 @@ def _homogenization(corpus: _Corpus, encoded: list[_Encoded], unit: str) -> Outc
         value,
         systemic_failure_rate=systemic,
         expected_failure_rate=expected,
-        failure_rates={enc.name: float(r) for enc, r in zip(encoded, rates.tolist())},
+        failure_rates={enc.name: float(r) for enc, r in zip(encoded, rates.tolist(), strict=True)},
         n_units=n_units,
         unit=unit,
         shared_failures=shared,
@@ -822,9 +835,9 @@ def outcome_homogenization(
     return _homogenization(corpus, encoded, _resolve_unit(corpus, unit))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # similarity matrix
-# --------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -851,7 +864,11 @@ class SimilarityMatrix:
     def pairs(self) -> list[tuple[str, str, float]]:
         """Every pair ``(name_i, name_j, value)`` with ``i < j``, most similar first."""
         k = len(self.names)
-        out = [(self.names[i], self.names[j], float(self.values[i, j])) for i in range(k) for j in range(i + 1, k)]
+        out = [
+            (self.names[i], self.names[j], float(self.values[i, j]))
+            for i in range(k)
+            for j in range(i + 1, k)
+        ]
         return sorted(out, key=lambda p: -p[2])
 
     def to_dict(self) -> dict[str, Any]:
@@ -874,7 +891,7 @@ class SimilarityMatrix:
             "| " + " | ".join([self.by, *self.names]) + " |",
             "| --- |" + " ---: |" * len(self.names),
         ]
-        for name, row in zip(self.names, self.values.tolist()):
+        for name, row in zip(self.names, self.values.tolist(), strict=True):
             lines.append("| " + " | ".join([name, *(f"{v:.{digits}f}" for v in row)]) + " |")
         return "\n".join(lines)
 
@@ -884,8 +901,8 @@ class SimilarityMatrix:
     def plot(self, path: str | Path | None = None, *, title: str | None = None) -> bytes | Path:
         """Draw the matrix as a heatmap with the values written in the cells, as PNG.
 
-        Needs matplotlib (``pip install 'pytest-homog[plot]'``). Uses matplotlib's object-oriented API with the
-        Agg canvas, so no global backend or pyplot state is touched.
+        Needs matplotlib (``pip install 'pytest-homog[plot]'``). Uses matplotlib's object-oriented API with
+        the Agg canvas, so no global backend or pyplot state is touched.
 
         Parameters
         ----------
@@ -921,8 +938,15 @@ class SimilarityMatrix:
         for i in range(k):
             for j in range(k):
                 value = float(self.values[i, j])
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center",
-                        color="black" if value > threshold else "white", fontsize=9)
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    color="black" if value > threshold else "white",
+                    fontsize=9,
+                )
         fig.colorbar(image, ax=ax)
         ax.set_title(title if title is not None else f"similarity: {self.by}")
         fig.tight_layout()
@@ -948,7 +972,7 @@ def _outcome_matrix(corpus: _Corpus, encoded: list[_Encoded], unit: str) -> np.n
 
 def _pair_names(names: list[str], mask: np.ndarray) -> list[tuple[str, str]]:
     ii, jj = np.nonzero(np.triu(mask, k=1))
-    return [(names[i], names[j]) for i, j in zip(ii.tolist(), jj.tolist())]
+    return [(names[i], names[j]) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)]
 
 
 def similarity_matrix(
@@ -979,8 +1003,8 @@ def similarity_matrix(
         matrices with the same rows and ``y_true`` is ignored (pass ``None``).
 
     Undefined pairs take the documented value of their measure, with one
-    :class:`~pytest_homog.errors.UndefinedMetricWarning` naming them. Double fault is not offered: it is bounded
-    by the error rates and is not 1 on the diagonal.
+    :class:`~pytest_homog.errors.UndefinedMetricWarning` naming them. Double fault is not offered: it is
+    bounded by the error rates and is not 1 on the diagonal.
 
     Per-unit outcomes are computed once per subject and the pairs from them with a few matrix products.
 
@@ -1037,8 +1061,9 @@ def similarity_matrix(
         n01 = r[None, :] - n11
         n00 = n - n11 - n10 - n01
         if by == "error_consistency":
-            _, _, values, undefined = _kappa_from_counts(np.full((k, k), n), r[:, None] + 0 * n11,
-                                                         r[None, :] + 0 * n11, n11)
+            _, _, values, undefined = _kappa_from_counts(
+                np.full((k, k), n), r[:, None] + 0 * n11, r[None, :] + 0 * n11, n11
+            )
             message = _C_EXP_ONE
         else:
             values, undefined = _yules_q_counts(n11, n00, n10, n01)
