@@ -48,6 +48,7 @@ from pytest_homog.errors import HomogDataError, HomogUsageError, HomogWarning, U
 
 __all__ = [
     "BY",
+    "DIVERGENCE_BY",
     "LEVELS",
     "UNITS",
     "ErrorConsistency",
@@ -57,6 +58,7 @@ __all__ = [
     "UnitRef",
     "cohen_kappa",
     "disagreement",
+    "divergence",
     "double_fault",
     "error_consistency",
     "mcnemar_test",
@@ -1111,3 +1113,158 @@ def _cka_matrix(features: Mapping[str, Any], debiased: bool) -> SimilarityMatrix
         for j in range(i + 1, k):
             values[i, j] = values[j, i] = linear_cka(mats[i], mats[j], debiased=debiased)
     return SimilarityMatrix(tuple(names), values, "cka", mats[0].shape[0])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# divergence of two subjects, with a paired bootstrap over sentences
+# ----------------------------------------------------------------------------------------------------------
+
+#: ``by`` values of :func:`divergence` (those of ``compare`` are handled by the assertions).
+DIVERGENCE_BY = ("disagreement", "error_consistency")
+
+
+def _per_sentence_disagreement(corpus: _Corpus, a: _Encoded, b: _Encoded, level: str) -> np.ndarray:
+    """Per sentence (example): units that differ and units compared, shape ``(n_sentences, 2)``."""
+    if level == "label":
+        differ = (a.codes != b.codes).astype(np.float64)
+        return np.stack([differ, np.ones_like(differ)], axis=1)
+    assert corpus.lengths is not None
+    n = len(corpus.lengths)
+    if level == "token":
+        sentence = np.repeat(np.arange(n), corpus.lengths)
+        differ = np.bincount(sentence, weights=(a.codes != b.codes).astype(np.float64), minlength=n)
+        return np.stack([differ, corpus.lengths.astype(np.float64)], axis=1)
+    ea, eb = a.pred_entities, b.pred_entities
+    assert ea is not None and eb is not None
+    shared = np.isin(ea.keys, eb.keys, assume_unique=True)
+    both = np.bincount(ea.sentence[shared], minlength=n)
+    union = np.bincount(ea.sentence, minlength=n) + np.bincount(eb.sentence, minlength=n) - both
+    return np.stack([union - both, union], axis=1).astype(np.float64)
+
+
+def _per_sentence_consistency(corpus: _Corpus, a: _Encoded, b: _Encoded, unit: str) -> np.ndarray:
+    """Per sentence (example): units, right by a, right by b, right by both; shape ``(n_sentences, 4)``."""
+    oa, sentence = _outcomes(corpus, a, unit)
+    ob, _ = _outcomes(corpus, b, unit)
+    n = len(corpus.lengths) if corpus.lengths is not None else len(oa)
+    cols = [np.ones(len(oa)), oa, ob, oa & ob]
+    return np.stack([np.bincount(sentence, weights=c.astype(np.float64), minlength=n) for c in cols], axis=1)
+
+
+def _divergence_from_totals(totals: np.ndarray, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """Divergence of every row of pooled counts, and the mask of rows where the measure is undefined."""
+    if by == "disagreement":
+        differ, union = totals[..., 0], totals[..., 1]
+        undefined = union == 0
+        return np.where(undefined, 0.0, differ / np.where(undefined, 1.0, union)), undefined
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, _, kappa, undefined = _kappa_from_counts(
+            totals[..., 0], totals[..., 1], totals[..., 2], totals[..., 3]
+        )
+    return 1.0 - kappa, undefined
+
+
+def divergence(
+    y_true: Any,
+    y_pred_a: Any,
+    y_pred_b: Any,
+    *,
+    by: str = "disagreement",
+    confidence: float = 0.95,
+    level: str | None = None,
+    unit: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+) -> Any:
+    """How different two predictions are, with a paired-bootstrap confidence interval.
+
+    ``by="disagreement"``: :func:`disagreement` at ``level``; ``by="error_consistency"``: ``1 - kappa`` of
+    :func:`error_consistency` on the units of ``unit`` (0 = the same errors, 1 = as different as chance, up to
+    2 for opposite outcomes). Each bootstrap replicate resamples sentences (examples for flat labels) once
+    for both predictions, as :func:`~pytest_homog.metrics.stats.compare` does, and recomputes the measure from
+    per-sentence counts pooled over the replicate. Replicates where the measure is undefined take its
+    documented value (disagreement 0.0, kappa 1.0).
+
+    Parameters
+    ----------
+    y_true : references
+        Tag sequences or flat labels; used for validation, and as the units for error consistency.
+    y_pred_a, y_pred_b : predictions
+        Two predictions of the same sentences or examples.
+    by : {"disagreement", "error_consistency"}
+    confidence : float
+        Coverage of the percentile interval.
+    level, unit, scheme, mode
+        As in :func:`disagreement` and :func:`unit_outcomes`.
+    n_resamples, seed : int
+        Bootstrap replicates and seed.
+
+    Returns
+    -------
+    pytest_homog.metrics.stats.Estimate
+        ``metric`` is ``by``, ``n`` the number of sentences (examples) resampled.
+
+    Examples
+    --------
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"], ["B-ORG", "O"], ["O", "O"]] * 5
+    >>> a = [["B-PER", "O"], ["B-LOC", "O"], ["O", "O"], ["O", "O"]] * 5
+    >>> b = [["B-PER", "O"], ["O", "O"], ["B-ORG", "O"], ["O", "O"]] * 5
+    >>> est = divergence(y_true, a, b, n_resamples=200)
+    >>> round(est.value, 3), est.low <= est.value <= est.high
+    (0.667, True)
+    """
+    from pytest_homog.metrics.stats import (
+        Estimate,
+        _check_n_resamples,
+        _check_seed,
+        bootstrap_indices,
+        check_confidence,
+    )
+
+    if by not in DIVERGENCE_BY:
+        raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGENCE_BY))}; got {by!r}.")
+    confidence = check_confidence(confidence)
+    n_resamples = _check_n_resamples(n_resamples)
+    seed = _check_seed(seed)
+    corpus = _corpus(y_true, scheme, mode)
+    enc_a = _encode(corpus, y_pred_a, "y_pred_a")
+    enc_b = _encode(corpus, y_pred_b, "y_pred_b")
+    if by == "disagreement":
+        level = _resolve_level(corpus.nested, level)
+        per_sentence = _per_sentence_disagreement(corpus, enc_a, enc_b, level)
+        message = _EMPTY_UNION
+    else:
+        unit = _resolve_unit(corpus, unit)
+        per_sentence = _per_sentence_consistency(corpus, enc_a, enc_b, unit)
+        if per_sentence[:, 0].sum() == 0:
+            raise HomogDataError(
+                f"there are no {unit} units in the references (no gold entities?); use unit='sentence' or "
+                "data with entities."
+            )
+        message = _C_EXP_ONE.replace(
+            "kappa is reported as 1.0", "the divergence 1 - kappa is reported as 0.0"
+        )
+    value, undefined = _divergence_from_totals(per_sentence.sum(axis=0), by)
+    if bool(undefined):
+        warnings.warn(message + ".", UndefinedMetricWarning, stacklevel=2)
+    n = per_sentence.shape[0]
+    replicates = np.concatenate(
+        [
+            _divergence_from_totals(per_sentence[idx].sum(axis=1), by)[0]
+            for idx in bootstrap_indices(n, n_resamples, seed)
+        ]
+    )
+    alpha = 1.0 - confidence
+    low, high = np.quantile(replicates, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return Estimate(
+        float(value),
+        float(low),
+        float(high),
+        confidence,
+        n,
+        metric=by,
+        level=level if by == "disagreement" else unit,
+        n_resamples=n_resamples,
+    )
