@@ -25,6 +25,24 @@ _EXPORTS: dict[str, str] = {
     "HomogUsageError": "pytest_homog.errors",
     "HomogWarning": "pytest_homog.errors",
     "UndefinedMetricWarning": "pytest_homog.errors",
+    # diversity and homogenization
+    "ErrorConsistency": "pytest_homog.metrics.diversity",
+    "McNemarResult": "pytest_homog.metrics.diversity",
+    "OutcomeHomogenization": "pytest_homog.metrics.diversity",
+    "SimilarityMatrix": "pytest_homog.metrics.diversity",
+    "assert_models_diverge": "pytest_homog.assertions",
+    "assert_not_homogeneous": "pytest_homog.assertions",
+    "cohen_kappa": "pytest_homog.metrics.diversity",
+    "disagreement": "pytest_homog.metrics.diversity",
+    "divergence": "pytest_homog.metrics.diversity",
+    "double_fault": "pytest_homog.metrics.diversity",
+    "error_consistency": "pytest_homog.metrics.diversity",
+    "linear_cka": "pytest_homog.metrics.representation",
+    "mcnemar_test": "pytest_homog.metrics.diversity",
+    "outcome_homogenization": "pytest_homog.metrics.diversity",
+    "similarity_matrix": "pytest_homog.metrics.diversity",
+    "unit_outcomes": "pytest_homog.metrics.diversity",
+    "yules_q": "pytest_homog.metrics.diversity",
 }
 
 __all__ = sorted(["__version__", *_EXPORTS])
@@ -40,6 +58,26 @@ if TYPE_CHECKING:
         HomogWarning,
         UndefinedMetricWarning,
     )
+
+    # diversity and homogenization
+    from pytest_homog.assertions import assert_models_diverge, assert_not_homogeneous
+    from pytest_homog.metrics.diversity import (
+        ErrorConsistency,
+        McNemarResult,
+        OutcomeHomogenization,
+        SimilarityMatrix,
+        cohen_kappa,
+        disagreement,
+        divergence,
+        double_fault,
+        error_consistency,
+        mcnemar_test,
+        outcome_homogenization,
+        similarity_matrix,
+        unit_outcomes,
+        yules_q,
+    )
+    from pytest_homog.metrics.representation import linear_cka
 
 
 def __getattr__(name: str) -> Any:
