@@ -242,8 +242,8 @@ def test_end_to_end_with_pytester(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*AssertionError: assert_models_diverge: 'predictions (a)' and 'predictions (b)' do not diverge by f1: "
-            "the 90% CI of |delta F1|, [[]0.*, 0.*[]], does not clear min_gap 0.6 (gap 0.*)",
+            "*AssertionError: assert_models_diverge: 'predictions (a)' and 'predictions (b)' do not diverge "
+            "by f1: the 90% CI of |delta F1|, [[]0.*, 0.*[]], does not clear min_gap 0.6 (gap 0.*)",
             "*delta f1 (predictions (a) - predictions (b)) = +0.*, 90% CI [[]+0.*, +0.*[]], bootstrap p = *",
             "*Next step*",
         ]
