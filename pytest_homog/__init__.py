@@ -44,6 +44,25 @@ _EXPORTS: dict[str, str] = {
     "unit_outcomes": "pytest_homog.metrics.diversity",
     "yules_q": "pytest_homog.metrics.diversity",
 }
+# quality metrics, estimates and quality assertions
+_EXPORTS.update(
+    {
+        "Estimate": "pytest_homog.metrics.stats",
+        "Report": "pytest_homog.metrics.quality",
+        "SCHEMES": "pytest_homog.metrics.tags",
+        "assert_f1_above": "pytest_homog.assertions",
+        "assert_precision_above": "pytest_homog.assertions",
+        "assert_recall_above": "pytest_homog.assertions",
+        "check_sequences": "pytest_homog.metrics.tags",
+        "classification_report": "pytest_homog.metrics.quality",
+        "compare": "pytest_homog.metrics.stats",
+        "extract_entities": "pytest_homog.metrics.tags",
+        "f1_score": "pytest_homog.metrics.quality",
+        "precision_score": "pytest_homog.metrics.quality",
+        "recall_score": "pytest_homog.metrics.quality",
+        "score": "pytest_homog.metrics.stats",
+    }
+)
 
 __all__ = sorted(["__version__", *_EXPORTS])
 
@@ -78,6 +97,12 @@ if TYPE_CHECKING:
         yules_q,
     )
     from pytest_homog.metrics.representation import linear_cka
+
+    # quality metrics, estimates and quality assertions
+    from pytest_homog.assertions import assert_f1_above, assert_precision_above, assert_recall_above
+    from pytest_homog.metrics.quality import Report, classification_report, f1_score, precision_score, recall_score
+    from pytest_homog.metrics.stats import Estimate, compare, score
+    from pytest_homog.metrics.tags import SCHEMES, check_sequences, extract_entities
 
 
 def __getattr__(name: str) -> Any:

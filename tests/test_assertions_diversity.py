@@ -126,12 +126,18 @@ def test_diverge_error_consistency_and_point_mode(run: RunRecord) -> None:
 
 
 class _Model:
-    def __init__(self, name: str, features: np.ndarray | None) -> None:
-        self.name = name
-        self.features = features
+    """A model as pytest-homog sees one: homog_predict gives references, predictions and texts."""
 
-    def homog_predict(self, data: Any) -> list[list[str]]:
-        return [list(s) for s in data]
+    def __init__(self, name: str, features: np.ndarray | None = None, predictions: Any = None,
+                 texts: Any = None) -> None:  # fmt: skip
+        self.homog_name = name
+        self.features = features
+        self.predictions = predictions
+        self.texts = texts
+
+    def homog_predict(self, data: Any) -> tuple[Any, Any, Any]:
+        predictions = self.predictions if self.predictions is not None else data
+        return data, [list(s) for s in predictions], self.texts
 
     def homog_features(self, data: Any) -> np.ndarray:
         assert self.features is not None
@@ -176,17 +182,13 @@ def test_not_homogeneous_passes_and_records(run: RunRecord) -> None:
 
 def test_not_homogeneous_failure_shows_matrix_and_shared_units(run: RunRecord) -> None:
     texts = [["Ann", "Lee", "said"], ["Paris", "."], ["at", "ACME"], ["Bob", "ran"]] * 6
-
-    class Data(list):  # references that also carry their text
-        pass
-
-    data = Data(Y_TRUE)
-    data.texts = texts  # type: ignore[attr-defined]
-    data.y_true = Y_TRUE  # type: ignore[attr-defined]
-    twin = [list(s) for s in WEAK]
+    subjects = {
+        "weak": _Model("weak", predictions=WEAK, texts=texts),
+        "twin": [list(s) for s in WEAK],
+        "good": GOOD[:1] + WEAK[1:],
+    }
     with pytest.raises(AssertionError) as info:
-        assert_not_homogeneous({"weak": WEAK, "twin": twin, "good": GOOD[:1] + WEAK[1:]}, data,
-                               max_homogenization=1.5, show=2)  # fmt: skip
+        assert_not_homogeneous(subjects, Y_TRUE, max_homogenization=1.5, show=2)
     text = str(info.value)
     assert text.splitlines()[0].startswith(
         "assert_not_homogeneous: 3 subjects are homogeneous: outcome homog"

@@ -1217,17 +1217,17 @@ def divergence(
     """
     from pytest_homog.metrics.stats import (
         Estimate,
-        _check_n_resamples,
-        _check_seed,
         bootstrap_indices,
         check_confidence,
+        check_n_resamples,
+        check_seed,
     )
 
     if by not in DIVERGENCE_BY:
         raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGENCE_BY))}; got {by!r}.")
     confidence = check_confidence(confidence)
-    n_resamples = _check_n_resamples(n_resamples)
-    seed = _check_seed(seed)
+    n_resamples = check_n_resamples(n_resamples)
+    seed = check_seed(seed)
     corpus = _corpus(y_true, scheme, mode)
     enc_a = _encode(corpus, y_pred_a, "y_pred_a")
     enc_b = _encode(corpus, y_pred_b, "y_pred_b")

@@ -22,6 +22,8 @@ from pytest_homog.errors import HomogDataError
 
 __all__ = ["as_feature_matrix", "linear_cka"]
 
+_DEGENERATE = 1e-10
+
 
 def as_feature_matrix(x: Any, *, name: str = "X") -> np.ndarray:
     """Return ``x`` as a 2-D float64 numpy array.
@@ -149,10 +151,11 @@ def linear_cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
         xty_sq = _debiased_dot(xty_sq, rows_x, rows_y, norm_x, norm_y, n)
         xtx_sq = _debiased_dot(xtx_sq, rows_x, rows_x, norm_x, norm_x, n)
         yty_sq = _debiased_dot(yty_sq, rows_y, rows_y, norm_y, norm_y, n)
-        if xtx_sq <= 0.0 or yty_sq <= 0.0:
+        # relative to ||X||_F^4, a self-similarity this small is cancellation noise around 0, not signal
+        if xtx_sq <= _DEGENERATE * norm_x**2 or yty_sq <= _DEGENERATE * norm_y**2:
             raise HomogDataError(
-                f"the debiased self-similarity of {'X' if xtx_sq <= 0.0 else 'Y'} is not positive on {n} "
-                "rows, "
+                f"the debiased self-similarity of {'X' if xtx_sq <= _DEGENERATE * norm_x**2 else 'Y'} is not "
+                f"positive on {n} rows (too few rows, or the variance sits in one row), "
                 "so debiased CKA is undefined; use more rows or debiased=False."
             )
     return float(xty_sq / (np.sqrt(xtx_sq) * np.sqrt(yty_sq)))

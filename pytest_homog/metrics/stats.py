@@ -28,7 +28,16 @@ from pytest_homog.metrics.quality import (
     unit_counts,
 )
 
-__all__ = ["Estimate", "bootstrap_indices", "check_confidence", "compare", "score"]
+__all__ = [
+    "Estimate",
+    "bootstrap_indices",
+    "check_confidence",
+    "check_n_resamples",
+    "check_seed",
+    "compare",
+    "estimate_from_counts",
+    "score",
+]
 
 _METRIC_INDEX = {"precision": 0, "recall": 1, "f1": 2}
 _WARN_FOR = {"precision": ("precision",), "recall": ("recall",), "f1": ("precision", "recall")}
@@ -103,13 +112,13 @@ def check_confidence(confidence: object, name: str = "confidence") -> float:
     return float(confidence)
 
 
-def _check_n_resamples(n_resamples: object) -> int:
+def check_n_resamples(n_resamples: object) -> int:
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise HomogUsageError(f"n_resamples must be a positive integer (e.g. 1000); got {n_resamples!r}.")
     return int(n_resamples)
 
 
-def _check_seed(seed: object) -> int | None:
+def check_seed(seed: object) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -242,8 +251,8 @@ def _check_common(
         check_metric(metric),
         check_average(average),
         check_confidence(confidence),
-        _check_n_resamples(n_resamples),
-        _check_seed(seed),
+        check_n_resamples(n_resamples),
+        check_seed(seed),
         check_zero_division(zero_division),
     )
 
@@ -300,18 +309,43 @@ def score(
         metric, average, confidence, n_resamples, seed, zero_division
     )
     counts = unit_counts(y_true, y_pred, level=level, scheme=scheme, mode=mode, labels=labels)
-    value = _point(counts, metric, average_, zd)
-    zero_value = 0.0 if zd == "warn" else float(zd)
-    resampler = _Resampler(counts, average_)
+    return estimate_from_counts(
+        counts,
+        metric=metric,
+        average=average_,
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
+        zero_division=zd,
+    )
+
+
+def estimate_from_counts(
+    counts: UnitCounts,
+    *,
+    metric: str,
+    average: str | None,
+    confidence: float,
+    n_resamples: int,
+    seed: int | None,
+    zero_division: str | float,
+) -> Estimate:
+    """:func:`score` on counts already made by :func:`~pytest_homog.metrics.quality.unit_counts`.
+
+    Arguments must be valid already (the assertions count once, then report and bootstrap from the counts).
+    """
+    value = _point(counts, metric, average, zero_division)
+    zero_value = 0.0 if zero_division == "warn" else float(zero_division)
+    resampler = _Resampler(counts, average)
     replicates = np.concatenate(
         [
-            _replicate_values(resampler, idx, metric, average_, zero_value)
+            _replicate_values(resampler, idx, metric, average, zero_value)
             for idx in bootstrap_indices(counts.n_units, n_resamples, seed)
         ]
     )
     low, high = _interval(replicates, confidence)
     return Estimate(
-        value, low, high, confidence, counts.n_units, metric, None, counts.level, average_, n_resamples
+        value, low, high, confidence, counts.n_units, metric, None, counts.level, average, n_resamples
     )
 
 
