@@ -743,7 +743,12 @@ def assert_not_homogeneous(
     2.0
     """
     __tracebackhide__ = True
-    from pytest_homog.metrics.diversity import BY, outcome_homogenization, similarity_matrix
+    from pytest_homog.metrics.diversity import (
+        BY,
+        homogenization_and_similarity,
+        outcome_homogenization,
+        similarity_matrix,
+    )
 
     started = time.perf_counter()
     if not isinstance(subjects, Mapping):
@@ -765,13 +770,13 @@ def assert_not_homogeneous(
     y_true = resolved[0].y_true
     texts = resolved[0].texts
     predictions = {r.name: r.y_pred for r in resolved}
-    homog = outcome_homogenization(y_true, predictions, unit=unit, scheme=scheme, mode=mode)
     if by == "cka":
+        homog = outcome_homogenization(y_true, predictions, unit=unit, scheme=scheme, mode=mode)
         features = {name: _features(s, data, name) for name, s in zip(names, subjects.values(), strict=True)}
         matrix = similarity_matrix(None, features, by="cka")
     else:
-        matrix = similarity_matrix(
-            y_true, predictions, by=by, level=level, unit=homog.unit, scheme=scheme, mode=mode
+        homog, matrix = homogenization_and_similarity(
+            y_true, predictions, by=by, unit=unit, level=level, scheme=scheme, mode=mode
         )
     all_perfect = all(rate == 0.0 for rate in homog.failure_rates.values())
     homog_ok = not all_perfect and float(homog) <= max_homogenization

@@ -61,6 +61,7 @@ __all__ = [
     "divergence",
     "double_fault",
     "error_consistency",
+    "homogenization_and_similarity",
     "mcnemar_test",
     "outcome_homogenization",
     "similarity_matrix",
@@ -1047,6 +1048,40 @@ def similarity_matrix(
     if by == "cka":
         return _cka_matrix(predictions, debiased)
     corpus, encoded = _encode_all(y_true, predictions, scheme, mode, "similarity_matrix")
+    return _similarity(corpus, encoded, by, level, unit)
+
+
+def homogenization_and_similarity(
+    y_true: Any,
+    predictions: Mapping[str, Any],
+    *,
+    by: str = "error_consistency",
+    unit: str | None = None,
+    level: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+) -> tuple[OutcomeHomogenization, SimilarityMatrix]:
+    """:func:`outcome_homogenization` and :func:`similarity_matrix` (``by`` other than ``"cka"``) from one
+    validation and encoding of the predictions; used by :func:`~pytest_homog.assert_not_homogeneous`.
+
+    Examples
+    --------
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]]
+    >>> preds = {"a": [["B-PER", "O"], ["O", "O"]], "b": [["O", "O"], ["O", "O"]]}
+    >>> h, m = homogenization_and_similarity(y_true, preds)
+    >>> float(h), m.values.round(3).tolist()
+    (1.0, [[1.0, 0.0], [0.0, 1.0]])
+    """
+    if by not in BY or by == "cka":
+        raise HomogUsageError(f"by must be one of {', '.join(map(repr, BY[:-1]))} here; got {by!r}.")
+    corpus, encoded = _encode_all(y_true, predictions, scheme, mode, "outcome_homogenization")
+    unit = _resolve_unit(corpus, unit)
+    return _homogenization(corpus, encoded, unit), _similarity(corpus, encoded, by, level, unit)
+
+
+def _similarity(
+    corpus: _Corpus, encoded: list[_Encoded], by: str, level: str | None, unit: str | None
+) -> SimilarityMatrix:
     names = [enc.name for enc in encoded]
     k = len(encoded)
     values = np.ones((k, k))
@@ -1092,7 +1127,7 @@ def similarity_matrix(
     np.fill_diagonal(undefined, False)
     pairs = _pair_names(names, undefined)
     if pairs:
-        warnings.warn(f"{message}; pairs: {pairs}.", UndefinedMetricWarning, stacklevel=2)
+        warnings.warn(f"{message}; pairs: {pairs}.", UndefinedMetricWarning, stacklevel=3)
     return SimilarityMatrix(tuple(names), values, by, n)
 
 
