@@ -540,7 +540,9 @@ def assert_models_diverge(
     ra, rb = _resolve_pair(a, b, data)
     evidence: list[str] = []
     details: dict[str, Any] = {"by": by}
-    shown = confidence if confidence is not None else 0.95
+    if by != "cka":
+        details.update(n_resamples=n_resamples, seed=seed)
+    shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
     low = high = None
     counted = level
     if by in ("f1", "precision", "recall"):

@@ -251,3 +251,48 @@ def test_end_to_end_with_pytester(pytester: pytest.Pytester) -> None:
         ]
     )
     result.stdout.no_fnmatch_line("*test_diverge_passes FAILED*")
+
+
+E2E_HOMOG = """
+import pytest
+from pytest_homog import assert_not_homogeneous
+from pytest_homog.record import active_run
+
+pytestmark = pytest.mark.homog
+
+Y_TRUE = {y_true!r}
+WEAK = {weak!r}
+OTHER = {other!r}
+
+
+def test_shared_blind_spot():
+    try:
+        assert_not_homogeneous({{"weak": WEAK, "twin": WEAK}}, Y_TRUE, max_homogenization=1.5)
+    finally:
+        (record,) = active_run().checks
+        assert record.metric == "outcome_homogenization" and not record.passed
+        assert record.details["matrix"]["names"] == ["weak", "twin"]
+
+
+def test_different_failures():
+    assert_not_homogeneous({{"weak": WEAK, "other": OTHER}}, Y_TRUE, max_homogenization=1.5)
+    assert active_run().checks[-1].passed
+"""
+
+
+def test_end_to_end_not_homogeneous_with_homog(pytester: pytest.Pytester) -> None:
+    other = [["O"] * len(s) if s[0] == "B-PER" else list(s) for s in Y_TRUE]
+    pytester.makepyfile(test_blind=E2E_HOMOG.format(y_true=Y_TRUE, weak=WEAK, other=other))
+    skipped = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    skipped.assert_outcomes(skipped=2)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--homog")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: outcome homogenization "
+            "* > max_homogenization 1.5",
+            "*| error_consistency | weak | twin |",
+            "*units every subject fails (first 5 of 7):",
+            "*sentence 1, LOC at tokens 0-0: [[]<0>[]]{LOC} <1>",
+        ]
+    )
