@@ -18,6 +18,7 @@ from pytest_homog.metrics.tags import (
     SCHEMES,
     check_labels,
     check_sequences,
+    entities_by_sentence,
     extract_entities,
     is_nested,
 )
@@ -220,3 +221,24 @@ def test_check_labels_errors(y_true: object, y_pred: object, match: str) -> None
 def test_errors_are_value_errors() -> None:
     with pytest.raises(ValueError):
         check_sequences([["O"]], [["O", "O"]])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    scheme=st.sampled_from(SCHEMES),
+    mode=st.sampled_from(MODES),
+    data=st.data(),
+)
+def test_entities_by_sentence_equals_extract_entities(scheme: str, mode: str, data: st.DataObject) -> None:
+    sentences = data.draw(
+        st.lists(sentence_strategy(PREFIXES[scheme] if mode == "strict" else "IOBES"), min_size=1, max_size=5)
+    )
+    expected = [extract_entities(s, scheme=scheme, mode=mode) for s in sentences]
+    assert entities_by_sentence(sentences, scheme=scheme, mode=mode) == expected
+
+
+def test_entities_by_sentence_on_odd_tags_follows_seqeval_corpus_reading() -> None:
+    # seqeval reads the corpus as one sequence: "X" continues the chunk started in sentence 0
+    sentences = [["B-A"], ["X", "B-A"]]
+    assert seqeval_conlleval([*sentences[0], "O", *sentences[1]]) == [("A", 0, 1), ("_", 0, 3), ("A", 3, 4)]
+    assert entities_by_sentence(sentences) == [[("A", 0, 1)], [("_", 0, 1), ("A", 1, 2)]]

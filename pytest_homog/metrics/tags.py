@@ -35,6 +35,7 @@ __all__ = [
     "check_mode",
     "check_scheme",
     "check_sequences",
+    "entities_by_sentence",
     "extract_entities",
     "is_nested",
 ]
@@ -687,3 +688,45 @@ def extract_entities(
     gold, _, types = corpus_entities(enc, scheme=scheme, mode=mode, y_true=[sentence], y_pred=[sentence])
     triples = zip(gold.type.tolist(), gold.start.tolist(), gold.end.tolist(), strict=True)
     return [(types[t], s, e) for t, s, e in triples]
+
+
+def entities_by_sentence(
+    sequences: Any, *, scheme: str = "IOB2", mode: str = "conlleval"
+) -> list[list[tuple[str, int, int]]]:
+    """Entities of every sentence of a corpus, in one vectorized pass; offsets are within each sentence.
+
+    The corpus is read as the metrics read it (and as seqeval reads nested input). For B/I/E/S/O tags and in
+    strict mode this equals ``[extract_entities(s, scheme=scheme, mode=mode) for s in sequences]``, only
+    faster. With tags whose first character is none of B/I/E/S/O, ``mode="conlleval"`` can (as seqeval does)
+    start an entity in an earlier sentence; such an entity is listed in the sentence where it ends, from
+    position 0.
+
+    Parameters
+    ----------
+    sequences : sequence of sequences of str
+        Tags, one sequence per sentence.
+    scheme, mode
+        As in :func:`extract_entities`.
+
+    Returns
+    -------
+    list of list of (type, start, end)
+
+    Examples
+    --------
+    >>> entities_by_sentence([["B-PER", "I-PER", "O"], ["O", "B-LOC"]])
+    [[('PER', 0, 2)], [('LOC', 1, 2)]]
+    """
+    check_scheme(scheme)
+    check_mode(mode)
+    true, _ = check_sequences(sequences, sequences)
+    enc = encode(true, true)
+    gold, _, types = corpus_entities(enc, scheme=scheme, mode=mode, y_true=true, y_pred=true)
+    offsets = np.concatenate([[0], np.cumsum(enc.lengths + 1)[:-1]])
+    sentence = enc.sentence[gold.end - 1]
+    start = np.maximum(gold.start - offsets[sentence], 0)
+    end = gold.end - offsets[sentence]
+    out: list[list[tuple[str, int, int]]] = [[] for _ in true]
+    for s, t, b, e in zip(sentence.tolist(), gold.type.tolist(), start.tolist(), end.tolist(), strict=True):
+        out[s].append((types[t], b, e))
+    return out
