@@ -146,12 +146,14 @@ def _entities(enc: Any, arrays: Any, types: list[str], corpus: _Corpus, offsets:
     start = np.asarray(arrays.start, dtype=np.int64)
     end = np.asarray(arrays.end, dtype=np.int64)
     type_codes = codes[arrays.type] if len(start) else np.zeros(0, dtype=np.int64)
-    sentence = enc.sentence[start] if len(start) else np.zeros(0, dtype=np.int64)
+    # an entity belongs to the sentence it ends in (with tags outside B/I/E/S/O, conlleval mode can run one
+    # across a sentence boundary, as seqeval does; it is then placed from position 0 of that sentence)
+    sentence = enc.sentence[end - 1] if len(start) else np.zeros(0, dtype=np.int64)
     return _Entities(
         keys=(type_codes * m + start) * m + end,
         sentence=sentence,
         type=type_codes,
-        start=start - offsets[sentence],
+        start=np.maximum(start - offsets[sentence], 0),
         end=end - offsets[sentence],
     )
 
