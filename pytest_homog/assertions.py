@@ -665,8 +665,6 @@ def _describe_unit(ref: Any, unit: str, y_true: Sequence[Any], texts: Any, schem
         shown = f"{str(text)[:100]!r} " if text is not None else ""
         return f"example {s}: {shown}(gold {ref.label!r})"
     tokens = text if text is not None and not isinstance(text, str) else None
-    if tokens is None or len(tokens) != len(y_true[s]):
-        tokens = [f"<{i}>" for i in range(len(y_true[s]))]
     if unit == "entity":
         marks = [(ref.start, ref.end, ref.label)]
         where = f"sentence {s}, {ref.label} at tokens {ref.start}-{ref.end - 1}"
@@ -677,7 +675,10 @@ def _describe_unit(ref: Any, unit: str, y_true: Sequence[Any], texts: Any, schem
         from pytest_homog.metrics.tags import extract_entities
 
         marks = [(st, en, t) for t, st, en in extract_entities(y_true[s], scheme=scheme, mode=mode)]
-        where = f"sentence {s}, {len(marks)} gold entities"
+        spans = ", ".join(f"{t} {st}-{en - 1}" for st, en, t in marks)
+        where = f"sentence {s}, {len(marks)} gold entities" + (f" ({spans})" if marks else "")
+    if tokens is None or len(tokens) != len(y_true[s]):
+        return where  # predictions carry no text; a model subject gives it
     return f"{where}: {_window(tokens, marks)}"
 
 

@@ -293,6 +293,18 @@ def test_end_to_end_not_homogeneous_with_homog(pytester: pytest.Pytester) -> Non
             "* > max_homogenization 1.5",
             "*| error_consistency | weak | twin |",
             "*units every subject fails (first 5 of 7):",
-            "*sentence 1, LOC at tokens 0-0: [[]<0>[]]{LOC} <1>",
+            "*  sentence 1, LOC at tokens 0-0",
+            "*  sentence 2, ORG at tokens 1-1",
         ]
     )
+
+
+def test_shared_failures_by_sentence_and_token_show_their_text() -> None:
+    texts = [["Ann", "Lee", "said"], ["Paris", "."], ["at", "ACME"], ["Bob", "ran"]] * 6
+    subjects = {"weak": _Model("weak", predictions=WEAK, texts=texts), "twin": [list(s) for s in WEAK]}
+    with pytest.raises(AssertionError) as info:
+        assert_not_homogeneous(subjects, Y_TRUE, unit="sentence", show=1)
+    assert "  sentence 1, 1 gold entities (LOC 0-0): [Paris]{LOC} ." in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        assert_not_homogeneous(subjects, Y_TRUE, unit="token", show=1)
+    assert "  sentence 1, token 0 (gold B-LOC): [Paris]{B-LOC} ." in str(info.value)
