@@ -89,6 +89,14 @@ def test_invariant_to_rotation_and_scale() -> None:
         assert linear_cka(x, x + 5.0, debiased=debiased) == pytest.approx(1.0, abs=1e-10)
 
 
+def test_more_features_than_units_uses_the_same_formula() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(12, 300))
+    y = x[:, :40] @ rng.normal(size=(40, 200)) + rng.normal(size=(12, 200))
+    for debiased in (False, True):
+        assert linear_cka(x, y, debiased=debiased) == pytest.approx(_reference_cka(x, y, debiased), rel=1e-9)
+
+
 def test_symmetric() -> None:
     rng = np.random.default_rng(2)
     x = rng.normal(size=(60, 5))

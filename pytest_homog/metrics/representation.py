@@ -140,9 +140,18 @@ def linear_cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
                 f"{label} has zero variance (every row is the same), so CKA is undefined. "
                 "Check that the features really depend on the input."
             )
-    xty_sq = float(np.linalg.norm(y.T @ x) ** 2)
-    xtx_sq = float(np.linalg.norm(x.T @ x) ** 2)
-    yty_sq = float(np.linalg.norm(y.T @ y) ** 2)
+    if n < max(x.shape[1], y.shape[1]):
+        # fewer units than features: the n x n Gram matrices are the smaller products
+        # (||Y^T X||_F^2 = <X X^T, Y Y^T>_F)
+        k = x @ x.T
+        gram_y = y @ y.T
+        xty_sq = float(np.vdot(k, gram_y))
+        xtx_sq = float(np.vdot(k, k))
+        yty_sq = float(np.vdot(gram_y, gram_y))
+    else:
+        xty_sq = float(np.linalg.norm(y.T @ x) ** 2)
+        xtx_sq = float(np.linalg.norm(x.T @ x) ** 2)
+        yty_sq = float(np.linalg.norm(y.T @ y) ** 2)
     if debiased:
         rows_x = np.einsum("ij,ij->i", x, x)
         rows_y = np.einsum("ij,ij->i", y, y)
