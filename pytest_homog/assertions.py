@@ -53,6 +53,19 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     return value
 
 
+def failure_message(verdict: str, evidence: list[str], step: str) -> str:
+    """The text of a failed check: a one-line verdict, the evidence (indented), the next step.
+
+    Examples
+    --------
+    >>> print(failure_message("check failed: 0.3 < 0.4.", ["n=10"], "Next step: look."))
+    check failed: 0.3 < 0.4.
+      n=10
+    Next step: look.
+    """
+    return "\n".join([verdict, *("  " + line for line in evidence), step])
+
+
 def _units(level: str) -> str:
     return "examples" if level == "label" else "sentences"
 
@@ -192,8 +205,7 @@ def _assert_metric_above(
             "(pytest_homog.classification_report(y_true, y_pred) lists every label); improve the model, "
             "or lower the threshold deliberately if the bar was set too high."
         )
-    message = "\n".join([verdict, *("  " + line for line in evidence), step])
-    raise AssertionError(message)
+    raise AssertionError(failure_message(verdict, evidence, step))
 
 
 _DOC = """

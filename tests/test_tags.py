@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -242,3 +243,54 @@ def test_entities_by_sentence_on_odd_tags_follows_seqeval_corpus_reading() -> No
     sentences = [["B-A"], ["X", "B-A"]]
     assert seqeval_conlleval([*sentences[0], "O", *sentences[1]]) == [("A", 0, 1), ("_", 0, 3), ("A", 3, 4)]
     assert entities_by_sentence(sentences) == [[("A", 0, 1)], [("_", 0, 1), ("A", 1, 2)]]
+
+
+def encode_spans(length: int, spans: list[tuple[str, int, int]], scheme: str) -> list[str]:
+    """Well-formed tags of ``scheme`` for non-overlapping ``(type, start, end)`` spans (``end`` exclusive)."""
+    tags = ["O"] * length
+    ends = {end: typ for typ, _, end in spans}
+    starts = {start: typ for typ, start, _ in spans}
+    for typ, start, end in spans:
+        for i in range(start, end):
+            tags[i] = f"I-{typ}"
+        single = end - start == 1
+        if scheme == "IOB2":
+            tags[start] = f"B-{typ}"
+        elif scheme == "IOB1" and ends.get(start) == typ:  # B- only right after an entity of the same type
+            tags[start] = f"B-{typ}"
+        elif scheme == "IOE2":
+            tags[end - 1] = f"E-{typ}"
+        elif scheme == "IOE1" and starts.get(end) == typ:  # E- only right before an entity of the same type
+            tags[end - 1] = f"E-{typ}"
+        elif scheme in ("IOBES", "BILOU"):
+            first, last, one = ("B", "E", "S") if scheme == "IOBES" else ("B", "L", "U")
+            if single:
+                tags[start] = f"{one}-{typ}"
+            else:
+                tags[start], tags[end - 1] = f"{first}-{typ}", f"{last}-{typ}"
+    return tags
+
+
+@st.composite
+def spans_strategy(draw: st.DrawFn) -> tuple[int, list[tuple[str, int, int]]]:
+    length = draw(st.integers(1, 12))
+    cuts = sorted(draw(st.sets(st.integers(0, length), max_size=8)) | {0, length})
+    spans = []
+    for start, end in pairwise(cuts):
+        if draw(st.booleans()):
+            spans.append((draw(st.sampled_from(["PER", "LOC"])), start, end))
+    return length, spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(scheme=st.sampled_from(SCHEMES), drawn=spans_strategy())
+def test_well_formed_sequences_of_every_scheme(scheme: str, drawn: tuple) -> None:
+    length, spans = drawn
+    tags = encode_spans(length, spans, scheme)
+    strict = extract_entities(tags, scheme=scheme, mode="strict")
+    assert strict == seqeval_strict(tags, scheme)
+    if scheme in ("IOB2", "IOE2", "IOBES", "BILOU"):
+        assert strict == spans
+    assert extract_entities(tags, scheme=scheme, mode="conlleval") == seqeval_conlleval(tags)
+    if scheme in ("IOB2", "IOBES"):  # the tags conlleval.pl (and seqeval's default) know: B, I, E, S, O
+        assert seqeval_conlleval(tags) == spans

@@ -340,12 +340,13 @@ def _nanaverage(values: np.ndarray, weights: np.ndarray | None) -> float:
     return float(np.average(values[keep], weights=weights[keep]))
 
 
-def _warn(what: str, level: str, average: str | None) -> None:
+def _warn(what: str, reason: str, level: str, average: str | None) -> None:
+    # stacklevel 5 points at the caller of precision_score / recall_score / f1_score
     warnings.warn(
-        f"{what} is ill-defined and being set to 0.0 ({level} level, average={average!r}). "
+        f"{what} ill-defined and being set to 0.0 {reason} ({level} level, average={average!r}). "
         "Use the `zero_division` parameter to control this behavior.",
         UndefinedMetricWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
 
 
@@ -365,7 +366,7 @@ def scores_from_totals(
         tp, pred, gold = (np.array([x.sum()]) for x in (tp, pred, gold))
     if len(tp) == 0:  # no label at all: nothing predicted and nothing to find
         if zero_division == "warn" and warn_for:
-            _warn("Precision, recall and F-score are", level, average)
+            _warn("Precision, recall and F-score are", "as nothing was predicted or is gold", level, average)
         if average is None:
             empty = np.zeros(0, dtype=np.float64)
             return empty, empty, empty
@@ -374,20 +375,11 @@ def scores_from_totals(
     recall, r_mask = _divide(tp, gold, zero_value)
     f1, _ = _divide(2.0 * tp, (pred + gold).astype(np.float64), zero_value)
     if zero_division == "warn":
+        where = "due to" if average == "micro" else "in labels with"
         if "precision" in warn_for and p_mask.any():
-            _warn(
-                "Precision (no predicted items)"
-                if average == "micro"
-                else "Precision for labels with no predicted items",
-                level,
-                average,
-            )
+            _warn("Precision is", f"{where} no predicted items", level, average)
         if "recall" in warn_for and r_mask.any():
-            _warn(
-                "Recall (no gold items)" if average == "micro" else "Recall for labels with no gold items",
-                level,
-                average,
-            )
+            _warn("Recall is", f"{where} no gold items", level, average)
     if average is None:
         return precision, recall, f1
     weights = gold.astype(np.float64) if average == "weighted" else None
