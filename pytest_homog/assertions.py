@@ -640,12 +640,18 @@ def assert_models_diverge(
             f"(gap {value:.4f})"
         )
     raise AssertionError(
-        f"assert_models_diverge: {ra.name!r} and {rb.name!r} do not diverge by {by}: {verdict}\n"
-        + "".join(f"  {line}\n" for line in evidence)
-        + "Next step: the two subjects are closer than required on this data. If they are meant to be "
-        "different models, change what they share (base checkpoint, training data, seed); if a smaller gap "
-        "is acceptable, lower min_gap"
-        + ("; with few sentences, a wide interval may be the cause: use more data." if confidence else ".")
+        failure_message(
+            f"assert_models_diverge: {ra.name!r} and {rb.name!r} do not diverge by {by}: {verdict}",
+            evidence,
+            "Next step: the two subjects are closer than required on this data. If they are meant to be "
+            "different models, change what they share (base checkpoint, training data, seed); if a smaller "
+            "gap is acceptable, lower min_gap"
+            + (
+                "; with few sentences, a wide interval may be the cause: use more data."
+                if confidence
+                else "."
+            ),
+        )
     )
 
 
