@@ -386,3 +386,17 @@ def test_flat_input_rejects_entity_level() -> None:
 def test_bad_data(gold, pred, kwargs, match) -> None:
     with pytest.raises(HomogDataError, match=match):
         f1_score(gold, pred, **kwargs)
+
+
+def test_zero_division_nan_at_entity_level_follows_sklearn() -> None:
+    gold, pred = [["B-PER", "O"], ["B-LOC", "O"]], [["O", "O"], ["B-LOC", "B-ORG"]]
+    p, r, f = precision_recall_fscore(gold, pred, average=None, zero_division=np.nan)  # LOC, ORG, PER
+    assert_close(r[[0, 2]], [1.0, 0.0])
+    assert math.isnan(p[2]) and math.isnan(r[1])
+    assert_close(f, [1.0, 0.0, 0.0])
+    # macro averages ignore the NaN entries, as scikit-learn does
+    macro = precision_recall_fscore(gold, pred, average="macro", zero_division=np.nan)
+    assert_close(macro, [0.5, 0.5, 1 / 3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        precision_recall_fscore(gold, pred, zero_division=np.nan)

@@ -214,7 +214,7 @@ def check_sequences(y_true: Any, y_pred: Any) -> tuple[list[list[str]], list[lis
     --------
     >>> check_sequences([("B-PER", "I-PER")], [["B-PER", "O"]])
     ([['B-PER', 'I-PER']], [['B-PER', 'O']])
-    >>> check_sequences([["B-PER", "O"]], [["B-PER"]])
+    >>> check_sequences([["B-PER", "O"]], [["B-PER"]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     pytest_homog.errors.HomogDataError: sentence 0 has 2 tags in y_true but 1 in y_pred; ...
@@ -271,7 +271,7 @@ def check_labels(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
     --------
     >>> check_labels(["pos", "neg"], ["pos", "pos"])
     (['pos', 'neg'], ['pos', 'pos'])
-    >>> check_labels([1, 0], [float("nan"), 0])
+    >>> check_labels([1, 0], [float("nan"), 0])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     pytest_homog.errors.HomogDataError: y_pred contains a label that is not a string or an integer: NaN ...
