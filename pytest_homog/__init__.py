@@ -25,6 +25,24 @@ _EXPORTS: dict[str, str] = {
     "HomogUsageError": "pytest_homog.errors",
     "HomogWarning": "pytest_homog.errors",
     "UndefinedMetricWarning": "pytest_homog.errors",
+    # diversity and homogenization
+    "ErrorConsistency": "pytest_homog.metrics.diversity",
+    "McNemarResult": "pytest_homog.metrics.diversity",
+    "OutcomeHomogenization": "pytest_homog.metrics.diversity",
+    "SimilarityMatrix": "pytest_homog.metrics.diversity",
+    "assert_models_diverge": "pytest_homog.assertions",
+    "assert_not_homogeneous": "pytest_homog.assertions",
+    "cohen_kappa": "pytest_homog.metrics.diversity",
+    "disagreement": "pytest_homog.metrics.diversity",
+    "divergence": "pytest_homog.metrics.diversity",
+    "double_fault": "pytest_homog.metrics.diversity",
+    "error_consistency": "pytest_homog.metrics.diversity",
+    "linear_cka": "pytest_homog.metrics.representation",
+    "mcnemar_test": "pytest_homog.metrics.diversity",
+    "outcome_homogenization": "pytest_homog.metrics.diversity",
+    "similarity_matrix": "pytest_homog.metrics.diversity",
+    "unit_outcomes": "pytest_homog.metrics.diversity",
+    "yules_q": "pytest_homog.metrics.diversity",
 }
 # quality metrics, estimates and quality assertions
 _EXPORTS.update(
@@ -63,7 +81,14 @@ __all__ = sorted(["__version__", *_EXPORTS])
 
 if TYPE_CHECKING:
     # quality metrics, estimates and quality assertions
-    from pytest_homog.assertions import assert_f1_above, assert_precision_above, assert_recall_above
+    # diversity and homogenization
+    from pytest_homog.assertions import (
+        assert_f1_above,
+        assert_models_diverge,
+        assert_not_homogeneous,
+        assert_precision_above,
+        assert_recall_above,
+    )
     from pytest_homog.config import HomogConfig
     from pytest_homog.errors import (
         HomogCacheError,
@@ -74,7 +99,26 @@ if TYPE_CHECKING:
         HomogWarning,
         UndefinedMetricWarning,
     )
+    from pytest_homog.metrics.diversity import (
+        ErrorConsistency,
+        McNemarResult,
+        OutcomeHomogenization,
+        SimilarityMatrix,
+        cohen_kappa,
+        disagreement,
+        divergence,
+        double_fault,
+        error_consistency,
+        mcnemar_test,
+        outcome_homogenization,
+        similarity_matrix,
+        unit_outcomes,
+        yules_q,
+    )
+
+    # quality metrics, estimates and quality assertions
     from pytest_homog.metrics.quality import Report, classification_report, f1_score, precision_score, recall_score
+    from pytest_homog.metrics.representation import linear_cka
     from pytest_homog.metrics.stats import Estimate, compare, score
     from pytest_homog.metrics.tags import SCHEMES, check_sequences, extract_entities
 
