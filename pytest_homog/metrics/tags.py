@@ -4,9 +4,11 @@ Entities are read from tag sequences in one of two modes (see DESIGN.md, Definit
 
 ``mode="conlleval"``
     What conlleval.pl (the CoNLL shared tasks' scorer) and seqeval's default mode do: lenient about ill-formed
-    sequences (an ``I-`` after ``O`` opens an entity, a type change closes one). conlleval.pl has no ``S-``
-    tag; for it this mode follows seqeval's default, which extends conlleval.pl (``S-`` opens and closes an
-    entity).
+    sequences (an ``I-`` after ``O`` opens an entity, a type change closes one). This mode is seqeval's
+    default, which equals conlleval.pl on B/I/O tags (IOB1, IOB2) and extends it where conlleval.pl has no
+    rule: ``S-`` opens and closes an entity, and an ``E-`` followed by a ``B-`` of the same type ends one
+    entity and starts the next (conlleval.pl has no rule for that pair and runs the two into one chunk, so
+    ``B-X E-X B-X E-X`` is two entities here and one for conlleval.pl).
     Like seqeval's default mode, this mode ignores ``scheme``: every tag is read by its first character.
 ``mode="strict"``
     seqeval's strict mode (``seqeval.scheme``): an entity counts only when it is well formed in ``scheme``;
@@ -19,7 +21,8 @@ metrics works on integer-encoded tags with numpy, so it costs a few vectorized p
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -106,6 +109,12 @@ def is_nested(y: object) -> bool:
 
 
 def _check_container(y: object, name: str) -> None:
+    if isinstance(y, (Mapping, AbstractSet)):
+        raise HomogDataError(
+            f"{name} must be an ordered sequence (one element per sentence or example); got "
+            f"{type(y).__name__}: {_short(y)}. A mapping or a set has no order that pairs its elements with "
+            "the other argument's; pass a list."
+        )
     if isinstance(y, (str, bytes)) or not (_is_sequence(y) or hasattr(y, "__len__")):
         raise HomogDataError(
             f"{name} must be a sequence of tag sequences or of labels; got {type(y).__name__}: {_short(y)}."
@@ -124,23 +133,34 @@ def _bad_label_message(name: str, value: object, where: str) -> str:
         what = "NaN"
     else:
         what = f"{_short(value)} ({type(value).__name__})"
-    return (
-        f"{name} contains a label that is not a non-empty string: {what} at {where}; labels must be strings."
-    )
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        fix = (
+            "labels must be strings; if these are label ids, map them to tag names first (e.g. with the "
+            "model's config.id2label)."
+        )
+    elif value == "":
+        fix = "labels must be non-empty strings; tag untagged tokens 'O'."
+    else:
+        fix = "labels must be strings."
+    return f"{name} contains a label that is not a non-empty string: {what} at {where}; {fix}"
+
+
+def _same_value(a: object, value: object) -> bool:
+    if a is value:
+        return True
+    if isinstance(a, float) and isinstance(value, float) and math.isnan(a) and math.isnan(value):
+        return True
+    try:
+        return type(a) is type(value) and bool(a == value)
+    except Exception:  # pragma: no cover - exotic objects
+        return False
 
 
 def _locate(y: Sequence[Any], value: object, nested: bool) -> str:
     """Where ``value`` first occurs in ``y`` (for error messages)."""
 
     def same(a: object) -> bool:
-        if a is value:
-            return True
-        if isinstance(a, float) and isinstance(value, float) and math.isnan(a) and math.isnan(value):
-            return True
-        try:
-            return type(a) is type(value) and bool(a == value)
-        except Exception:  # pragma: no cover - exotic objects
-            return False
+        return _same_value(a, value)
 
     if nested:
         for i, sentence in enumerate(y):
@@ -170,9 +190,13 @@ def _unique(values: Any, name: str, y: Sequence[Any], nested: bool) -> set[Any]:
 
 
 def _check_tag_values(uniq: set[Any], name: str, y: Sequence[Any]) -> None:
-    for value in uniq:
-        if not isinstance(value, str) or value == "":
-            raise HomogDataError(_bad_label_message(name, value, _locate(y, value, nested=True)))
+    bad = [value for value in uniq if not isinstance(value, str) or value == ""]
+    if bad:
+        # name the first offending tag in corpus order, not in set order
+        first = next(
+            tag for sentence in y for tag in sentence if any(_same_value(tag, value) for value in bad)
+        )
+        raise HomogDataError(_bad_label_message(name, first, _locate(y, first, nested=True)))
 
 
 def _as_nested_list(y: Any, name: str) -> list[list[str]]:
@@ -656,8 +680,9 @@ def extract_entities(
         Tagging scheme; used by ``mode="strict"`` only. ``mode="conlleval"`` ignores it, as seqeval's default
         mode does.
     mode : {"conlleval", "strict"}
-        ``"conlleval"`` equals seqeval's default ``get_entities`` (conlleval.pl-compatible for B/I/E/O tags;
-        seqeval extends it for ``S-``, and so does this mode). ``"strict"`` equals seqeval's
+        ``"conlleval"`` equals seqeval's default ``get_entities`` (equal to conlleval.pl on B/I/O tags;
+        seqeval extends it for ``S-`` and for ``E-`` followed by ``B-``, see the module docstring, and so does
+        this mode). ``"strict"`` equals seqeval's
         ``Entities(..., scheme=...)``.
 
     Raises
