@@ -406,12 +406,15 @@ def _check_number(value: object, name: str, *, minimum: float = 0.0) -> float:
     return number
 
 
+def _element(x: Any) -> Any:
+    """A sentence (tag sequence) as a list, a flat label (string or integer) as it is."""
+    return list(x) if isinstance(x, (list, tuple)) else x
+
+
 def _same_references(first: Any, other: Any, name: str) -> None:
     if first is other:
         return
-    if len(first) != len(other) or any(
-        list(x) != list(y) if not isinstance(x, str) else x != y for x, y in zip(first, other, strict=True)
-    ):
+    if len(first) != len(other) or any(_element(x) != _element(y) for x, y in zip(first, other, strict=True)):
         raise HomogDataError(
             f"subject {name!r} was resolved against different references than the first subject; compare "
             "subjects on the same data."
