@@ -1,0 +1,413 @@
+"""Audit of the measuring layer: generated-input parity with independent oracles, and regressions.
+
+Oracles: a transliteration of conlleval.pl's chunk rules, seqeval, scikit-learn, and bootstrap replicates
+recomputed from scratch on the resampled corpus.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pytest
+import seqeval.metrics as sq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from seqeval.metrics.sequence_labeling import get_entities
+from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
+from sklearn.metrics import precision_recall_fscore_support
+
+from pytest_homog.errors import HomogDataError
+from pytest_homog.metrics.diversity import divergence
+from pytest_homog.metrics.quality import (
+    UnitCounts,
+    check_zero_division,
+    f1_score,
+    precision_score,
+    recall_score,
+    unit_counts,
+)
+from pytest_homog.metrics.stats import (
+    _replicate_values,
+    _Resampler,
+    bootstrap_indices,
+    compare,
+    score,
+)
+from pytest_homog.metrics.tags import check_labels, check_sequences, extract_entities
+
+SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBES": IOBES, "BILOU": BILOU}
+PREFIXES = {"IOB1": "IOB", "IOB2": "IOB", "IOE1": "IOE", "IOE2": "IOE", "IOBES": "IOBES", "BILOU": "BILOU"}
+METRICS = ("precision", "recall", "f1")
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# conlleval.pl, transliterated (endOfChunk / startOfChunk of the CoNLL-2000 script)
+# ---------------------------------------------------------------------------------------------------------- #
+
+_PL_END = {("B", "B"), ("B", "O"), ("I", "B"), ("I", "O"), ("E", "E"), ("E", "I"), ("E", "O")}
+_PL_START = {("B", "B"), ("I", "B"), ("O", "B"), ("O", "I"), ("E", "E"), ("E", "I"), ("O", "E")}
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag == "O":
+        return "O", ""
+    prefix, _, typ = tag.partition("-")
+    return prefix, typ
+
+
+def conlleval_pl(tags: list[str]) -> list[tuple[str, int, int]]:
+    """Chunks of one sentence as conlleval.pl finds them, ``(type, start, end)`` with ``end`` exclusive."""
+    chunks: list[tuple[str, int, int]] = []
+    start: int | None = None
+    prev_tag, prev_type = "O", ""
+    for i, raw in enumerate([*tags, "O"]):  # the sentence boundary reads as "O"
+        tag, typ = _split(raw)
+        end = (prev_tag, tag) in _PL_END or (prev_tag not in ("O", ".") and prev_type != typ)
+        if end and start is not None:
+            chunks.append((prev_type, start, i))
+            start = None
+        if (prev_tag, tag) in _PL_START or (tag not in ("O", ".") and prev_type != typ):
+            start = i
+        prev_tag, prev_type = tag, typ
+    return chunks
+
+
+def _tags(prefixes: str, types: str = "XY") -> st.SearchStrategy[str]:
+    return st.builds(lambda p, t: "O" if p == "O" else f"{p}-{t}", st.sampled_from(prefixes), st.sampled_from(types))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_tags("BIOO"), min_size=1, max_size=12))
+def test_conlleval_mode_equals_conlleval_pl_on_bio_tags(tags: list[str]) -> None:
+    assert extract_entities(tags) == conlleval_pl(tags)
+    assert extract_entities(tags, scheme="IOB1") == conlleval_pl(tags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_tags("BIEO"), min_size=1, max_size=12))
+def test_conlleval_mode_differs_from_conlleval_pl_only_at_e_then_b(tags: list[str]) -> None:
+    # documented: seqeval (and this mode) end an entity at E- followed by B- of its type; conlleval.pl does not
+    e_then_b = any(a[0] == "E" and b[0] == "B" and a[2:] == b[2:] for a, b in pairwise(tags))
+    if not e_then_b:
+        assert extract_entities(tags) == conlleval_pl(tags)
+
+
+def test_e_then_b_is_two_entities_as_in_seqeval() -> None:
+    tags = ["B-X", "E-X", "B-X", "E-X"]
+    assert extract_entities(tags) == [("X", 0, 2), ("X", 2, 4)]
+    assert [(t, s, e + 1) for t, s, e in get_entities(tags)] == [("X", 0, 2), ("X", 2, 4)]
+    assert conlleval_pl(tags) == [("X", 0, 4)]
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        # IOB1 as conlleval.pl reads it: I- after O opens an entity; B- only separates same-type neighbours
+        (["I-X", "I-X", "B-X", "I-X", "O", "I-Y"], [("X", 0, 2), ("X", 2, 4), ("Y", 5, 6)]),
+        (["I-X", "I-Y", "B-Y"], [("X", 0, 1), ("Y", 1, 2), ("Y", 2, 3)]),
+        (["O", "I-X", "O"], [("X", 1, 2)]),
+    ],
+)
+def test_iob1_hand_cases_against_conlleval_pl(tags: list[str], expected: list) -> None:
+    assert conlleval_pl(tags) == expected
+    assert extract_entities(tags, scheme="IOB1") == expected
+    assert extract_entities(tags, scheme="IOB1", mode="strict") == expected
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# entity scores on corpora with empty sentences, every scheme and mode
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+@st.composite
+def corpus_with_empty_sentences(draw: st.DrawFn, prefixes: str) -> tuple[list[list[str]], list[list[str]]]:
+    lengths = draw(st.lists(st.integers(0, 5), min_size=1, max_size=6).filter(lambda ls: sum(ls) > 0))
+    tag = _tags(prefixes + "O")
+    gold = [[draw(tag) for _ in range(n)] for n in lengths]
+    pred = [[draw(tag) for _ in range(n)] for n in lengths]
+    return gold, pred
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scheme=st.sampled_from(list(SEQEVAL_SCHEMES)),
+    mode=st.sampled_from(["conlleval", "strict"]),
+    average=st.sampled_from(["micro", "macro", "weighted", None]),
+    zero_division=st.sampled_from(["warn", 0, 1]),
+    data=st.data(),
+)
+def test_entity_scores_match_seqeval_with_empty_sentences(scheme, mode, average, zero_division, data) -> None:
+    gold, pred = data.draw(corpus_with_empty_sentences(PREFIXES[scheme] if mode == "strict" else "IOBES"))
+    extra = {"mode": "strict", "scheme": SEQEVAL_SCHEMES[scheme]} if mode == "strict" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for ours, theirs in (
+            (precision_score, sq.precision_score),
+            (recall_score, sq.recall_score),
+            (f1_score, sq.f1_score),
+        ):
+            expected = theirs(gold, pred, average=average, zero_division=zero_division, **extra)
+            got = ours(gold, pred, average=average, zero_division=zero_division, scheme=scheme, mode=mode)
+            if average in ("macro", "weighted") and math.isnan(expected):
+                # nothing to score at all: documented as the zero_division value (seqeval: mean of nothing)
+                assert got == (0.0 if zero_division == "warn" else float(zero_division))
+                continue
+            np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# bootstrap replicates recomputed from scratch
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+def _oracle(gold: list[Any], pred: list[Any], level: str, metric: str, average: str, zd: Any, labels: Any) -> float:
+    k = METRICS.index(metric)
+    if level == "entity":
+        fn = (sq.precision_score, sq.recall_score, sq.f1_score)[k]
+        return float(fn(gold, pred, average=average, zero_division=zd))
+    if level == "token":
+        gold = [t for s in gold for t in s]
+        pred = [t for s in pred for t in s]
+    return float(precision_recall_fscore_support(gold, pred, average=average, zero_division=zd, labels=labels)[k])
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    level=st.sampled_from(["entity", "token", "label"]),
+    average=st.sampled_from(["micro", "macro", "weighted"]),
+    metric=st.sampled_from(METRICS),
+    zd_pick=st.integers(0, 3),
+    labels_pick=st.integers(0, 2),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_every_replicate_equals_the_metric_on_its_resample(
+    level, average, metric, zd_pick, labels_pick, seed, data
+) -> None:
+    zd = ["warn", 0, 1, math.nan][zd_pick if level != "entity" else zd_pick % 3]  # seqeval has no nan
+    if level == "label":
+        n = data.draw(st.integers(1, 8))
+        gold = data.draw(st.lists(st.sampled_from("abc"), min_size=n, max_size=n))
+        pred = data.draw(st.lists(st.sampled_from("abc"), min_size=n, max_size=n))
+        labels = [None, ["a", "c"], ["c", "zz"]][labels_pick]
+    else:
+        gold, pred = data.draw(corpus_with_empty_sentences("BI"))
+        labels = [None, ["B-X", "O"], None][labels_pick] if level == "token" else None
+    counts = unit_counts(gold, pred, level=level, labels=labels)
+    zd_checked = check_zero_division(zd)
+    zero_value = 0.0 if zd_checked == "warn" else float(zd_checked)
+    idx = np.concatenate(list(bootstrap_indices(counts.n_units, 25, seed)))
+    ours = _replicate_values(_Resampler(counts, average), idx, metric, average, zero_value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for value, row in zip(ours.tolist(), idx, strict=True):
+            g, p = [gold[i] for i in row], [pred[i] for i in row]
+            if level == "token" and not any(g):
+                assert value == zero_value or (math.isnan(value) and math.isnan(zero_value))
+                continue  # only empty sentences drawn: nothing to score (scikit-learn refuses empty input)
+            expected = _oracle(g, p, level, metric, average, zd, labels)
+            if level == "entity" and math.isnan(expected):  # no entity in the resample, as above
+                expected = zero_value
+            assert value == pytest.approx(expected, abs=1e-12, nan_ok=True)
+
+
+def _pooled_both_ways(counts: UnitCounts, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    packed = _Resampler(counts, "micro")
+    plain = _Resampler(counts, "micro")
+    plain.packed = None
+    return packed.pooled(idx), plain.pooled(idx), packed.packed is not None
+
+
+@pytest.mark.parametrize(("per_unit_max", "packed"), [((1 << 20) - 1, True), (1 << 20, False)])
+def test_bit_packing_is_used_exactly_while_no_total_can_overflow(per_unit_max: int, packed: bool) -> None:
+    # two units; unit 0 has per_unit_max gold items, predictions and hits; a replicate drawing it twice
+    # pools 2 * per_unit_max, which fits in 21 bits only below 2**21
+    events = np.zeros(per_unit_max, dtype=np.int64)
+    counts = UnitCounts(("X",), 2, "entity", events, events, events, events, events, events)
+    idx = np.array([[0, 0], [0, 1], [1, 1]])
+    got, plain, used = _pooled_both_ways(counts, idx)
+    assert used is packed
+    np.testing.assert_array_equal(got, plain)
+    assert got[0].tolist() == [2.0 * per_unit_max] * 3
+
+
+def test_bit_packing_round_trips_uneven_counts() -> None:
+    rng = np.random.default_rng(0)
+    n = 500
+    gold_unit = np.repeat(np.arange(n), rng.integers(0, 4000, n))
+    pred_unit = np.repeat(np.arange(n), rng.integers(0, 4000, n))
+    tp_unit = np.repeat(np.arange(n), rng.integers(0, 10, n))
+    z = np.zeros
+    counts = UnitCounts(
+        ("X",), n, "entity", tp_unit, z(len(tp_unit), np.int64), pred_unit, z(len(pred_unit), np.int64),
+        gold_unit, z(len(gold_unit), np.int64),
+    )  # fmt: skip
+    idx = np.concatenate(list(bootstrap_indices(n, 20, 3)))
+    got, plain, used = _pooled_both_ways(counts, idx)
+    assert used  # 500 * 3999 < 2**21
+    np.testing.assert_array_equal(got, plain)
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# compare: p-value with undefined replicates, error messages
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+def test_compare_p_value_counts_only_replicates_where_the_difference_is_defined() -> None:
+    # precision is undefined (zero_division=nan) in every replicate that misses sentence 0, the only one with
+    # a predicted entity; where defined, a beats b
+    gold = [["B-PER", "O"]] * 20
+    a = [["B-PER", "O"]] + [["O", "O"]] * 19
+    b = [["B-LOC", "O"]] + [["O", "O"]] * 19
+    est = compare(gold, a, b, "precision", zero_division=math.nan, n_resamples=500, seed=0)
+    idx = np.concatenate(list(bootstrap_indices(20, 500, 0)))
+    defined = int(np.sum(np.any(idx == 0, axis=1)))
+    assert 0 < defined < 500
+    assert est.p_value == pytest.approx(2.0 / (defined + 1))
+    assert (est.value, est.low, est.high) == (1.0, 1.0, 1.0)
+
+
+def test_compare_p_value_is_nan_when_no_replicate_is_defined() -> None:
+    gold = [["B-PER", "O"]] * 3
+    nothing = [["O", "O"]] * 3
+    est = compare(gold, nothing, nothing, "precision", zero_division=math.nan, n_resamples=50)
+    assert math.isnan(est.p_value) and math.isnan(est.low)
+
+
+@pytest.mark.parametrize("which", ["y_pred_a", "y_pred_b"])
+def test_compare_data_errors_name_the_prediction(which: str) -> None:
+    gold = [["B-PER", "O"], ["B-LOC"]]
+    bad = [["B-PER"], ["B-LOC"]]
+    args = (gold, bad, gold) if which == "y_pred_a" else (gold, gold, bad)
+    with pytest.raises(HomogDataError, match=f"y_true and {which} do not fit together: sentence 0 has 2 tags"):
+        compare(*args, n_resamples=10)
+
+
+def test_score_on_a_single_sentence_has_a_degenerate_interval() -> None:
+    est = score([["B-PER", "O", "B-LOC"]], [["B-PER", "O", "O"]], n_resamples=50)
+    assert (est.value, est.low, est.high, est.n) == (
+        pytest.approx(2 / 3),
+        pytest.approx(2 / 3),
+        pytest.approx(2 / 3),
+        1,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# divergence bootstrap, recomputed from scratch on every resample
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+def _entities(sentence: list[str], scheme: str, mode: str) -> set[tuple[str, int, int]]:
+    if mode == "strict":
+        return {(e.tag, e.start, e.end) for e in Entities([list(sentence)], SEQEVAL_SCHEMES[scheme]).entities[0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {(t, s, e + 1) for t, s, e in get_entities(list(sentence))}
+
+
+def _naive_divergence(gold, a, b, by: str, what: str, scheme: str, mode: str) -> float:
+    if by == "disagreement":
+        if what == "token":
+            fa, fb = [t for s in a for t in s], [t for s in b for t in s]
+            return sum(x != y for x, y in zip(fa, fb, strict=True)) / len(fa) if fa else 0.0
+        ea = {(i, *e) for i, s in enumerate(a) for e in _entities(s, scheme, mode)}
+        eb = {(i, *e) for i, s in enumerate(b) for e in _entities(s, scheme, mode)}
+        return 1 - len(ea & eb) / len(ea | eb) if ea | eb else 0.0
+    outcomes = []
+    for pred in (a, b):
+        out = []
+        for g, p in zip(gold, pred, strict=True):
+            eg, ep = _entities(g, scheme, mode), _entities(p, scheme, mode)
+            out.extend([e in ep for e in sorted(eg)] if what == "entity" else [eg == ep])
+        outcomes.append(np.array(out, dtype=bool))
+    oa, ob = outcomes
+    if oa.size == 0:
+        return 0.0
+    c_obs = float(np.mean(oa == ob))
+    pa, pb = float(oa.mean()), float(ob.mean())
+    c_exp = pa * pb + (1 - pa) * (1 - pb)
+    return 0.0 if c_exp == 1 else 1 - (c_obs - c_exp) / (1 - c_exp)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    scheme=st.sampled_from(list(SEQEVAL_SCHEMES)),
+    mode=st.sampled_from(["conlleval", "strict"]),
+    by_what=st.sampled_from(
+        [
+            ("disagreement", "entity"),
+            ("disagreement", "token"),
+            ("error_consistency", "entity"),
+            ("error_consistency", "sentence"),
+        ]
+    ),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_divergence_replicates_equal_the_measure_on_each_resample(scheme, mode, by_what, seed, data) -> None:
+    by, what = by_what
+    prefixes = PREFIXES[scheme] if mode == "strict" else "IOBES"
+    gold, a = data.draw(corpus_with_empty_sentences(prefixes))
+    b = [[t if data.draw(st.booleans()) else data.draw(_tags(prefixes + "O")) for t in s] for s in gold]
+    if by == "error_consistency" and what == "entity" and not any(_entities(s, scheme, mode) for s in gold):
+        return  # no units: an error, tested elsewhere
+    kwargs = {"level": what} if by == "disagreement" else {"unit": what}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = divergence(
+            gold, a, b, by=by, scheme=scheme, mode=mode, n_resamples=30, seed=seed, confidence=0.8, **kwargs
+        )
+    idx = np.concatenate(list(bootstrap_indices(len(gold), 30, seed)))
+    naive = [
+        _naive_divergence([gold[i] for i in r], [a[i] for i in r], [b[i] for i in r], by, what, scheme, mode)
+        for r in idx
+    ]
+    assert est.value == pytest.approx(_naive_divergence(gold, a, b, by, what, scheme, mode), abs=1e-12)
+    assert (est.low, est.high) == pytest.approx(tuple(np.quantile(naive, [0.1, 0.9])), abs=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# input validation
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("bad", [{"a": 1, "b": 0}, {"pos", "neg"}, frozenset({1, 2})])
+def test_unordered_inputs_are_rejected(bad: Any) -> None:
+    good = ["pos", "neg"]
+    with pytest.raises(HomogDataError, match=rf"y_true must be an ordered sequence .* got {type(bad).__name__}"):
+        check_labels(bad, good)
+    with pytest.raises(HomogDataError, match=r"y_pred must be an ordered sequence .* pass a list"):
+        f1_score(good, bad)
+
+
+def test_integer_tags_point_at_the_first_one_and_at_id2label() -> None:
+    with pytest.raises(HomogDataError, match=r"\b1 \(int\) at sentence 0, position 0; .*config\.id2label"):
+        check_sequences([[1, 0, 2]], [["B-X", "O", "O"]])
+
+
+def test_empty_tag_message_says_to_use_o() -> None:
+    with pytest.raises(HomogDataError, match=r"'' \(str\) at sentence 1, position 0; .*'O'"):
+        check_sequences([["O"], ["", "B-X"]], [["O"], ["O", "B-X"]])
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# assertions on integer labels
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+def test_diversity_assertions_accept_integer_labels() -> None:
+    from pytest_homog.assertions import assert_models_diverge, assert_not_homogeneous
+    from pytest_homog.metrics.diversity import disagreement, outcome_homogenization
+
+    gold = [0, 1, 0, 1, 2, 2]
+    a = [0, 1, 1, 0, 2, 2]
+    b = [1, 1, 0, 0, 2, 1]
+    record = assert_models_diverge(a, b, gold, min_gap=0.1, by="disagreement")
+    assert record.value == pytest.approx(disagreement(a, b))
+    record = assert_not_homogeneous({"a": a, "b": b}, gold, max_homogenization=10.0)
+    assert record.value == pytest.approx(float(outcome_homogenization(gold, {"a": a, "b": b})))
