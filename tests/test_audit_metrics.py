@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import seqeval.metrics as sq
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
@@ -411,3 +411,63 @@ def test_diversity_assertions_accept_integer_labels() -> None:
     assert record.value == pytest.approx(disagreement(a, b))
     record = assert_not_homogeneous({"a": a, "b": b}, gold, max_homogenization=10.0)
     assert record.value == pytest.approx(float(outcome_homogenization(gold, {"a": a, "b": b})))
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# the percentile interval against scipy.stats.bootstrap (which draws the same index matrix from the same seed)
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+def _scipy_percentile_interval(statistic, n: int, n_resamples: int, seed: int, confidence: float):
+    from scipy.stats import bootstrap
+
+    def vectorized(idx: np.ndarray, axis: int = -1) -> np.ndarray | float:
+        rows = np.atleast_2d(idx)
+        values = np.array([statistic(row) for row in rows])
+        return values if idx.ndim > 1 else float(values[0])
+
+    result = bootstrap(
+        (np.arange(n),),
+        vectorized,
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+        vectorized=True,
+    )
+    return result.confidence_interval.low, result.confidence_interval.high
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.data(),
+    seed=st.integers(0, 2**16),
+    confidence=st.sampled_from([0.5, 0.8, 0.9, 0.95]),
+    average=st.sampled_from(["micro", "macro"]),
+)
+def test_score_and_compare_intervals_equal_scipy_percentile_bootstrap(data, seed, confidence, average) -> None:
+    gold, a = data.draw(corpus_with_empty_sentences("BI"))
+    assume(len(gold) >= 2)  # scipy needs two observations
+    b = [[t if data.draw(st.booleans()) else data.draw(_tags("BIO")) for t in s] for s in gold]
+    n, n_resamples = len(gold), 40
+
+    def f1_of(pred: list[list[str]]):
+        def statistic(row: np.ndarray) -> float:
+            value = sq.f1_score([gold[i] for i in row], [pred[i] for i in row], average=average, zero_division=0)
+            return 0.0 if math.isnan(value) else float(value)  # nothing to score: the zero_division value
+
+        return statistic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = score(
+            gold, a, average=average, n_resamples=n_resamples, seed=seed, confidence=confidence, zero_division=0
+        )
+        low, high = _scipy_percentile_interval(f1_of(a), n, n_resamples, seed, confidence)
+        diff = compare(
+            gold, a, b, average=average, n_resamples=n_resamples, seed=seed, confidence=confidence, zero_division=0
+        )
+        fa, fb = f1_of(a), f1_of(b)
+        d_low, d_high = _scipy_percentile_interval(lambda r: fa(r) - fb(r), n, n_resamples, seed, confidence)
+    assert (est.low, est.high) == pytest.approx((low, high), abs=1e-12)
+    assert (diff.low, diff.high) == pytest.approx((d_low, d_high), abs=1e-12)

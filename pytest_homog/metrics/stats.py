@@ -276,8 +276,11 @@ def score(
 
     The value is the metric on all the data (equal to :func:`~pytest_homog.metrics.quality.f1_score` and its
     siblings). The interval holds the central ``confidence`` share of the metric over ``n_resamples``
-    resamples of the units (sentences; examples for flat labels) drawn with replacement; see the module
-    docstring for how all replicates come out of one matrix product.
+    resamples of the units (sentences; examples for flat labels) drawn with replacement: its bounds are the
+    ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the replicates, linearly interpolated
+    (numpy's default), as ``scipy.stats.bootstrap(method="percentile")`` computes them; replicates where the
+    metric is undefined (``zero_division=nan``) are left out. See the module docstring for how all replicates
+    come out of one matrix product.
 
     Parameters
     ----------
