@@ -461,7 +461,7 @@ def _features(subject: Any, data: Any, name: str) -> Any:
 def _abs_interval(low: float, high: float) -> tuple[float, float]:
     """Interval of |d| when d lies in [low, high]."""
     if low <= 0.0 <= high:
-        return 0.0, max(-low, high)
+        return 0.0, max(abs(low), abs(high))  # abs: no -0.0 in messages
     return min(abs(low), abs(high)), max(abs(low), abs(high))
 
 
@@ -881,9 +881,15 @@ def assert_not_homogeneous(
             "  " + _describe_unit(ref, homog.unit, y_true, texts, scheme, mode)
             for ref in shared[: max(show, 0)]
         )
-    lines.append(
-        "Next step: these units are a blind spot the subjects share. Look at what they have in common (base "
-        "checkpoint, training data), add training data for the shared failures, or raise the bound if this "
-        "level of shared failure is acceptable."
-    )
+    if all_perfect and sim_ok:
+        lines.append(
+            "Next step: every subject is right on every unit, so this data cannot show whether they fail alike; "
+            "evaluate on more or harder data."
+        )
+    else:
+        lines.append(
+            "Next step: these units are a blind spot the subjects share. Look at what they have in common (base "
+            "checkpoint, training data), add training data for the shared failures, or raise the bound if this "
+            "level of shared failure is acceptable."
+        )
     raise AssertionError("\n".join(lines))

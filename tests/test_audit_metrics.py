@@ -471,3 +471,23 @@ def test_score_and_compare_intervals_equal_scipy_percentile_bootstrap(data, seed
         d_low, d_high = _scipy_percentile_interval(lambda r: fa(r) - fb(r), n, n_resamples, seed, confidence)
     assert (est.low, est.high) == pytest.approx((low, high), abs=1e-12)
     assert (diff.low, diff.high) == pytest.approx((d_low, d_high), abs=1e-12)
+
+
+def test_no_negative_zero_in_the_gap_interval() -> None:
+    from pytest_homog.assertions import assert_models_diverge
+
+    gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
+    with pytest.raises(AssertionError) as info:
+        assert_models_diverge(gold, gold, gold, min_gap=0.1)
+    assert "-0.0000" not in str(info.value)
+    assert "CI of the gap [0.0000, 0.0000]" in str(info.value)
+
+
+def test_all_perfect_subjects_get_a_next_step_about_the_data() -> None:
+    from pytest_homog.assertions import assert_not_homogeneous
+
+    gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
+    with pytest.raises(AssertionError) as info:
+        assert_not_homogeneous({"a": gold, "b": gold}, gold)
+    assert "Next step: every subject is right on every unit" in str(info.value)
+    assert "blind spot" not in str(info.value)
