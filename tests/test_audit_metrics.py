@@ -491,3 +491,75 @@ def test_all_perfect_subjects_get_a_next_step_about_the_data() -> None:
         assert_not_homogeneous({"a": gold, "b": gold}, gold)
     assert "Next step: every subject is right on every unit" in str(info.value)
     assert "blind spot" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# label level: predictions whose label set differs from the references'
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    ints=st.booleans(),
+    as_numpy=st.booleans(),
+    average=st.sampled_from(["micro", "macro", "weighted", None]),
+    zero_division=st.sampled_from(["warn", 0, 1, math.nan]),
+    labels_pick=st.integers(0, 2),
+)
+def test_label_level_matches_sklearn_when_label_sets_differ(
+    data, ints, as_numpy, average, zero_division, labels_pick
+) -> None:
+    gold_pool, pred_pool = ([0, 1], [1, 2, 3]) if ints else (["neg", "pos"], ["pos", "neutral", "spam"])
+    n = data.draw(st.integers(1, 12))
+    gold = data.draw(st.lists(st.sampled_from(gold_pool), min_size=n, max_size=n))
+    pred = data.draw(st.lists(st.sampled_from(pred_pool), min_size=n, max_size=n))
+    labels = [None, gold_pool, [pred_pool[-1], gold_pool[0]]][labels_pick]
+    y_true, y_pred = (np.array(gold), np.array(pred)) if as_numpy else (gold, pred)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k, ours in enumerate((precision_score, recall_score, f1_score)):
+            expected = precision_recall_fscore_support(
+                gold, pred, average=average, zero_division=zero_division, labels=labels
+            )[k]
+            got = ours(y_true, y_pred, average=average, zero_division=zero_division, labels=labels)
+            np.testing.assert_allclose(np.asarray(got, float), np.asarray(expected, float), atol=1e-12, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------------------- #
+# the units every subject fails, located exactly (empty sentences included)
+# ---------------------------------------------------------------------------------------------------------- #
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), unit=st.sampled_from(["entity", "sentence", "token"]))
+def test_shared_failures_are_the_units_every_subject_fails(data, unit) -> None:
+    from pytest_homog.metrics.diversity import UnitRef, outcome_homogenization
+
+    gold, a = data.draw(corpus_with_empty_sentences("BI"))
+    b = [[t if data.draw(st.booleans()) else data.draw(_tags("BIO")) for t in s] for s in gold]
+    ents = [_entities(s, "IOB2", "conlleval") for s in gold]
+    if unit == "entity" and not any(ents):
+        return
+    if unit == "token":
+        expected = [
+            UnitRef(i, tag, j, j + 1)
+            for i, sentence in enumerate(gold)
+            for j, tag in enumerate(sentence)
+            if a[i][j] != tag and b[i][j] != tag
+        ]
+    elif unit == "entity":
+        expected = [
+            UnitRef(i, t, s, e)
+            for i in range(len(gold))
+            for t, s, e in sorted(ents[i], key=lambda x: (x[2], x[1]))
+            if all((t, s, e) not in _entities(p[i], "IOB2", "conlleval") for p in (a, b))
+        ]
+    else:
+        expected = [
+            UnitRef(i) for i in range(len(gold)) if all(_entities(p[i], "IOB2", "conlleval") != ents[i] for p in (a, b))
+        ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = outcome_homogenization(gold, {"a": a, "b": b}, unit=unit)
+    assert h.shared_failures == expected
