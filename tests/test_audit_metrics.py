@@ -563,3 +563,16 @@ def test_shared_failures_are_the_units_every_subject_fails(data, unit) -> None:
         warnings.simplefilter("ignore")
         h = outcome_homogenization(gold, {"a": a, "b": b}, unit=unit)
     assert h.shared_failures == expected
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "match"),
+    [
+        ([1, 0], [1.0, 0], r"1\.0 \(float\) at index 0; cast class ids to integers"),
+        ([1, 0], [math.nan, 0], "NaN at index 0; drop the examples without a label"),
+        (["a", "b"], [1, 0], r"mix strings and integers \('a' at y_true index 0, 1 at y_pred index 0\)"),
+    ],
+)
+def test_flat_label_errors_show_the_value_and_the_fix(y_true: list, y_pred: list, match: str) -> None:
+    with pytest.raises(HomogDataError, match=match):
+        check_labels(y_true, y_pred)

@@ -331,11 +331,23 @@ def check_labels(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
                 what = (
                     "NaN" if isinstance(v, float) and math.isnan(v) else f"{_short(v)} ({type(v).__name__})"
                 )
+                if isinstance(v, float) and math.isnan(v):
+                    fix = "drop the examples without a label, or fill them in."
+                elif isinstance(v, float) and v.is_integer():
+                    fix = "cast class ids to integers (e.g. y.astype(int)), or map them to label names."
+                else:
+                    fix = "labels must be strings or integers."
                 raise HomogDataError(
-                    f"{name} contains a label that is not a string or an integer: {what} at index {i}."
+                    f"{name} contains a label that is not a string or an integer: {what} at index {i}; {fix}"
                 )
     if len(kinds) > 1:
-        raise HomogDataError("labels mix strings and integers; use one kind for y_true and y_pred.")
+        placed = [(name, i, v) for name, y in (("y_true", true), ("y_pred", pred)) for i, v in enumerate(y)]
+        text = next(f"{v!r} at {name} index {i}" for name, i, v in placed if isinstance(v, str))
+        number = next(f"{v!r} at {name} index {i}" for name, i, v in placed if not isinstance(v, str))
+        raise HomogDataError(
+            f"labels mix strings and integers ({text}, {number}); use one kind for y_true and y_pred "
+            "(map class ids to label names, or names to ids)."
+        )
     return true, pred
 
 
