@@ -20,7 +20,7 @@ from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
 from sklearn.metrics import precision_recall_fscore_support
 
-from pytest_homog.errors import HomogDataError
+from pytest_homog.errors import HomogDataError, UndefinedMetricWarning
 from pytest_homog.metrics.diversity import divergence
 from pytest_homog.metrics.quality import (
     UnitCounts,
@@ -487,7 +487,7 @@ def test_all_perfect_subjects_get_a_next_step_about_the_data() -> None:
     from pytest_homog.assertions import assert_not_homogeneous
 
     gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
-    with pytest.raises(AssertionError) as info:
+    with pytest.warns(UndefinedMetricWarning), pytest.raises(AssertionError) as info:
         assert_not_homogeneous({"a": gold, "b": gold}, gold)
     assert "Next step: every subject is right on every unit" in str(info.value)
     assert "blind spot" not in str(info.value)
