@@ -576,3 +576,20 @@ def test_shared_failures_are_the_units_every_subject_fails(data, unit) -> None:
 def test_flat_label_errors_show_the_value_and_the_fix(y_true: list, y_pred: list, match: str) -> None:
     with pytest.raises(HomogDataError, match=match):
         check_labels(y_true, y_pred)
+
+
+def test_bilou_tags_in_conlleval_mode_warn_and_say_how_to_read_them() -> None:
+    from pytest_homog.errors import HomogWarning
+
+    tags = ["B-X", "L-X", "B-X", "L-X", "U-X"]
+    # seqeval's default mode loses the first entity and runs the last two together; that is what this mode
+    # does too, so it says so
+    with pytest.warns(HomogWarning, match=r"'L-X' are BILOU tags.*scheme is ignored.*mode='strict', scheme='BILOU'"):
+        lenient = extract_entities(tags, scheme="BILOU")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # seqeval: "L-X seems not to be NE tag"
+        assert lenient == [(t, s, e + 1) for t, s, e in get_entities(tags)] == [("X", 2, 5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert extract_entities(tags, scheme="BILOU", mode="strict") == [("X", 0, 2), ("X", 2, 4), ("X", 4, 5)]
+        extract_entities(["B-X", "I-X", "E-X", "S-Y"])  # IOBES tags: no warning

@@ -10,6 +10,8 @@ Entities are read from tag sequences in one of two modes (see DESIGN.md, Definit
     entity and starts the next (conlleval.pl has no rule for that pair and runs the two into one chunk, so
     ``B-X E-X B-X E-X`` is two entities here and one for conlleval.pl).
     Like seqeval's default mode, this mode ignores ``scheme``: every tag is read by its first character.
+    BILOU's ``U-`` and ``L-`` are not conlleval prefixes (adjacent entities merge or are lost), so tags with
+    them get a :class:`~pytest_homog.errors.HomogWarning` pointing at ``mode="strict", scheme="BILOU"``.
 ``mode="strict"``
     seqeval's strict mode (``seqeval.scheme``): an entity counts only when it is well formed in ``scheme``;
     tags whose prefix is not part of the scheme raise :class:`~pytest_homog.errors.HomogDataError`.
@@ -21,6 +23,7 @@ metrics works on integer-encoded tags with numpy, so it costs a few vectorized p
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.errors import HomogDataError, HomogUsageError, HomogWarning
 
 __all__ = [
     "MODES",
@@ -665,6 +668,16 @@ def corpus_entities(
     """Gold and predicted entities of an encoded corpus, and the entity types their ``type`` ids index."""
     prefix, type_ids, types = parse_vocab(enc.vocab, mode)
     if mode == "conlleval":
+        bilou = [tag for tag in enc.vocab if tag[:2] in ("U-", "L-")]
+        if bilou:
+            warnings.warn(
+                f"tags such as {bilou[0]!r} are BILOU tags, which mode='conlleval' does not know (as in seqeval's "
+                "default mode, U- and L- end an entity only at a type change, so adjacent entities merge or are "
+                f"lost){'; scheme is ignored in this mode' if scheme == 'BILOU' else ''}. "
+                "Pass mode='strict', scheme='BILOU' to read them as BILOU.",
+                HomogWarning,
+                stacklevel=2,
+            )
         return (
             conlleval_entities(enc.true, prefix, type_ids),
             conlleval_entities(enc.pred, prefix, type_ids),
