@@ -593,3 +593,19 @@ def test_bilou_tags_in_conlleval_mode_warn_and_say_how_to_read_them() -> None:
         warnings.simplefilter("error")
         assert extract_entities(tags, scheme="BILOU", mode="strict") == [("X", 0, 2), ("X", 2, 4), ("X", 4, 5)]
         extract_entities(["B-X", "I-X", "E-X", "S-Y"])  # IOBES tags: no warning
+
+
+def test_outcome_and_model_errors_say_what_to_pass() -> None:
+    from pytest_homog.errors import HomogModelError
+    from pytest_homog.metrics.diversity import error_consistency
+    from pytest_homog.subjects import resolve_subject
+
+    with pytest.raises(HomogDataError, match=r"got shape \(2, 2\)\. Pass one boolean per unit"):
+        error_consistency([[True, False], [True, True]], [True, False])
+
+    class TwoTuple:
+        def homog_predict(self, data: Any) -> tuple:
+            return data, data
+
+    with pytest.raises(HomogModelError, match=r"got tuple of length 2\. Return a 3-tuple"):
+        resolve_subject(TwoTuple(), ["a"])
