@@ -406,12 +406,15 @@ def _check_number(value: object, name: str, *, minimum: float = 0.0) -> float:
     return number
 
 
+def _element(x: Any) -> Any:
+    """A sentence (tag sequence) as a list, a flat label (string or integer) as it is."""
+    return list(x) if isinstance(x, (list, tuple)) else x
+
+
 def _same_references(first: Any, other: Any, name: str) -> None:
     if first is other:
         return
-    if len(first) != len(other) or any(
-        list(x) != list(y) if not isinstance(x, str) else x != y for x, y in zip(first, other, strict=True)
-    ):
+    if len(first) != len(other) or any(_element(x) != _element(y) for x, y in zip(first, other, strict=True)):
         raise HomogDataError(
             f"subject {name!r} was resolved against different references than the first subject; compare "
             "subjects on the same data."
@@ -458,7 +461,7 @@ def _features(subject: Any, data: Any, name: str) -> Any:
 def _abs_interval(low: float, high: float) -> tuple[float, float]:
     """Interval of |d| when d lies in [low, high]."""
     if low <= 0.0 <= high:
-        return 0.0, max(-low, high)
+        return 0.0, max(abs(low), abs(high))  # abs: no -0.0 in messages
     return min(abs(low), abs(high)), max(abs(low), abs(high))
 
 
@@ -878,9 +881,15 @@ def assert_not_homogeneous(
             "  " + _describe_unit(ref, homog.unit, y_true, texts, scheme, mode)
             for ref in shared[: max(show, 0)]
         )
-    lines.append(
-        "Next step: these units are a blind spot the subjects share. Look at what they have in common (base "
-        "checkpoint, training data), add training data for the shared failures, or raise the bound if this "
-        "level of shared failure is acceptable."
-    )
+    if all_perfect and sim_ok:
+        lines.append(
+            "Next step: every subject is right on every unit, so this data cannot show whether they fail alike; "
+            "evaluate on more or harder data."
+        )
+    else:
+        lines.append(
+            "Next step: these units are a blind spot the subjects share. Look at what they have in common (base "
+            "checkpoint, training data), add training data for the shared failures, or raise the bound if this "
+            "level of shared failure is acceptable."
+        )
     raise AssertionError("\n".join(lines))

@@ -121,7 +121,8 @@ def resolve_subject(subject: Any, data: Any, *, name: str | None = None) -> Reso
         if not isinstance(result, tuple) or len(result) != 3:
             raise HomogModelError(
                 f"{label}.homog_predict(data) must return (y_true, y_pred, texts); got "
-                f"{type(result).__name__}{f' of length {len(result)}' if isinstance(result, tuple) else ''}."
+                f"{type(result).__name__}{f' of length {len(result)}' if isinstance(result, tuple) else ''}. "
+                "Return a 3-tuple: the references read from data, the predictions, and the input texts (or None)."
             )
         y_true, y_pred, texts = result
         true, pred = _validate(y_true, y_pred)

@@ -64,6 +64,7 @@ def test_strict_matches_seqeval_on_scheme_tags(scheme: str, data: st.DataObject)
     assert extract_entities(tags, scheme=scheme, mode="strict") == seqeval_strict(tags, scheme)
 
 
+@pytest.mark.filterwarnings("ignore:tags such as .* are BILOU tags")  # reading BILOU leniently is the point
 @settings(max_examples=300, deadline=None)
 @given(tags=sentence_strategy("IOBESUL.X"))
 def test_conlleval_matches_seqeval_get_entities_on_any_tags(tags: list[str]) -> None:
@@ -83,6 +84,7 @@ def test_strict_rejects_what_seqeval_rejects(scheme: str, tags: list[str]) -> No
         assert extract_entities(tags, scheme=scheme, mode="strict") == expected
 
 
+@pytest.mark.filterwarnings("ignore:tags such as .* are BILOU tags")  # reading BILOU leniently is the point
 @pytest.mark.parametrize(
     ("tags", "scheme", "conlleval", "strict"),
     [
@@ -282,6 +284,7 @@ def spans_strategy(draw: st.DrawFn) -> tuple[int, list[tuple[str, int, int]]]:
     return length, spans
 
 
+@pytest.mark.filterwarnings("ignore:tags such as .* are BILOU tags")  # reading BILOU leniently is the point
 @settings(max_examples=300, deadline=None)
 @given(scheme=st.sampled_from(SCHEMES), drawn=spans_strategy())
 def test_well_formed_sequences_of_every_scheme(scheme: str, drawn: tuple) -> None:

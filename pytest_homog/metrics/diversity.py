@@ -297,7 +297,10 @@ def _unit_refs(corpus: _Corpus, unit: str, indices: np.ndarray) -> list[UnitRef]
 def _as_outcomes(x: Any, name: str) -> np.ndarray:
     array = np.asarray(x)
     if array.ndim != 1:
-        raise HomogDataError(f"{name} must be a 1-D array of per-unit outcomes; got shape {array.shape}.")
+        raise HomogDataError(
+            f"{name} must be a 1-D array of per-unit outcomes; got shape {array.shape}. Pass one boolean per unit, "
+            "as unit_outcomes() returns them."
+        )
     if array.dtype != bool:
         if array.size and not np.isin(array, (0, 1)).all():
             raise HomogDataError(

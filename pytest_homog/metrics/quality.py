@@ -439,7 +439,9 @@ _DOC_PARAMS = """
     zero_division : "warn", 0, 1 or nan
         The value of an undefined ratio (no predictions for precision, no gold items for recall, neither for
         F1), as in scikit-learn. ``"warn"`` means 0 and an
-        :class:`~pytest_homog.errors.UndefinedMetricWarning`.
+        :class:`~pytest_homog.errors.UndefinedMetricWarning`. When there is nothing at all to score (no gold
+        and no predicted entity anywhere), every average is this value; seqeval returns NaN there for
+        ``"macro"`` and ``"weighted"`` (the mean of no labels).
     labels : sequence, optional
         The labels (entity types at entity level) to score, in this order; others are ignored.
 """

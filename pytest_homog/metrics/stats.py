@@ -276,8 +276,11 @@ def score(
 
     The value is the metric on all the data (equal to :func:`~pytest_homog.metrics.quality.f1_score` and its
     siblings). The interval holds the central ``confidence`` share of the metric over ``n_resamples``
-    resamples of the units (sentences; examples for flat labels) drawn with replacement; see the module
-    docstring for how all replicates come out of one matrix product.
+    resamples of the units (sentences; examples for flat labels) drawn with replacement: its bounds are the
+    ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the replicates, linearly interpolated
+    (numpy's default), as ``scipy.stats.bootstrap(method="percentile")`` computes them; replicates where the
+    metric is undefined (``zero_division=nan``) are left out. See the module docstring for how all replicates
+    come out of one matrix product.
 
     Parameters
     ----------
@@ -349,6 +352,14 @@ def estimate_from_counts(
     )
 
 
+def _named_counts(y_true: Any, y_pred: Any, name: str, **kwargs: Any) -> UnitCounts:
+    """:func:`unit_counts` whose data errors say which of the two predictions they are about."""
+    try:
+        return unit_counts(y_true, y_pred, **kwargs)
+    except HomogDataError as exc:
+        raise HomogDataError(f"y_true and {name} do not fit together: {exc}") from exc
+
+
 def compare(
     y_true: Any,
     y_pred_a: Any,
@@ -369,9 +380,11 @@ def compare(
 
     Both predictions are scored on the same resampled units in every replicate (paired bootstrap, DESIGN.md).
     ``p_value`` is the two-sided bootstrap p-value of "no difference": twice the smaller share of replicates
-    on either side of zero, ``2 * min(#(d <= 0) + 1, #(d >= 0) + 1) / (n_resamples + 1)``, capped at 1. It is
-    about the smallest ``1 - confidence`` whose percentile interval excludes zero; identical predictions give
-    1.
+    on either side of zero, ``2 * min(#(d <= 0) + 1, #(d >= 0) + 1) / (B + 1)``, capped at 1, where ``B`` counts
+    the replicates in which the difference is defined (all ``n_resamples`` unless ``zero_division=nan`` leaves
+    a metric undefined in some; those are left out of the interval too, and the p-value is NaN when none is
+    defined). It is about the smallest ``1 - confidence`` whose percentile interval excludes zero; identical
+    predictions give 1.
 
     Parameters
     ----------
@@ -397,8 +410,10 @@ def compare(
     metric, average_, confidence, n_resamples, seed, zd = _check_common(
         metric, average, confidence, n_resamples, seed, zero_division
     )
-    counts_a = unit_counts(y_true, y_pred_a, level=level, scheme=scheme, mode=mode, labels=labels)
-    counts_b = unit_counts(y_true, y_pred_b, level=level, scheme=scheme, mode=mode, labels=labels)
+    counts_a, counts_b = (
+        _named_counts(y_true, y_pred, name, level=level, scheme=scheme, mode=mode, labels=labels)
+        for y_pred, name in ((y_pred_a, "y_pred_a"), (y_pred_b, "y_pred_b"))
+    )
     if counts_a.n_units != counts_b.n_units:  # pragma: no cover - both were checked against y_true
         raise HomogDataError("y_pred_a and y_pred_b cover different numbers of units.")
     value = _point(counts_a, metric, average_, zd) - _point(counts_b, metric, average_, zd)
@@ -412,9 +427,15 @@ def compare(
         )
     diffs = np.concatenate(parts)
     low, high = _interval(diffs, confidence)
-    below = int(np.sum(diffs <= 0))
-    above = int(np.sum(diffs >= 0))
-    p_value = min(1.0, 2.0 * (min(below, above) + 1) / (n_resamples + 1))
+    # replicates where either metric is undefined (zero_division=nan) are left out of the p-value, as they are
+    # left out of the interval
+    defined = diffs[~np.isnan(diffs)]
+    if defined.size == 0:
+        p_value = math.nan
+    else:
+        below = int(np.sum(defined <= 0))
+        above = int(np.sum(defined >= 0))
+        p_value = min(1.0, 2.0 * (min(below, above) + 1) / (defined.size + 1))
     return Estimate(
         value, low, high, confidence, counts_a.n_units, metric, p_value, counts_a.level, average_, n_resamples
     )

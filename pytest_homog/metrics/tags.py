@@ -4,10 +4,14 @@ Entities are read from tag sequences in one of two modes (see DESIGN.md, Definit
 
 ``mode="conlleval"``
     What conlleval.pl (the CoNLL shared tasks' scorer) and seqeval's default mode do: lenient about ill-formed
-    sequences (an ``I-`` after ``O`` opens an entity, a type change closes one). conlleval.pl has no ``S-``
-    tag; for it this mode follows seqeval's default, which extends conlleval.pl (``S-`` opens and closes an
-    entity).
+    sequences (an ``I-`` after ``O`` opens an entity, a type change closes one). This mode is seqeval's
+    default, which equals conlleval.pl on B/I/O tags (IOB1, IOB2) and extends it where conlleval.pl has no
+    rule: ``S-`` opens and closes an entity, and an ``E-`` followed by a ``B-`` of the same type ends one
+    entity and starts the next (conlleval.pl has no rule for that pair and runs the two into one chunk, so
+    ``B-X E-X B-X E-X`` is two entities here and one for conlleval.pl).
     Like seqeval's default mode, this mode ignores ``scheme``: every tag is read by its first character.
+    BILOU's ``U-`` and ``L-`` are not conlleval prefixes (adjacent entities merge or are lost), so tags with
+    them get a :class:`~pytest_homog.errors.HomogWarning` pointing at ``mode="strict", scheme="BILOU"``.
 ``mode="strict"``
     seqeval's strict mode (``seqeval.scheme``): an entity counts only when it is well formed in ``scheme``;
     tags whose prefix is not part of the scheme raise :class:`~pytest_homog.errors.HomogDataError`.
@@ -19,14 +23,16 @@ metrics works on integer-encoded tags with numpy, so it costs a few vectorized p
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.errors import HomogDataError, HomogUsageError, HomogWarning
 
 __all__ = [
     "MODES",
@@ -106,6 +112,12 @@ def is_nested(y: object) -> bool:
 
 
 def _check_container(y: object, name: str) -> None:
+    if isinstance(y, (Mapping, AbstractSet)):
+        raise HomogDataError(
+            f"{name} must be an ordered sequence (one element per sentence or example); got "
+            f"{type(y).__name__}: {_short(y)}. A mapping or a set has no order that pairs its elements with "
+            "the other argument's; pass a list."
+        )
     if isinstance(y, (str, bytes)) or not (_is_sequence(y) or hasattr(y, "__len__")):
         raise HomogDataError(
             f"{name} must be a sequence of tag sequences or of labels; got {type(y).__name__}: {_short(y)}."
@@ -124,23 +136,34 @@ def _bad_label_message(name: str, value: object, where: str) -> str:
         what = "NaN"
     else:
         what = f"{_short(value)} ({type(value).__name__})"
-    return (
-        f"{name} contains a label that is not a non-empty string: {what} at {where}; labels must be strings."
-    )
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        fix = (
+            "labels must be strings; if these are label ids, map them to tag names first (e.g. with the "
+            "model's config.id2label)."
+        )
+    elif value == "":
+        fix = "labels must be non-empty strings; tag untagged tokens 'O'."
+    else:
+        fix = "labels must be strings."
+    return f"{name} contains a label that is not a non-empty string: {what} at {where}; {fix}"
+
+
+def _same_value(a: object, value: object) -> bool:
+    if a is value:
+        return True
+    if isinstance(a, float) and isinstance(value, float) and math.isnan(a) and math.isnan(value):
+        return True
+    try:
+        return type(a) is type(value) and bool(a == value)
+    except Exception:  # pragma: no cover - exotic objects
+        return False
 
 
 def _locate(y: Sequence[Any], value: object, nested: bool) -> str:
     """Where ``value`` first occurs in ``y`` (for error messages)."""
 
     def same(a: object) -> bool:
-        if a is value:
-            return True
-        if isinstance(a, float) and isinstance(value, float) and math.isnan(a) and math.isnan(value):
-            return True
-        try:
-            return type(a) is type(value) and bool(a == value)
-        except Exception:  # pragma: no cover - exotic objects
-            return False
+        return _same_value(a, value)
 
     if nested:
         for i, sentence in enumerate(y):
@@ -170,9 +193,13 @@ def _unique(values: Any, name: str, y: Sequence[Any], nested: bool) -> set[Any]:
 
 
 def _check_tag_values(uniq: set[Any], name: str, y: Sequence[Any]) -> None:
-    for value in uniq:
-        if not isinstance(value, str) or value == "":
-            raise HomogDataError(_bad_label_message(name, value, _locate(y, value, nested=True)))
+    bad = [value for value in uniq if not isinstance(value, str) or value == ""]
+    if bad:
+        # name the first offending tag in corpus order, not in set order
+        first = next(
+            tag for sentence in y for tag in sentence if any(_same_value(tag, value) for value in bad)
+        )
+        raise HomogDataError(_bad_label_message(name, first, _locate(y, first, nested=True)))
 
 
 def _as_nested_list(y: Any, name: str) -> list[list[str]]:
@@ -307,11 +334,23 @@ def check_labels(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
                 what = (
                     "NaN" if isinstance(v, float) and math.isnan(v) else f"{_short(v)} ({type(v).__name__})"
                 )
+                if isinstance(v, float) and math.isnan(v):
+                    fix = "drop the examples without a label, or fill them in."
+                elif isinstance(v, float) and v.is_integer():
+                    fix = "cast class ids to integers (e.g. y.astype(int)), or map them to label names."
+                else:
+                    fix = "labels must be strings or integers."
                 raise HomogDataError(
-                    f"{name} contains a label that is not a string or an integer: {what} at index {i}."
+                    f"{name} contains a label that is not a string or an integer: {what} at index {i}; {fix}"
                 )
     if len(kinds) > 1:
-        raise HomogDataError("labels mix strings and integers; use one kind for y_true and y_pred.")
+        placed = [(name, i, v) for name, y in (("y_true", true), ("y_pred", pred)) for i, v in enumerate(y)]
+        text = next(f"{v!r} at {name} index {i}" for name, i, v in placed if isinstance(v, str))
+        number = next(f"{v!r} at {name} index {i}" for name, i, v in placed if not isinstance(v, str))
+        raise HomogDataError(
+            f"labels mix strings and integers ({text}, {number}); use one kind for y_true and y_pred "
+            "(map class ids to label names, or names to ids)."
+        )
     return true, pred
 
 
@@ -629,6 +668,16 @@ def corpus_entities(
     """Gold and predicted entities of an encoded corpus, and the entity types their ``type`` ids index."""
     prefix, type_ids, types = parse_vocab(enc.vocab, mode)
     if mode == "conlleval":
+        bilou = [tag for tag in enc.vocab if tag[:2] in ("U-", "L-")]
+        if bilou:
+            warnings.warn(
+                f"tags such as {bilou[0]!r} are BILOU tags, which mode='conlleval' does not know (as in seqeval's "
+                "default mode, U- and L- end an entity only at a type change, so adjacent entities merge or are "
+                f"lost){'; scheme is ignored in this mode' if scheme == 'BILOU' else ''}. "
+                "Pass mode='strict', scheme='BILOU' to read them as BILOU.",
+                HomogWarning,
+                stacklevel=2,
+            )
         return (
             conlleval_entities(enc.true, prefix, type_ids),
             conlleval_entities(enc.pred, prefix, type_ids),
@@ -656,8 +705,9 @@ def extract_entities(
         Tagging scheme; used by ``mode="strict"`` only. ``mode="conlleval"`` ignores it, as seqeval's default
         mode does.
     mode : {"conlleval", "strict"}
-        ``"conlleval"`` equals seqeval's default ``get_entities`` (conlleval.pl-compatible for B/I/E/O tags;
-        seqeval extends it for ``S-``, and so does this mode). ``"strict"`` equals seqeval's
+        ``"conlleval"`` equals seqeval's default ``get_entities`` (equal to conlleval.pl on B/I/O tags;
+        seqeval extends it for ``S-`` and for ``E-`` followed by ``B-``, see the module docstring, and so does
+        this mode). ``"strict"`` equals seqeval's
         ``Entities(..., scheme=...)``.
 
     Raises
