@@ -722,7 +722,9 @@ def assert_not_homogeneous(
     the share expected if they failed independently; 1 = independent errors. The default bound 2.0 fails
     when shared failures are twice as common as independent errors would make them. With ``max_similarity``
     every pair's similarity (``by``, see :func:`~pytest_homog.metrics.diversity.similarity_matrix`) must also
-    stay at or below it.
+    stay at or below it. Homogenization alone does not catch exact copies of a weak model (k identical subjects
+    failing a share f of the units score f / f**k, 1.67 for two copies failing 60%); bound ``max_similarity``
+    too (e.g. 0.9 with ``by="error_consistency"``) to fail near-copies.
 
     The failure message shows the k x k similarity matrix and the first ``show`` units that every subject
     fails, with their text (the gold entity marked ``[tokens]{type}``), so the shared blind spot can be seen.
