@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     import torch
 
     from pytest_homog.record import CheckRecord
-    from pytest_homog.report import Baseline, RunReport
+    from pytest_homog.report import Baseline, Delta, RunReport
 
 SKIP_REASON = "needs --homog"
 
@@ -198,16 +197,15 @@ class HomogSession:
         deltas = self._annotate(item, new) if new else []
         report = yield
         if new and self.is_worker:
-            report.homog_checks = [record.to_dict() for record in new]
+            report.homog_checks = _ship(new)
         regressions = [d for d in deltas if d.regressed]
         if regressions:
             _fail_on_regressions(report, regressions, self.homog.tolerance)
         return report
 
-    def _annotate(self, item: pytest.Item, new: list[CheckRecord]) -> list[Any]:
+    def _annotate(self, item: pytest.Item, new: list[CheckRecord]) -> list[Delta]:
         """Add the new records' numbers to the test's JUnit properties; compare them with the baseline."""
         from pytest_homog.report import (
-            Baseline,
             assign_keys,
             compare_to_baseline,
             junit_properties,
@@ -217,26 +215,21 @@ class HomogSession:
         start = len(self._item_records)
         self._item_records.extend(new)
         keys = assign_keys(self._item_records)[start:]
-        comparison = compare_to_baseline(
-            new,
-            keys,
-            self.baseline or Baseline(path=Path("."), usable=False),
-            self.homog.tolerance,
-        )
-        deltas = {d.key: d for d in comparison.deltas}
+        found: list[Delta] = []
+        if self.baseline is not None:
+            found = compare_to_baseline(new, keys, self.baseline, self.homog.tolerance, find_missing=False).deltas
+        deltas = {d.key: d for d in found}
         seen = Counter(r.metric for r in self._item_records[:start])
         for record, key in zip(new, keys, strict=True):
             seen[record.metric] += 1
             prefix = property_prefix(record, seen[record.metric])
             item.user_properties.extend(junit_properties(record, prefix, deltas.get(key)))
-        return comparison.deltas
+        return found
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         shipped = getattr(report, "homog_checks", None)
         if shipped and not self.is_worker:  # under xdist, on the controller: records from a worker
-            from pytest_homog.record import CheckRecord
-
-            self.run.checks.extend(CheckRecord.from_dict(data) for data in shipped)
+            self.run.checks.extend(_unship(shipped))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -262,6 +255,23 @@ class HomogSession:
             terminalreporter.write_line("no checks recorded")
         for line, markup in summary_lines(self.report, verbose=config.get_verbosity() >= 1):
             terminalreporter.write_line(line, **markup)
+
+
+def _ship(records: list[CheckRecord]) -> str:
+    """Records as JSON text, to travel inside a test report from a pytest-xdist worker to the controller."""
+    import json
+
+    from pytest_homog.record import json_default, record_fields
+
+    return json.dumps([record_fields(r) for r in records], default=json_default)
+
+
+def _unship(text: str) -> list[CheckRecord]:
+    import json
+
+    from pytest_homog.record import CheckRecord
+
+    return [CheckRecord.from_dict(data) for data in json.loads(text)]
 
 
 def _fail_on_regressions(report: pytest.TestReport, regressions: list[Any], tolerance: Any) -> None:

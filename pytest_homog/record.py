@@ -28,7 +28,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["CheckRecord", "RunRecord", "active_run", "current_test", "jsonable", "record_check"]
+__all__ = [
+    "CheckRecord",
+    "RunRecord",
+    "active_run",
+    "current_test",
+    "json_default",
+    "jsonable",
+    "record_check",
+    "record_fields",
+]
 
 
 @dataclass
@@ -158,6 +167,29 @@ class RunRecord:
         )
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def record_fields(record: CheckRecord) -> dict[str, Any]:
+    """The record's fields as a shallow dict (``subjects`` as a list, ``details`` as given): cheaper than
+    :meth:`CheckRecord.to_dict` when the result goes straight to ``json.dumps(..., default=json_default)``."""
+    out = dict(record.__dict__)
+    out["subjects"] = list(record.subjects)
+    return out
+
+
+def json_default(value: Any) -> Any:
+    """``default=`` for ``json.dumps``: converts, one level at a time, what :func:`jsonable` converts.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.dumps({"s": {3}, "t": (1, 2)}, default=json_default)
+    '{"s": [3], "t": [1, 2]}'
+    """
+    return jsonable(value)
+
+
 def jsonable(value: Any) -> Any:
     """Convert ``value`` to plain JSON data: numpy scalars and arrays, tuples, sets and matrix-like objects
     (``.names`` and ``.values``) become numbers, lists and dicts; NaN and infinities stay floats (the JSON
@@ -168,9 +200,14 @@ def jsonable(value: Any) -> Any:
     >>> jsonable({"a": (1, 2.5), "b": {"x"}})
     {'a': [1, 2.5], 'b': ['x']}
     """
-    if value is None or isinstance(value, (bool, int, str)):
+    kind = type(value)
+    if kind in _PLAIN:
         return value
-    if isinstance(value, float):
+    if kind is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, int, float, str)):  # subclasses
         return value
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}

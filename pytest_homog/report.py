@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_homog.config import Tolerance
-from pytest_homog.record import CheckRecord, RunRecord, jsonable
+from pytest_homog.record import CheckRecord, RunRecord, json_default, jsonable, record_fields
 
 __all__ = [
     "BASELINE_SCHEMA",
@@ -303,9 +303,15 @@ class Comparison:
 
 
 def compare_to_baseline(
-    records: Sequence[CheckRecord], keys: Sequence[str], baseline: Baseline, tolerance: Tolerance
+    records: Sequence[CheckRecord],
+    keys: Sequence[str],
+    baseline: Baseline,
+    tolerance: Tolerance,
+    *,
+    find_missing: bool = True,
 ) -> Comparison:
-    """Compare ``records`` (with their ``keys``, see :func:`assign_keys`) with ``baseline``.
+    """Compare ``records`` (with their ``keys``, see :func:`assign_keys`) with ``baseline``; with
+    ``find_missing`` also list the stored checks that ``records`` lack (off when comparing one test's checks).
 
     Examples
     --------
@@ -328,7 +334,8 @@ def compare_to_baseline(
             continue
         hib = higher_is_better(record)
         comparison.deltas.append(Delta(key, record, entry.value, hib, tolerance.allowance(entry.value)))
-    comparison.missing = [k for k in baseline.entries if k not in present]
+    if find_missing:
+        comparison.missing = [k for k in baseline.entries if k not in present]
     return comparison
 
 
@@ -392,7 +399,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
     deltas = report.delta_for()
     checks = []
     for record, key in zip(report.run.checks, report.keys, strict=True):
-        item = record.to_dict()
+        item = record_fields(record)
         item["key"] = key
         item["higher_is_better"] = higher_is_better(record)
         delta = deltas.get(key)
@@ -410,7 +417,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "checks": checks,
         "baseline": _comparison_dict(report.comparison),
     }
-    return _finite(data)
+    return data
 
 
 def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
@@ -442,26 +449,24 @@ def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
 
 def baseline_dict(report: RunReport) -> dict[str, Any]:
     """The baseline file written by ``--homog-save-baseline`` (schema ``pytest-homog/baseline``)."""
-    return _finite(
-        {
-            "schema": BASELINE_SCHEMA,
-            "version": SCHEMA_VERSION,
-            "plugin_version": report.run.plugin_version,
-            "created": _iso(report.created),
-            "checks": [
-                {
-                    "key": key,
-                    "test_id": r.test_id,
-                    "check": r.check,
-                    "metric": r.metric,
-                    "subjects": list(r.subjects),
-                    "value": r.value,
-                    "higher_is_better": higher_is_better(r),
-                }
-                for r, key in zip(report.run.checks, report.keys, strict=True)
-            ],
-        }
-    )
+    return {
+        "schema": BASELINE_SCHEMA,
+        "version": SCHEMA_VERSION,
+        "plugin_version": report.run.plugin_version,
+        "created": _iso(report.created),
+        "checks": [
+            {
+                "key": key,
+                "test_id": r.test_id,
+                "check": r.check,
+                "metric": r.metric,
+                "subjects": list(r.subjects),
+                "value": r.value,
+                "higher_is_better": higher_is_better(r),
+            }
+            for r, key in zip(report.run.checks, report.keys, strict=True)
+        ],
+    }
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -491,8 +496,34 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def dumps(data: Any) -> str:
-    """JSON text as pytest-homog writes it (strict JSON, indented)."""
-    return json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    """JSON text as pytest-homog writes it: strict JSON (NaN and infinities as ``null``), indented, with each
+    entry of a ``checks`` list on one line, so reports diff line by line and large ones are written fast.
+
+    Examples
+    --------
+    >>> print(dumps({"schema": "s", "checks": [{"value": float("nan")}, {"value": 1}]}))
+    {
+     "schema": "s",
+     "checks": [
+      {"value": null},
+      {"value": 1}
+     ]
+    }
+    <BLANKLINE>
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("checks"), list) or not data["checks"]:
+        return _dump(data, indent=1) + "\n"
+    sentinel = "\x00checks\x00"
+    head = _dump({**data, "checks": sentinel}, indent=1)
+    body = ",\n  ".join(_dump(check) for check in data["checks"])
+    return head.replace(json.dumps(sentinel), "[\n  " + body + "\n ]") + "\n"
+
+
+def _dump(data: Any, indent: int | None = None) -> str:
+    try:  # fast path: no NaN or infinity anywhere
+        return json.dumps(data, indent=indent, allow_nan=False, ensure_ascii=False, default=json_default)
+    except ValueError:
+        return json.dumps(_finite(jsonable(data)), indent=indent, allow_nan=False, ensure_ascii=False)
 
 
 # --- JUnit properties --------------------------------------------------------------------------------------------
@@ -517,12 +548,8 @@ def junit_properties(record: CheckRecord, prefix: str, delta: Delta | None = Non
         value = getattr(record, name)
         if value is not None:
             props.append((f"{prefix}.{name}", _prop(value)))
-    if record.threshold is not None:
-        props.append((f"{prefix}.compared", record.compared))
     if record.n is not None:
         props.append((f"{prefix}.n", str(record.n)))
-    if record.subjects:
-        props.append((f"{prefix}.subjects", ",".join(record.subjects)))
     if delta is not None:
         props.append((f"{prefix}.baseline", _prop(delta.baseline)))
         props.append((f"{prefix}.regressed", "true" if delta.regressed else "false"))
@@ -543,21 +570,29 @@ def property_prefix(record: CheckRecord, occurrence: int) -> str:
 
 
 def _num(value: float | None) -> str:
+    """A number as the reports show it: 4 decimals, integers as integers, very small or large in e-notation."""
     if value is None:
         return ""
-    if isinstance(value, float) and not math.isfinite(value):
+    if type(value) is int:
         return str(value)
-    if isinstance(value, int) or (abs(value) >= 1000 and float(value).is_integer()):
-        return str(int(value))
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-        return f"{value:.3e}"
-    return f"{value:.4f}"
+    v = float(value)
+    a = abs(v)
+    if 1e-3 <= a < 1000 or v == 0:
+        return f"{v:.4f}"
+    if not math.isfinite(v):
+        return str(v)
+    if v.is_integer() and a < 1e15:
+        return str(int(v))
+    return f"{v:.3e}" if a < 1e-3 or a >= 1e5 else f"{v:.4f}"
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
-    if isinstance(value, (int, float)):
+    t = type(value)
+    if t is float or t is int:
+        return _num(value)
+    if value is None:
+        return ""
+    if t is not bool and isinstance(value, (int, float)):
         return _num(value)
     return str(value)
 
@@ -789,8 +824,12 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str
     return out
 
 
+MARKDOWN_DETAIL_LIMIT = 100
+
+
 def render_markdown(report: RunReport) -> str:
-    """The Markdown summary: counts, the check table, baseline regressions, similarity matrices, per-label tables.
+    """The Markdown summary: counts, the check table, baseline regressions, similarity matrices, per-label tables
+    (of every check when there are at most ``MARKDOWN_DETAIL_LIMIT``, else of those that failed or regressed).
 
     Examples
     --------
@@ -822,12 +861,18 @@ def render_markdown(report: RunReport) -> str:
             lines += [f"- ❌ {_md(d.describe())}" for d in comparison.regressions]
             lines += [f"- missing from this run: `{k}`" for k in comparison.missing[:20]]
     matrices, tables = [], []
-    for record in report.run.checks:
+    # per-label tables of every check in a small run; in a large one only of the checks that need a look,
+    # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
+    deltas = report.delta_for()
+    every = len(report.run.checks) <= MARKDOWN_DETAIL_LIMIT
+    for record, key in zip(report.run.checks, report.keys, strict=True):
+        shown = every or verdict_text(record, deltas.get(key)) != "PASS"
         for name, value in record.details.items():
             title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
             table = table_from(value)
             if table is not None:
-                tables += ["", f"**{_md(title)}**", "", *_md_table(*table)]
+                if shown:
+                    tables += ["", f"**{_md(title)}**", "", *_md_table(*table)]
                 continue
             matrix = matrix_from(value)
             if matrix is not None:
@@ -835,12 +880,13 @@ def render_markdown(report: RunReport) -> str:
                 heading = f"{title} ({by})" if by else title
                 matrices += ["", f"**{_md(heading)}**", ""]
                 matrices += _md_table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
-            elif callable(getattr(value, "to_markdown", None)):
+            elif shown and callable(getattr(value, "to_markdown", None)):
                 tables += ["", f"**{_md(title)}**", "", str(value.to_markdown())]
     if matrices:
         lines += ["", "### Similarity matrices", *matrices]
     if tables:
-        lines += ["", "<details><summary>Per-label details</summary>", *tables, "", "</details>"]
+        summary = "Per-label details" if every else "Per-label details of the checks that failed or regressed"
+        lines += ["", f"<details><summary>{summary}</summary>", *tables, "", "</details>"]
     return "\n".join(lines) + "\n"
 
 
@@ -871,8 +917,10 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
     lo, hi = min([0.0, *finite]), max([1.0, *finite])
     width, height, pad = 220, 22, 8
 
-    def x(v: float) -> float:
-        return round(pad + (v - lo) / (hi - lo) * (width - 2 * pad), 2)
+    scale = (width - 2 * pad) / (hi - lo)
+
+    def x(v: float) -> str:
+        return f"{pad + (v - lo) * scale:.2f}"
 
     parts = [
         f'<svg class="errorbar" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -888,8 +936,10 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
             'stroke-width="2" stroke-dasharray="3,2"/>'
         )
     if delta is not None and math.isfinite(delta.baseline):
-        bx = x(delta.baseline)
-        parts.append(f'<path class="baseline" d="M{bx} 4 L{bx + 4} 8 L{bx} 12 L{bx - 4} 8 Z" fill="#8c959f"/>')
+        bx = pad + (delta.baseline - lo) * scale
+        parts.append(
+            f'<path class="baseline" d="M{bx:.2f} 4 L{bx + 4:.2f} 8 L{bx:.2f} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
+        )
     y = height // 2
     if record.low is not None and record.high is not None and math.isfinite(record.low) and math.isfinite(record.high):
         a, b = x(record.low), x(record.high)
@@ -948,8 +998,8 @@ def _html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], cls: str 
     body = []
     for row in rows:
         cells = "".join(
-            f'<td class="num">{_e(_cell(v))}</td>'
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
+            f'<td class="num">{_num(v)}</td>'  # a formatted number needs no escaping
+            if type(v) is float or type(v) is int
             else f"<td>{_e(_cell(v))}</td>"
             for v in row
         )

@@ -279,9 +279,7 @@ def test_junit_properties(pytester: pytest.Pytester) -> None:
         "homog.f1.high": "0.55",
         "homog.f1.confidence": "0.95",
         "homog.f1.threshold": "0.4",
-        "homog.f1.compared": "low",
         "homog.f1.n": "250",
-        "homog.f1.subjects": "candidate",
     }
     assert props["test_quality_b"]["homog.f1.passed"] == "false"
     assert props["test_not_homogeneous"]["homog.outcome_homogenization.value"] == "1.4"
