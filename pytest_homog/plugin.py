@@ -6,9 +6,12 @@ it does not touch the disk. Every implementation is imported inside the fixture 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -238,7 +241,8 @@ class HomogSession:
         from pytest_homog.report import RunReport
 
         self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
-        _write_outputs(self.report, self.homog)
+        with _gc_paused():
+            _write_outputs(self.report, self.homog)
         stray = [
             d for d in (self.report.comparison.regressions if self.report.comparison else []) if not d.record.test_id
         ]
@@ -253,8 +257,23 @@ class HomogSession:
         terminalreporter.write_sep("=", "homog")
         if not self.report.run.checks:
             terminalreporter.write_line("no checks recorded")
-        for line, markup in summary_lines(self.report, verbose=config.get_verbosity() >= 1):
-            terminalreporter.write_line(line, **markup)
+        with _gc_paused():
+            for line, markup in summary_lines(self.report, verbose=config.get_verbosity() >= 1):
+                terminalreporter.write_line(line, **markup)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the reports are built: they allocate many short-lived strings
+    (freed by reference counting) that would otherwise set off full collections over every object of the
+    session, which costs more than building the reports."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _ship(records: list[CheckRecord]) -> str:

@@ -22,6 +22,7 @@ import html
 import json
 import math
 import os
+import re
 import tempfile
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from pytest_homog.record import CheckRecord, RunRecord, json_default, jsonable, 
 
 __all__ = [
     "BASELINE_SCHEMA",
+    "DETAIL_LIMIT",
     "REPORT_SCHEMA",
     "SCHEMA_VERSION",
     "Baseline",
@@ -59,6 +61,8 @@ __all__ = [
 REPORT_SCHEMA = "pytest-homog/report"
 BASELINE_SCHEMA = "pytest-homog/baseline"
 SCHEMA_VERSION = 1
+# Markdown and HTML show the per-label tables of every check up to this many checks, else of the failed ones
+DETAIL_LIMIT = 100
 
 _HIGHER_IS_BETTER = frozenset(
     {
@@ -352,6 +356,7 @@ class RunReport:
     created: float = field(default_factory=time.time)
     outputs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    _rows: tuple[list[str], list[list[str]]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, run: RunRecord, baseline: Baseline | None = None, tolerance: Tolerance | None = None) -> RunReport:
@@ -644,7 +649,14 @@ def table_from(obj: Any) -> tuple[list[str], list[list[Any]]] | None:
 
 def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
     """A matrix detail (``{"names", "values"}`` or an object with ``.names``/``.values``), or ``None``."""
-    data = jsonable(obj) if not isinstance(obj, Mapping) else obj
+    if isinstance(obj, Mapping):
+        if "names" not in obj or "values" not in obj:
+            return None
+        data: Any = obj
+    elif hasattr(obj, "names") and hasattr(obj, "values"):
+        data = jsonable(obj)
+    else:
+        return None
     if not isinstance(data, Mapping) or "names" not in data or "values" not in data:
         return None
     names = [str(n) for n in jsonable(data["names"])]
@@ -683,7 +695,15 @@ SUMMARY_HEADERS = ["test", "check", "metric", "value", "interval", "threshold", 
 
 
 def summary_rows(report: RunReport) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the summary table (baseline and change columns when a baseline was compared)."""
+    """Headers and rows of the summary table (baseline and change columns when a baseline was compared); fresh
+    lists, so a caller may edit them."""
+    if report._rows is None:
+        report._rows = _summary_rows(report)
+    headers, rows = report._rows
+    return list(headers), [list(row) for row in rows]
+
+
+def _summary_rows(report: RunReport) -> tuple[list[str], list[list[str]]]:
     deltas = report.delta_for()
     with_baseline = report.comparison is not None and report.comparison.baseline.usable
     headers = list(SUMMARY_HEADERS)
@@ -824,12 +844,10 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str
     return out
 
 
-MARKDOWN_DETAIL_LIMIT = 100
-
-
 def render_markdown(report: RunReport) -> str:
     """The Markdown summary: counts, the check table, baseline regressions, similarity matrices, per-label tables
-    (of every check when there are at most ``MARKDOWN_DETAIL_LIMIT``, else of those that failed or regressed).
+    (of every check when there are at most ``DETAIL_LIMIT`` checks, else of those that failed or regressed; the
+    JSON report always has them all).
 
     Examples
     --------
@@ -864,23 +882,24 @@ def render_markdown(report: RunReport) -> str:
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
     # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
     deltas = report.delta_for()
-    every = len(report.run.checks) <= MARKDOWN_DETAIL_LIMIT
+    every = len(report.run.checks) <= DETAIL_LIMIT
     for record, key in zip(report.run.checks, report.keys, strict=True):
         shown = every or verdict_text(record, deltas.get(key)) != "PASS"
         for name, value in record.details.items():
-            title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
-            table = table_from(value)
-            if table is not None:
-                if shown:
-                    tables += ["", f"**{_md(title)}**", "", *_md_table(*table)]
-                continue
             matrix = matrix_from(value)
+            if matrix is None and not shown:
+                continue
+            title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
             if matrix is not None:
                 names, values, by = matrix
                 heading = f"{title} ({by})" if by else title
                 matrices += ["", f"**{_md(heading)}**", ""]
                 matrices += _md_table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
-            elif shown and callable(getattr(value, "to_markdown", None)):
+                continue
+            table = table_from(value)
+            if table is not None:
+                tables += ["", f"**{_md(title)}**", "", *_md_table(*table)]
+            elif callable(getattr(value, "to_markdown", None)):
                 tables += ["", f"**{_md(title)}**", "", str(value.to_markdown())]
     if matrices:
         lines += ["", "### Similarity matrices", *matrices]
@@ -906,8 +925,12 @@ svg text{font-family:inherit}
 """
 
 
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    text = value if type(value) is str else str(value)
+    return html.escape(text, quote=True) if _SPECIAL.search(text) else text
 
 
 def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
@@ -1009,7 +1032,10 @@ def _html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], cls: str 
 
 
 def render_html(report: RunReport) -> str:
-    """One self-contained HTML page (inline CSS and SVG, no external assets, no script).
+    """One self-contained HTML page (inline CSS and SVG, no external assets, no script): the summary table with
+    each estimate drawn as an error bar against its threshold, each similarity matrix as a heatmap, and the
+    per-label tables (all of them when there are at most ``DETAIL_LIMIT`` checks, else of those that failed or
+    regressed).
 
     Examples
     --------
@@ -1066,21 +1092,26 @@ def render_html(report: RunReport) -> str:
         f'<table id="checks"><thead><tr>{head_cells}</tr></thead><tbody>{"".join(body)}</tbody></table>',
     ]
     heatmaps, tables = [], []
-    for record in report.run.checks:
+    every = len(report.run.checks) <= DETAIL_LIMIT
+    for record, row in zip(report.run.checks, rows, strict=True):
+        shown = every or row[-1] != "PASS"
         for name, value in record.details.items():
-            title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
-            table = table_from(value)
-            if table is not None:
-                tables.append(f"<h3>{_e(title)}</h3>{_html_table(*table)}")
-                continue
             matrix = matrix_from(value)
+            if matrix is None and not shown:
+                continue
+            title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
             if matrix is not None:
                 names, values, by = matrix
                 caption = f"{title} ({by})" if by else title
                 heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{_heatmap_svg(names, values)}</figure>")
+                continue
+            table = table_from(value)
+            if table is not None:
+                tables.append(f"<h3>{_e(title)}</h3>{_html_table(*table)}")
     if heatmaps:
         parts += ["<h2>Similarity matrices</h2>", *heatmaps]
     if tables:
-        parts += ["<h2>Per-label details</h2>", *tables]
+        heading = "Per-label details" if every else "Per-label details of the checks that failed or regressed"
+        parts += [f"<h2>{heading}</h2>", *tables]
     parts.append("</body></html>\n")
     return "\n".join(parts)
