@@ -197,7 +197,9 @@ class HomogSession:
         self._shipped = len(self.run.checks)
         if item.nodeid != self._item_id:
             self._item_id, self._item_records = item.nodeid, []
-        deltas = self._annotate(item, new) if new else []
+        # records made outside any test (in a collection hook, say) travel with this report but belong to no test
+        own = [r for r in new if r.test_id == item.nodeid]
+        deltas = self._annotate(item, own) if own else []
         report = yield
         if new and self.is_worker:
             report.homog_checks = _ship(new)

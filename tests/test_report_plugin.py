@@ -683,3 +683,46 @@ def test_xdist_records_reach_the_controller_once(pytester: pytest.Pytester) -> N
     assert props["test_quality_a"]["homog.f1.regressed"] == "true"
     assert props["test_many[7]"]["homog.recall.value"] == "0.35"
     assert md.read_text().count("| test_many.py::test_many[") == 20
+
+
+def test_a_regression_outside_any_test_fails_the_session(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import os
+        from pytest_homog.record import CheckRecord, record_check
+
+        def pytest_collection_finish(session):
+            value = float(os.environ.get("SUITE_F1", "0.9"))
+            record_check(CheckRecord(check="suite_check", metric="f1", value=value, passed=True))
+        """
+    )
+    pytester.makepyfile("def test_a():\n    pass\n")
+    base = pytester.path / "b.json"
+    pytester.runpytest("--homog", f"--homog-save-baseline={base}").assert_outcomes(passed=1)
+    assert json.loads(base.read_text())["checks"][0]["key"] == "::suite_check::f1::"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SUITE_F1", "0.5")
+        result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=1)  # the test itself did not regress
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*REGRESSED f1 of <outside tests> (suite_check) fell from 0.9000 to 0.5000*"])
+
+
+def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_homog.record import CheckRecord, record_check
+
+        @pytest.mark.parametrize("i", range(101))
+        def test_many(i):
+            record_check(CheckRecord(check="c", metric="f1", value=0.5, passed=i != 7,
+                                     details={"per_label": {f"label{i}": {"f1": 0.5}}}))
+        """
+    )
+    md, page = pytester.path / "s.md", pytester.path / "r.html"
+    pytester.runpytest("--homog", f"--homog-markdown={md}", f"--homog-html={page}")
+    for text in (md.read_text(), page.read_text()):
+        assert "Per-label details of the checks that failed or regressed" in text
+        assert "label7" in text and "label8" not in text
+        assert text.count("::test_many[") >= 101  # the summary table still has every check
