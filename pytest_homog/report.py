@@ -524,11 +524,16 @@ def dumps(data: Any) -> str:
     return head.replace(json.dumps(sentinel), "[\n  " + body + "\n ]") + "\n"
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default)
+_INDENTED = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, indent=1)
+
+
 def _dump(data: Any, indent: int | None = None) -> str:
+    encoder = _INDENTED if indent else _ENCODER
     try:  # fast path: no NaN or infinity anywhere
-        return json.dumps(data, indent=indent, allow_nan=False, ensure_ascii=False, default=json_default)
+        return encoder.encode(data)
     except ValueError:
-        return json.dumps(_finite(jsonable(data)), indent=indent, allow_nan=False, ensure_ascii=False)
+        return encoder.encode(_finite(jsonable(data)))
 
 
 # --- JUnit properties --------------------------------------------------------------------------------------------
@@ -835,7 +840,10 @@ def _how(record: CheckRecord) -> list[tuple[str, str]]:
 
 
 def _md(value: Any) -> str:
-    return _cell(value).replace("|", "\\|").replace("\n", " ")
+    text = value if type(value) is str else _cell(value)
+    if "|" in text or "\n" in text:
+        return text.replace("|", "\\|").replace("\n", " ")
+    return text
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -933,46 +941,41 @@ def _e(value: Any) -> str:
     return html.escape(text, quote=True) if _SPECIAL.search(text) else text
 
 
-def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
-    """The estimate as a point with its interval as an error bar, the threshold as a red line."""
-    points = [record.value, record.low, record.high, record.threshold, delta.baseline if delta else None]
-    finite = [float(p) for p in points if p is not None and math.isfinite(p)]
-    lo, hi = min([0.0, *finite]), max([1.0, *finite])
-    width, height, pad = 220, 22, 8
+_BAR_W, _BAR_H, _BAR_PAD = 220, 22, 8
+_BAR_HEAD = f'<svg class="errorbar" width="{_BAR_W}" height="{_BAR_H}" viewBox="0 0 {_BAR_W} {_BAR_H}" role="img">'
+_BAR_AXIS = f'<line x1="{_BAR_PAD}" y1="{_BAR_H - 3}" x2="{_BAR_W - _BAR_PAD}" y2="{_BAR_H - 3}" stroke="#d0d7de"/>'
 
-    scale = (width - 2 * pad) / (hi - lo)
 
-    def x(v: float) -> str:
-        return f"{pad + (v - lo) * scale:.2f}"
-
-    parts = [
-        f'<svg class="errorbar" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">',
-        f"<title>{_e(record.metric)} {_e(_num(record.value))} {_e(interval_text(record))} "
-        f"{_e(threshold_text(record))}</title>",
-        f'<line x1="{pad}" y1="{height - 3}" x2="{width - pad}" y2="{height - 3}" stroke="#d0d7de"/>',
-    ]
-    if record.threshold is not None and math.isfinite(record.threshold):
-        tx = x(record.threshold)
+def _errorbar_svg(record: CheckRecord, delta: Delta | None, title: str) -> str:
+    """The estimate as a point with its interval as an error bar, the threshold as a dashed red line, the
+    baseline value (if any) as a grey diamond; the scale spans [0, 1] and every number drawn."""
+    value, low, high, threshold = record.value, record.low, record.high, record.threshold
+    stored = delta.baseline if delta is not None else None
+    finite = [p for p in (value, low, high, threshold, stored) if p is not None and math.isfinite(p)]
+    lo, hi = min(0.0, *finite), max(1.0, *finite)
+    pad, y = _BAR_PAD, _BAR_H // 2
+    scale = (_BAR_W - 2 * pad) / (hi - lo)
+    parts = [_BAR_HEAD, f"<title>{_e(title)}</title>", _BAR_AXIS]
+    if threshold is not None and math.isfinite(threshold):
+        tx = pad + (threshold - lo) * scale
         parts.append(
-            f'<line class="threshold" x1="{tx}" y1="1" x2="{tx}" y2="{height - 1}" stroke="#cf222e" '
+            f'<line class="threshold" x1="{tx:.2f}" y1="1" x2="{tx:.2f}" y2="{_BAR_H - 1}" stroke="#cf222e" '
             'stroke-width="2" stroke-dasharray="3,2"/>'
         )
-    if delta is not None and math.isfinite(delta.baseline):
-        bx = pad + (delta.baseline - lo) * scale
+    if stored is not None and math.isfinite(stored):
+        bx = pad + (stored - lo) * scale
         parts.append(
             f'<path class="baseline" d="M{bx:.2f} 4 L{bx + 4:.2f} 8 L{bx:.2f} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
         )
-    y = height // 2
-    if record.low is not None and record.high is not None and math.isfinite(record.low) and math.isfinite(record.high):
-        a, b = x(record.low), x(record.high)
+    if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
+        a, b = pad + (low - lo) * scale, pad + (high - lo) * scale
         parts.append(
-            f'<path class="interval" d="M{a} {y} H{b} M{a} {y - 5} V{y + 5} M{b} {y - 5} V{y + 5}" '
+            f'<path class="interval" d="M{a:.2f} {y} H{b:.2f} M{a:.2f} {y - 5} V{y + 5} M{b:.2f} {y - 5} V{y + 5}" '
             'stroke="#0969da" stroke-width="1.5" fill="none"/>'
         )
-    if math.isfinite(record.value):
+    if math.isfinite(value):
         colour = "#1a7f37" if record.passed else "#cf222e"
-        parts.append(f'<circle class="value" cx="{x(record.value)}" cy="{y}" r="4" fill="{colour}"/>')
+        parts.append(f'<circle class="value" cx="{pad + (value - lo) * scale:.2f}" cy="{y}" r="4" fill="{colour}"/>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -992,7 +995,7 @@ def _heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str
     size = cell * len(names)
     width, height = label_w + size + 4, top + size + 4
     parts = [
-        f'<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg class="heatmap" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" font-size="11">'
     ]
     for i, name in enumerate(names):
@@ -1058,7 +1061,7 @@ def render_html(report: RunReport) -> str:
         )
         body.append(
             f'<tr class="{verdict.lower()}">{cells}<td class="verdict">{_e(verdict)}</td>'
-            f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
+            f'<td class="bar">{_errorbar_svg(record, deltas.get(key), " ".join(row[2:6]))}</td></tr>'
         )
     parts = [
         "<!DOCTYPE html>",
