@@ -946,7 +946,7 @@ _BAR_HEAD = f'<svg class="errorbar" width="{_BAR_W}" height="{_BAR_H}" viewBox="
 _BAR_AXIS = f'<line x1="{_BAR_PAD}" y1="{_BAR_H - 3}" x2="{_BAR_W - _BAR_PAD}" y2="{_BAR_H - 3}" stroke="#d0d7de"/>'
 
 
-def _errorbar_svg(record: CheckRecord, delta: Delta | None, title: str) -> str:
+def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
     """The estimate as a point with its interval as an error bar, the threshold as a dashed red line, the
     baseline value (if any) as a grey diamond; the scale spans [0, 1] and every number drawn."""
     value, low, high, threshold = record.value, record.low, record.high, record.threshold
@@ -955,7 +955,7 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None, title: str) -> str:
     lo, hi = min(0.0, *finite), max(1.0, *finite)
     pad, y = _BAR_PAD, _BAR_H // 2
     scale = (_BAR_W - 2 * pad) / (hi - lo)
-    parts = [_BAR_HEAD, f"<title>{_e(title)}</title>", _BAR_AXIS]
+    parts = [_BAR_HEAD, _BAR_AXIS]  # the numbers are in the same table row
     if threshold is not None and math.isfinite(threshold):
         tx = pad + (threshold - lo) * scale
         parts.append(
@@ -1061,7 +1061,7 @@ def render_html(report: RunReport) -> str:
         )
         body.append(
             f'<tr class="{verdict.lower()}">{cells}<td class="verdict">{_e(verdict)}</td>'
-            f'<td class="bar">{_errorbar_svg(record, deltas.get(key), " ".join(row[2:6]))}</td></tr>'
+            f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
         )
     parts = [
         "<!DOCTYPE html>",
