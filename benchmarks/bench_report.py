@@ -3,11 +3,13 @@
 Baseline: ``pytest --homog --junitxml=...`` on a generated file of 1,000 parametrized tests, each recording one
 check (the terminal summary is printed in both runs, as it always is under ``--homog``; the JUnit file is pytest's
 own, what pytest-homog adds to it is its per-test properties). Project code: the same run with ``--homog-report``,
-``--homog-markdown``, ``--homog-html``, ``--homog-save-baseline`` and ``--homog-baseline`` as well. Each run is a fresh subprocess; the two kinds
-alternate, and the medians of several repeats are compared. Required: the reports add at most 5% to the run
-time. The ratio is taken on the subprocess's CPU time (user + system): pytest and the report writers run in one
-thread, so on an idle machine it equals the wall time, and unlike the wall time it does not swing with other
-processes on a shared machine. The wall-time ratio is printed as well.
+``--homog-markdown``, ``--homog-html``, ``--homog-save-baseline`` and ``--homog-baseline`` as well.
+
+Each run is a fresh subprocess; the two kinds run in back-to-back pairs (in alternating order) and the median of
+the pairs' ratios is reported. Required: the reports add at most 5% to the run time. The ratio is taken on the
+subprocess's CPU time (user + system): pytest and the report writers run in one thread, so on an idle machine it
+equals the wall time, and unlike the wall time it does not swing with other processes on a shared machine. The
+wall-time ratio is printed as well.
 
 Run: ``python benchmarks/bench_report.py [--repeats N] [--checks N]``.
 """
@@ -92,9 +94,13 @@ def main() -> int:
         ]
         junit = [f"--junitxml={out / 'junit.xml'}"]
         plain, full = [], []
-        for _ in range(opts.repeats):
-            plain.append(run(junit, work))
-            full.append(run(junit + reports, work))
+        for i in range(opts.repeats):  # back-to-back pairs, in alternating order
+            if i % 2:
+                full.append(run(junit + reports, work))
+                plain.append(run(junit, work))
+            else:
+                plain.append(run(junit, work))
+                full.append(run(junit + reports, work))
         sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
 
     def show(label: str, runs: list[tuple[float, float]]) -> None:
@@ -108,8 +114,9 @@ def main() -> int:
     show("pytest --homog --junitxml", plain)
     show("  + every pytest-homog report", full)
     print("  files: " + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in sizes.items()))
-    wall_ratio = statistics.median(w for w, _ in full) / statistics.median(w for w, _ in plain)
-    ratio = statistics.median(c for _, c in full) / statistics.median(c for _, c in plain)
+    # the median of the ratios of back-to-back pairs: a pair shares the machine's state, so slow drifts cancel
+    wall_ratio = statistics.median(f[0] / p[0] for f, p in zip(full, plain, strict=True))
+    ratio = statistics.median(f[1] / p[1] for f, p in zip(full, plain, strict=True))
     # pytest runs in one thread and the reports are written by it, so on an idle machine wall time is CPU time;
     # the CPU time is what is compared, since it does not move with other processes on a shared machine.
     print(f"  wall-time ratio {wall_ratio:.3f} (for information; noisy when the machine is shared)")

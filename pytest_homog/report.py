@@ -923,7 +923,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;color:#1b1f23}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.9em}
-th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:left;vertical-align:middle}
+th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:left;vertical-align:middle;white-space:nowrap}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.fail td.verdict{color:#cf222e;font-weight:bold}tr.pass td.verdict{color:#1a7f37;font-weight:bold}
 tr.regressed td.verdict{color:#9a6700;font-weight:bold}
