@@ -69,6 +69,43 @@ def run(args: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, cpu
 
 
+def write_in_process(n: int, out: Path, baseline: Path) -> float:
+    """CPU seconds to build and write every report for ``n`` records in this process (median of 5)."""
+    from pytest_homog.config import Tolerance
+    from pytest_homog.record import CheckRecord, RunRecord
+    from pytest_homog.report import (
+        RunReport,
+        baseline_dict,
+        dumps,
+        load_baseline,
+        render_html,
+        render_markdown,
+        report_dict,
+        summary_lines,
+        write_atomic,
+    )
+
+    per_label = {"person": {"precision": 0.61, "recall": 0.55, "f1": 0.58, "support": 120}}
+    checks = [
+        CheckRecord(check="assert_f1_above", metric="f1", value=0.4 + (i % 50) / 100, passed=True, threshold=0.3,
+                    compared="low", low=0.38, high=0.42, confidence=0.95, n=500, level="entity",
+                    subjects=(f"model-{i % 7}",), details={"per_label": per_label},
+                    test_id=f"test_generated.py::test_check[{i}]")
+        for i in range(n)
+    ]  # fmt: skip
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        report = RunReport.build(RunRecord(checks=checks), load_baseline(baseline), Tolerance(0.01))
+        write_atomic(out / "r.json", dumps(report_dict(report)))
+        write_atomic(out / "b.json", dumps(baseline_dict(report)))
+        write_atomic(out / "r.md", render_markdown(report))
+        write_atomic(out / "r.html", render_html(report))
+        summary_lines(report)
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -102,6 +139,8 @@ def main() -> int:
                 plain.append(run(junit, work))
                 full.append(run(junit + reports, work))
         sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
+        sys.path.insert(0, str(root))
+        in_process = write_in_process(opts.checks, work, baseline)
 
     def show(label: str, runs: list[tuple[float, float]]) -> None:
         walls = ", ".join(f"{w:.2f}" for w, _ in runs)
@@ -114,6 +153,11 @@ def main() -> int:
     show("pytest --homog --junitxml", plain)
     show("  + every pytest-homog report", full)
     print("  files: " + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in sizes.items()))
+    plain_cpu = statistics.median(c for _, c in plain)
+    print(
+        f"  building and writing every report in one process: {in_process * 1000:.0f} ms CPU "
+        f"= {in_process / plain_cpu:.1%} of the plain run's CPU time"
+    )
     # the median of the ratios of back-to-back pairs: a pair shares the machine's state, so slow drifts cancel
     wall_ratio = statistics.median(f[0] / p[0] for f, p in zip(full, plain, strict=True))
     ratio = statistics.median(f[1] / p[1] for f, p in zip(full, plain, strict=True))
