@@ -135,6 +135,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_hypothesis_profile(config: pytest.Config) -> None:
+    """Register the hypothesis profile ``homog`` when ``--hypothesis-profile=homog`` asks for it.
+
+    Runs before hypothesis' own ``pytest_configure``, which loads the profile. Hypothesis is imported only in
+    that case, and the plugin never loads a profile itself.
+    """
+    if config.getoption("hypothesis_profile", None) == "homog":
+        import pytest_homog.strategies  # noqa: F401  (registers the profile on import)
+
+
 class HomogSession:
     """Hooks that only run when the checks are switched on, so a run without ``--homog`` pays nothing for them."""
 

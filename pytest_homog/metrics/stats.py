@@ -1,0 +1,420 @@
+"""Bootstrap estimates: a metric with its confidence interval, and the paired difference of two predictions.
+
+The percentile bootstrap here resamples units (sentences for nested input, examples for flat labels) with
+replacement. It never re-runs a metric per replicate: the data are counted once per unit (true positives,
+predictions and gold items, per label when an average needs it; see
+:func:`pytest_homog.metrics.quality.unit_counts`); one ``(n_resamples, n)`` matrix of drawn unit indices then
+gives every replicate's pooled counts at once (a gather-and-sum for micro averages, a matrix product
+``weights @ counts`` per label for macro and weighted ones), and the metric follows from the counts. 1,000
+replicates of entity F1 on 1,287 sentences take about as long as one seqeval ``f1_score`` call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.metrics.quality import (
+    UnitCounts,
+    check_average,
+    check_metric,
+    check_zero_division,
+    scores_from_totals,
+    unit_counts,
+)
+
+__all__ = [
+    "Estimate",
+    "bootstrap_indices",
+    "check_confidence",
+    "check_n_resamples",
+    "check_seed",
+    "compare",
+    "estimate_from_counts",
+    "score",
+]
+
+_METRIC_INDEX = {"precision": 0, "recall": 1, "f1": 2}
+_WARN_FOR = {"precision": ("precision",), "recall": ("recall",), "f1": ("precision", "recall")}
+# at most this many weights (replicates x units) are held at once
+_CHUNK = 4_000_000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A metric value with its percentile-bootstrap confidence interval.
+
+    Attributes
+    ----------
+    value : float
+        The point estimate on all the data (for :func:`compare`, the difference a - b).
+    low, high : float
+        The bounds of the confidence interval.
+    confidence : float
+        The interval's nominal coverage, e.g. 0.95.
+    n : int
+        Number of units resampled (sentences, or examples for flat labels).
+    metric : str
+        ``"precision"``, ``"recall"`` or ``"f1"``.
+    p_value : float or None
+        For :func:`compare`: the two-sided bootstrap p-value of "no difference"; ``None`` for :func:`score`.
+    level, average : str or None
+        What was counted and how labels were averaged.
+    n_resamples : int
+        Number of bootstrap replicates.
+
+    Examples
+    --------
+    >>> print(Estimate(0.4181, 0.3922, 0.4449, 0.95, 1287, "f1"))
+    0.418 [0.392, 0.445] 95% CI, n=1287
+    """
+
+    value: float
+    low: float
+    high: float
+    confidence: float
+    n: int
+    metric: str = "f1"
+    p_value: float | None = None
+    level: str | None = None
+    average: str | None = None
+    n_resamples: int = 0
+
+    def __str__(self) -> str:
+        text = f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}] {self.confidence * 100:g}% CI, n={self.n}"
+        if self.p_value is not None:
+            text += f", p={self.p_value:.3g}"
+        return text
+
+
+def check_confidence(confidence: object, name: str = "confidence") -> float:
+    """Return ``confidence`` as a float if it lies strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_confidence(0.9)
+    0.9
+    """
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, (int, float, np.integer, np.floating))
+        or math.isnan(float(confidence))
+        or not 0.0 < float(confidence) < 1.0
+    ):
+        raise HomogUsageError(
+            f"{name} must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}."
+        )
+    return float(confidence)
+
+
+def check_n_resamples(n_resamples: object) -> int:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+        raise HomogUsageError(f"n_resamples must be a positive integer (e.g. 1000); got {n_resamples!r}.")
+    return int(n_resamples)
+
+
+def check_seed(seed: object) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise HomogUsageError(f"seed must be a non-negative integer or None; got {seed!r}.")
+    return int(seed)
+
+
+def bootstrap_indices(n: int, n_resamples: int, seed: int | None) -> Iterator[np.ndarray]:
+    """Resampled unit indices in chunks of rows: row ``r`` lists the ``n`` units drawn in replicate ``r``.
+
+    The same ``n``, ``n_resamples`` and ``seed`` give the same rows, so two predictions compared with the same
+    seed are resampled identically.
+
+    Examples
+    --------
+    >>> idx = np.concatenate(list(bootstrap_indices(5, 3, seed=0)))
+    >>> idx.shape, bool(idx.min() >= 0 and idx.max() < 5)
+    ((3, 5), True)
+    """
+    rng = np.random.default_rng(seed)
+    rows = max(1, _CHUNK // max(n, 1))
+    for first in range(0, n_resamples, rows):
+        yield rng.integers(0, n, size=(min(rows, n_resamples - first), n))
+
+
+_BITS = 21  # three counts packed in one int64: each replicate total must stay below 2**21
+
+
+class _Resampler:
+    """Pools one prediction's per-unit counts over bootstrap replicates."""
+
+    def __init__(self, counts: UnitCounts, average: str | None) -> None:
+        self.counts = counts
+        self.by_label = average in ("macro", "weighted")
+        self.per_unit = counts.per_unit(by_label=self.by_label)
+        self.packed: np.ndarray | None = None
+        limit = 1 << _BITS
+        if not self.by_label and counts.n_units * int(self.per_unit.max(initial=0)) < limit:
+            # one gather instead of three: tp | pred << 21 | gold << 42
+            cols = self.per_unit.astype(np.int64)
+            self.packed = cols[:, 0] | (cols[:, 1] << _BITS) | (cols[:, 2] << (2 * _BITS))
+
+    def pooled(self, idx: np.ndarray) -> np.ndarray:
+        """Counts of every replicate (row of ``idx``): ``(replicates, 3)`` or ``(replicates, 3 * labels)``."""
+        if self.packed is not None:
+            total = self.packed[idx].sum(axis=1)
+            mask = (1 << _BITS) - 1
+            return np.stack([total & mask, (total >> _BITS) & mask, total >> (2 * _BITS)], axis=1).astype(
+                np.float64
+            )
+        size, n = idx.shape
+        flat = (idx + (np.arange(size) * n)[:, None]).ravel()
+        weights = np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64)
+        return weights @ self.per_unit
+
+
+def _replicate_values(
+    resampler: _Resampler, idx: np.ndarray, metric: str, average: str | None, zero_value: float
+) -> np.ndarray:
+    """The metric in every replicate (rows of ``idx``), computed from pooled counts."""
+    counts = resampler.counts
+    by_label = resampler.by_label
+    pooled = resampler.pooled(idx)
+    n_labels = len(counts.labels) if by_label else 1
+    tp = pooled[:, :n_labels]
+    pred = pooled[:, n_labels : 2 * n_labels]
+    gold = pooled[:, 2 * n_labels :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "precision":
+            num, den = tp, pred
+        elif metric == "recall":
+            num, den = tp, gold
+        else:
+            num, den = 2.0 * tp, pred + gold
+        values = np.where(den == 0, zero_value, num / np.where(den == 0, 1.0, den))
+    if not by_label:
+        return values[:, 0]
+    # a label absent from a resample (neither predicted nor gold) is not part of that resample's average
+    present = (pred + gold > 0) if not counts.explicit_labels else np.ones_like(pred, dtype=bool)
+    present &= ~np.isnan(values)
+    w = gold if average == "weighted" else np.ones_like(gold)
+    w = np.where(present, w, 0.0)
+    unweighted = np.where(present, 1.0, 0.0)
+    wsum = w.sum(axis=1)
+    use = np.where(wsum[:, None] > 0, w, unweighted)
+    total = use.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(present, values, 0.0)
+        mean = (out * use).sum(axis=1) / np.where(total == 0, 1.0, total)
+    # no label at all in a resample: the value of an undefined metric
+    return np.where(present.any(axis=1), mean, zero_value)
+
+
+def _point(counts: UnitCounts, metric: str, average: str | None, zero_division: str | float) -> float:
+    tp, pred, gold = counts.totals()
+    values = scores_from_totals(
+        tp,
+        pred,
+        gold,
+        average=average,
+        zero_division=zero_division,
+        warn_for=_WARN_FOR[metric],
+        level=counts.level,
+    )
+    return float(values[_METRIC_INDEX[metric]])
+
+
+def _interval(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
+    alpha = 1.0 - confidence
+    if np.all(np.isnan(replicates)):
+        return math.nan, math.nan
+    low, high = np.nanquantile(replicates, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return float(low), float(high)
+
+
+def _check_common(
+    metric: str,
+    average: str | None,
+    confidence: float,
+    n_resamples: int,
+    seed: int | None,
+    zero_division: str | float,
+) -> tuple[str, str | None, float, int, int | None, str | float]:
+    if average is None:
+        raise HomogUsageError(
+            "average=None gives one value per label; an estimate needs a single number: use average='micro', "
+            "'macro' or 'weighted'."
+        )
+    return (
+        check_metric(metric),
+        check_average(average),
+        check_confidence(confidence),
+        check_n_resamples(n_resamples),
+        check_seed(seed),
+        check_zero_division(zero_division),
+    )
+
+
+def score(
+    y_true: Any,
+    y_pred: Any,
+    metric: str = "f1",
+    *,
+    level: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    average: str = "micro",
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+    zero_division: str | float = "warn",
+    labels: Sequence[Any] | None = None,
+) -> Estimate:
+    """A metric with its percentile-bootstrap confidence interval.
+
+    The value is the metric on all the data (equal to :func:`~pytest_homog.metrics.quality.f1_score` and its
+    siblings). The interval holds the central ``confidence`` share of the metric over ``n_resamples``
+    resamples of the units (sentences; examples for flat labels) drawn with replacement; see the module
+    docstring for how all replicates come out of one matrix product.
+
+    Parameters
+    ----------
+    y_true, y_pred
+        As in :func:`~pytest_homog.metrics.quality.f1_score`.
+    metric : {"f1", "precision", "recall"}
+    level, scheme, mode, average, zero_division, labels
+        As in :func:`~pytest_homog.metrics.quality.f1_score`; ``average`` may not be ``None``.
+    confidence : float
+        Nominal coverage of the interval, strictly between 0 and 1.
+    n_resamples : int
+        Number of bootstrap replicates.
+    seed : int or None
+        Seed of the resampling; the same seed gives the same interval. ``None`` draws a fresh one.
+
+    Returns
+    -------
+    Estimate
+
+    Examples
+    --------
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "I-LOC"], ["O", "B-ORG"], ["B-PER", "I-PER"]]
+    >>> y_pred = [["B-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "I-PER"]]
+    >>> est = score(y_true, y_pred, n_resamples=200)
+    >>> est.value, est.n, est.low <= est.value <= est.high
+    (0.75, 4, True)
+    """
+    metric, average_, confidence, n_resamples, seed, zd = _check_common(
+        metric, average, confidence, n_resamples, seed, zero_division
+    )
+    counts = unit_counts(y_true, y_pred, level=level, scheme=scheme, mode=mode, labels=labels)
+    return estimate_from_counts(
+        counts,
+        metric=metric,
+        average=average_,
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
+        zero_division=zd,
+    )
+
+
+def estimate_from_counts(
+    counts: UnitCounts,
+    *,
+    metric: str,
+    average: str | None,
+    confidence: float,
+    n_resamples: int,
+    seed: int | None,
+    zero_division: str | float,
+) -> Estimate:
+    """:func:`score` on counts already made by :func:`~pytest_homog.metrics.quality.unit_counts`.
+
+    Arguments must be valid already (the assertions count once, then report and bootstrap from the counts).
+    """
+    value = _point(counts, metric, average, zero_division)
+    zero_value = 0.0 if zero_division == "warn" else float(zero_division)
+    resampler = _Resampler(counts, average)
+    replicates = np.concatenate(
+        [
+            _replicate_values(resampler, idx, metric, average, zero_value)
+            for idx in bootstrap_indices(counts.n_units, n_resamples, seed)
+        ]
+    )
+    low, high = _interval(replicates, confidence)
+    return Estimate(
+        value, low, high, confidence, counts.n_units, metric, None, counts.level, average, n_resamples
+    )
+
+
+def compare(
+    y_true: Any,
+    y_pred_a: Any,
+    y_pred_b: Any,
+    metric: str = "f1",
+    *,
+    level: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    average: str = "micro",
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+    zero_division: str | float = "warn",
+    labels: Sequence[Any] | None = None,
+) -> Estimate:
+    """The paired difference ``metric(a) - metric(b)`` with its bootstrap interval and p-value.
+
+    Both predictions are scored on the same resampled units in every replicate (paired bootstrap, DESIGN.md).
+    ``p_value`` is the two-sided bootstrap p-value of "no difference": twice the smaller share of replicates
+    on either side of zero, ``2 * min(#(d <= 0) + 1, #(d >= 0) + 1) / (n_resamples + 1)``, capped at 1. It is
+    about the smallest ``1 - confidence`` whose percentile interval excludes zero; identical predictions give
+    1.
+
+    Parameters
+    ----------
+    y_true, y_pred_a, y_pred_b
+        References and two predictions of them.
+    metric, level, scheme, mode, average, confidence, n_resamples, seed, zero_division, labels
+        As in :func:`score`.
+
+    Returns
+    -------
+    Estimate
+        ``value`` is the difference on all the data, ``p_value`` is set.
+
+    Examples
+    --------
+    >>> y_true = [["B-PER"], ["B-LOC"], ["B-ORG"], ["O"]] * 10
+    >>> a = [["B-PER"], ["B-LOC"], ["B-ORG"], ["O"]] * 10
+    >>> b = [["B-PER"], ["O"], ["B-ORG"], ["O"]] * 10
+    >>> diff = compare(y_true, a, b, n_resamples=500)
+    >>> round(diff.value, 3), diff.p_value < 0.01
+    (0.2, True)
+    """
+    metric, average_, confidence, n_resamples, seed, zd = _check_common(
+        metric, average, confidence, n_resamples, seed, zero_division
+    )
+    counts_a = unit_counts(y_true, y_pred_a, level=level, scheme=scheme, mode=mode, labels=labels)
+    counts_b = unit_counts(y_true, y_pred_b, level=level, scheme=scheme, mode=mode, labels=labels)
+    if counts_a.n_units != counts_b.n_units:  # pragma: no cover - both were checked against y_true
+        raise HomogDataError("y_pred_a and y_pred_b cover different numbers of units.")
+    value = _point(counts_a, metric, average_, zd) - _point(counts_b, metric, average_, zd)
+    zero_value = 0.0 if zd == "warn" else float(zd)
+    parts = []
+    resampler_a, resampler_b = _Resampler(counts_a, average_), _Resampler(counts_b, average_)
+    for idx in bootstrap_indices(counts_a.n_units, n_resamples, seed):
+        parts.append(
+            _replicate_values(resampler_a, idx, metric, average_, zero_value)
+            - _replicate_values(resampler_b, idx, metric, average_, zero_value)
+        )
+    diffs = np.concatenate(parts)
+    low, high = _interval(diffs, confidence)
+    below = int(np.sum(diffs <= 0))
+    above = int(np.sum(diffs >= 0))
+    p_value = min(1.0, 2.0 * (min(below, above) + 1) / (n_resamples + 1))
+    return Estimate(
+        value, low, high, confidence, counts_a.n_units, metric, p_value, counts_a.level, average_, n_resamples
+    )

@@ -1,0 +1,293 @@
+"""The quality assertions: verdicts, failure messages, records, subjects, and end to end under pytest."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_homog import (
+    Estimate,
+    assert_f1_above,
+    assert_precision_above,
+    assert_recall_above,
+    f1_score,
+    precision_score,
+    recall_score,
+)
+from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+from pytest_homog.record import RunRecord, set_active_run
+from pytest_homog.subjects import resolve_subject
+
+WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
+
+GOLD = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "O"], ["B-LOC", "I-LOC"]] * 4
+# misses every ORG and one LOC in four
+PRED = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "O"], ["B-PER", "O"], ["B-LOC", "I-LOC"]] * 3 + [
+    ["B-PER", "I-PER", "O"],
+    ["O", "O"],
+    ["O", "O"],
+    ["B-PER", "O"],
+    ["B-LOC", "I-LOC"],
+]
+
+
+@pytest.fixture
+def run() -> Iterator[RunRecord]:
+    record = RunRecord()
+    set_active_run(record)
+    try:
+        yield record
+    finally:
+        set_active_run(None)
+
+
+def test_pass_returns_the_estimate_and_records_it(run: RunRecord) -> None:
+    est = assert_f1_above(PRED, GOLD, 0.5)
+    assert isinstance(est, Estimate)
+    assert est.value == pytest.approx(f1_score(GOLD, PRED), abs=1e-12)
+    assert est.n == 20
+    (check,) = run.checks
+    assert (check.check, check.metric, check.passed, check.threshold, check.compared) == (
+        "assert_f1_above",
+        "f1",
+        True,
+        0.5,
+        "value",
+    )
+    assert (check.level, check.scheme, check.mode, check.n) == ("entity", "IOB2", "conlleval", 20)
+    assert check.value == est.value and (check.low, check.high) == (est.low, est.high)
+    assert check.subjects == ("predictions",)
+    assert check.details["worst_labels"][0]["label"] == "ORG"
+    assert check.duration > 0
+
+
+def test_precision_and_recall(run: RunRecord) -> None:
+    assert assert_precision_above(PRED, GOLD, 0.99).value == precision_score(GOLD, PRED) == 1.0
+    with pytest.raises(AssertionError, match="recall"):
+        assert_recall_above(PRED, GOLD, 0.9)
+    assert recall_score(GOLD, PRED) < 0.9
+    assert [c.passed for c in run.checks] == [True, False]
+    assert [c.metric for c in run.checks] == ["precision", "recall"]
+
+
+def test_failure_message_with_point_estimate(run: RunRecord) -> None:
+    value = f1_score(GOLD, PRED)
+    with pytest.raises(AssertionError) as info:
+        assert_f1_above(PRED, GOLD, 0.9)
+    message = str(info.value)
+    lines = message.splitlines()
+    assert (
+        lines[0] == f"assert_f1_above failed: entity F1 (micro) = {value:.3f} is below the threshold 0.900."
+    )
+    assert "95% CI [" in message and "point estimate was compared" in message
+    assert "n=20 sentences, level=entity, scheme=IOB2, mode=conlleval" in message
+    assert "| ORG | 0.000 | 0.000 | 0.000 | 4 |" in message
+    table = [line for line in lines if line.lstrip().startswith("|")]
+    assert len(table) == 5  # header, separator, the three worst labels
+    assert lines[-1].startswith("Next step:")
+    (check,) = run.checks
+    assert not check.passed
+
+
+def test_confidence_compares_the_lower_bound(run: RunRecord) -> None:
+    # the point estimate clears 0.75 but the interval reaches below it
+    est = assert_f1_above(PRED, GOLD, 0.75)
+    assert est.value >= 0.75 > est.low
+    with pytest.raises(AssertionError) as info:
+        assert_f1_above(PRED, GOLD, 0.75, confidence=0.95)
+    message = str(info.value)
+    assert message.startswith("assert_f1_above failed: the lower bound of the 95% CI of entity F1 (micro), ")
+    assert (
+        f"is below the threshold 0.750 (value {est.value:.3f}, CI [{est.low:.3f}, {est.high:.3f}])" in message
+    )
+    assert "interval is too wide" in message
+    assert [c.compared for c in run.checks] == ["value", "low"]
+    assert run.checks[1].confidence == 0.95
+    # a lower confidence gives a narrower interval that clears the bar
+    assert assert_f1_above(PRED, GOLD, 0.6, confidence=0.5).low >= 0.6
+
+
+def test_label_level_subject(run: RunRecord) -> None:
+    gold = ["pos", "neg", "pos", "neg"] * 10
+    pred = ["pos", "neg", "pos", "pos"] * 10
+    est = assert_f1_above(pred, gold, 0.7, average="macro")
+    assert est.level == "label"
+    with pytest.raises(AssertionError, match=r"(?s)label F1 \(micro\) = 0.750 .*n=40 examples, level=label,"):
+        assert_f1_above(pred, gold, 0.8)
+    assert run.checks[-1].scheme is None
+
+
+def test_message_when_nothing_is_predicted() -> None:
+    all_o = [["O"] * len(s) for s in GOLD]
+    with pytest.raises(AssertionError, match="predicted nothing"):
+        assert_f1_above(all_o, GOLD, 0.1)
+
+
+def test_model_subject(run: RunRecord) -> None:
+    class Model:
+        homog_name = "tiny-ner"
+
+        def __init__(self) -> None:
+            self.seen: object = None
+
+        def homog_predict(self, data: object) -> tuple:
+            self.seen = data
+            return GOLD, PRED, ["text"] * len(GOLD)
+
+    class Data:
+        homog_name = "wnut17-test"
+
+    model, data = Model(), Data()
+    est = assert_f1_above(model, data, 0.5)
+    assert model.seen is data
+    assert est.value == pytest.approx(f1_score(GOLD, PRED))
+    assert run.checks[0].subjects == ("tiny-ner",)
+    assert run.checks[0].data == "wnut17-test"
+    with pytest.raises(AssertionError, match="subject tiny-ner on wnut17-test: n=20"):
+        assert_f1_above(model, data, 0.99)
+
+
+def test_resolve_subject() -> None:
+    resolved = resolve_subject(PRED, GOLD)
+    assert (resolved.name, resolved.texts, resolved.data_name, resolved.nested) == (
+        "predictions",
+        None,
+        None,
+        True,
+    )
+    assert resolve_subject(PRED, GOLD, name="rules").name == "rules"
+
+    class References:
+        homog_name = "refs"
+
+        def homog_references(self) -> list:
+            return GOLD
+
+    assert resolve_subject(PRED, References()).y_true == GOLD
+
+    class Anonymous:
+        def homog_predict(self, data: object) -> tuple:
+            return ["a"], ["a"], None
+
+    assert resolve_subject(Anonymous(), "data").name == "Anonymous"
+    assert resolve_subject(Anonymous(), "data", name="given").name == "given"
+
+
+def test_resolve_subject_errors() -> None:
+    class Broken:
+        def homog_predict(self, data: object) -> object:
+            return ["a"], ["a"]
+
+    with pytest.raises(
+        HomogModelError,
+        match=r"Broken.homog_predict\(data\) must return \(y_true, y_pred, texts\); "
+        "got tuple of length 2",
+    ):
+        resolve_subject(Broken(), "data")
+    with pytest.raises(HomogUsageError, match="subject is None"):
+        resolve_subject(None, GOLD)
+    with pytest.raises(HomogUsageError, match="data is None"):
+        resolve_subject(PRED, None)
+    with pytest.raises(HomogDataError, match="y_true has 20 sentences but y_pred has 19"):
+        assert_f1_above(PRED[:-1], GOLD, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"threshold": 0}, "threshold must be a number strictly between 0 and 1 .*got 0"),
+        ({"threshold": 1}, "got 1"),
+        ({"threshold": 40}, "got 40"),
+        ({"threshold": -0.1}, "got -0.1"),
+        ({"threshold": math.nan}, "got nan"),
+        ({"threshold": "0.4"}, "got '0.4'"),
+        ({"threshold": True}, "got True"),
+        (
+            {"threshold": 0.5, "confidence": 1.0},
+            "confidence must be a number strictly between 0 and 1 .*got 1.0",
+        ),
+        ({"threshold": 0.5, "confidence": 0}, "got 0"),
+        ({"threshold": 0.5, "average": None}, "average must be 'micro', 'macro' or 'weighted'; got None"),
+        ({"threshold": 0.5, "average": "mean"}, "got 'mean'"),
+        ({"threshold": 0.5, "level": "chunk"}, "level must be one of"),
+        ({"threshold": 0.5, "scheme": "BIO"}, "scheme must be one of"),
+        ({"threshold": 0.5, "mode": "lenient"}, "mode must be one of"),
+        ({"threshold": 0.5, "n_resamples": 0}, "n_resamples must be a positive integer"),
+    ],
+)
+def test_bad_arguments(kwargs: dict, match: str, run: RunRecord) -> None:
+    threshold = kwargs.pop("threshold")
+    with pytest.raises(HomogUsageError, match=match):
+        assert_f1_above(PRED, GOLD, threshold, **kwargs)
+    assert run.checks == []  # nothing was measured
+
+
+def test_without_an_active_run_nothing_is_recorded() -> None:
+    assert assert_f1_above(PRED, GOLD, 0.5).value > 0.5
+
+
+def test_end_to_end_under_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_ner_quality_gate=f"""
+        from pathlib import Path
+
+        import pytest
+        from pytest_homog import assert_f1_above
+        from pytest_homog.record import active_run
+
+        pytestmark = pytest.mark.homog
+
+
+        def read_conll(path):
+            sentences, current = [], []
+            for line in Path(path).read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    if current:
+                        sentences.append(current)
+                        current = []
+                    continue
+                current.append(line.split()[-1])
+            if current:
+                sentences.append(current)
+            return sentences
+
+
+        GOLD = read_conll({str(WNUT_TEST)!r})
+        # a weak tagger: finds persons only
+        PRED = [[t if t.endswith("person") else "O" for t in s] for s in GOLD]
+
+
+        def test_good_enough():
+            assert_f1_above(GOLD, GOLD, 0.9, confidence=0.95)
+
+
+        def test_not_good_enough():
+            assert_f1_above(PRED, GOLD, 0.70, confidence=0.95)
+
+
+        def test_zz_every_check_was_recorded():
+            checks = active_run().checks
+            assert [c.passed for c in checks] == [True, False]
+            assert checks[1].test_id.endswith("test_not_good_enough")
+        """
+    )
+    result = pytester.runpytest("--homog")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*assert_f1_above failed: the lower bound of the 95% CI of entity F1 (micro), 0.*, is below the "
+            "threshold 0.700 (value 0.*, CI [[]0.*, 0.*[]])*",
+            "*n=1287 sentences, level=entity, scheme=IOB2, mode=conlleval*",
+            "*worst labels:*",
+            "*| label | precision | recall | f1 | support |*",
+            "*| group | 0.000 | 0.000 | 0.000 | 165 |*",
+            "*Next step:*",
+        ]
+    )
+    assert "_assert_metric_above" not in result.stdout.str()  # helper frames are hidden
+
+    skipped = pytester.runpytest()
+    skipped.assert_outcomes(skipped=3)

@@ -1,0 +1,264 @@
+"""Bootstrap estimates: agreement with a naive bootstrap, interval behaviour, coverage, compare."""
+
+from __future__ import annotations
+
+import math
+import random
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import seqeval.metrics as sq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import precision_recall_fscore_support
+
+from pytest_homog.errors import HomogUsageError
+from pytest_homog.metrics.quality import scores_from_totals, unit_counts
+from pytest_homog.metrics.stats import (
+    Estimate,
+    _replicate_values,
+    _Resampler,
+    bootstrap_indices,
+    compare,
+    score,
+)
+
+WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
+TOL = 1e-12
+
+
+def read_conll(path: Path) -> list[list[str]]:
+    sentences: list[list[str]] = []
+    current: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if current:
+                sentences.append(current)
+                current = []
+            continue
+        current.append(line.split()[-1])
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def corrupt(sentences: list[list[str]], rate: float, seed: int) -> list[list[str]]:
+    """A prediction: each tag replaced by a random one with probability ``rate``."""
+    rng = random.Random(seed)
+    types = sorted({t[2:] for s in sentences for t in s if t != "O"})
+    choices = ["O", *(f"B-{t}" for t in types), *(f"I-{t}" for t in types)]
+    return [[t if rng.random() >= rate else rng.choice(choices) for t in s] for s in sentences]
+
+
+@pytest.fixture(scope="module")
+def wnut() -> tuple[list[list[str]], list[list[str]]]:
+    gold = read_conll(WNUT_TEST)
+    return gold, corrupt(gold, 0.15, seed=1)
+
+
+def test_estimate_str() -> None:
+    est = Estimate(0.4181, 0.3922, 0.4449, 0.95, 1287, "f1")
+    assert str(est) == "0.418 [0.392, 0.445] 95% CI, n=1287"
+    assert (
+        str(Estimate(0.05, -0.01, 0.1, 0.9, 10, "f1", p_value=0.0312))
+        == "0.050 [-0.010, 0.100] 90% CI, n=10, p=0.0312"
+    )
+    with pytest.raises(AttributeError):
+        est.value = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("average", ["micro", "macro", "weighted"])
+@pytest.mark.parametrize("metric", ["precision", "recall", "f1"])
+def test_score_agrees_with_naive_bootstrap_through_seqeval(metric: str, average: str) -> None:
+    gold = [
+        ["B-PER", "I-PER", "O"],
+        ["B-LOC", "O"],
+        ["O", "B-ORG", "I-ORG"],
+        ["B-PER"],
+        ["B-LOC", "B-ORG"],
+    ] * 3
+    pred = [["B-PER", "O", "O"], ["B-LOC", "O"], ["O", "B-ORG", "I-ORG"], ["B-LOC"], ["B-LOC", "O"]] * 3
+    est = score(gold, pred, metric, average=average, n_resamples=60, seed=7, confidence=0.8)
+    naive_fn = {"precision": sq.precision_score, "recall": sq.recall_score, "f1": sq.f1_score}[metric]
+    idx = np.concatenate(list(bootstrap_indices(len(gold), 60, seed=7)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        naive = [naive_fn([gold[i] for i in row], [pred[i] for i in row], average=average) for row in idx]
+        value = naive_fn(gold, pred, average=average)
+    low, high = np.quantile(naive, [0.1, 0.9])
+    assert est.value == pytest.approx(value, abs=TOL)
+    assert est.low == pytest.approx(low, abs=TOL)
+    assert est.high == pytest.approx(high, abs=TOL)
+    assert (est.n, est.confidence, est.metric, est.level, est.average, est.n_resamples) == (
+        15,
+        0.8,
+        metric,
+        "entity",
+        average,
+        60,
+    )
+
+
+def test_label_level_agrees_with_naive_bootstrap_through_sklearn() -> None:
+    rng = np.random.default_rng(3)
+    gold = rng.choice(["a", "b", "c"], size=40).tolist()
+    pred = [g if rng.random() < 0.6 else rng.choice(["a", "b", "c"]) for g in gold]
+    idx = np.concatenate(list(bootstrap_indices(40, 50, seed=2)))
+    for average in ("micro", "macro", "weighted"):
+        est = score(gold, pred, "recall", average=average, n_resamples=50, seed=2, zero_division=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            naive = [
+                precision_recall_fscore_support(
+                    [gold[i] for i in row], [pred[i] for i in row], average=average, zero_division=0
+                )[1]
+                for row in idx
+            ]
+        low, high = np.quantile(naive, [0.025, 0.975])
+        assert (est.low, est.high) == pytest.approx((low, high), abs=TOL)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    level=st.sampled_from(["entity", "token"]),
+    average=st.sampled_from(["micro", "macro", "weighted"]),
+    metric=st.sampled_from(["precision", "recall", "f1"]),
+)
+def test_replicate_of_all_units_once_is_the_point_value(data, level, average, metric) -> None:
+    tags = st.sampled_from(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+    lengths = data.draw(st.lists(st.integers(1, 6), min_size=1, max_size=6))
+    gold = [[data.draw(tags) for _ in range(n)] for n in lengths]
+    pred = [[data.draw(tags) for _ in range(n)] for n in lengths]
+    counts = unit_counts(gold, pred, level=level)
+    idx = np.arange(counts.n_units)[None, :]
+    replicate = _replicate_values(_Resampler(counts, average), idx, metric, average, 0.0)[0]
+    point = scores_from_totals(*counts.totals(), average=average, zero_division=0)
+    assert replicate == pytest.approx(point[["precision", "recall", "f1"].index(metric)], abs=TOL)
+
+
+def test_interval_contains_point_estimate(wnut) -> None:
+    gold, pred = wnut
+    for metric in ("precision", "recall", "f1"):
+        for average in ("micro", "macro"):
+            est = score(gold, pred, metric, average=average)
+            assert est.low <= est.value <= est.high
+            assert est.n == 1287
+    token = score(gold, pred, level="token")
+    assert token.low <= token.value <= token.high
+
+
+def test_larger_n_narrows_the_interval(wnut) -> None:
+    gold, pred = wnut
+    small = score(gold[:300], pred[:300])
+    large = score(gold, pred)
+    assert large.high - large.low < small.high - small.low
+
+
+def test_higher_confidence_widens_the_interval(wnut) -> None:
+    gold, pred = wnut
+    narrow = score(gold, pred, confidence=0.8)
+    wide = score(gold, pred, confidence=0.99)
+    assert wide.low < narrow.low and narrow.high < wide.high
+
+
+def test_same_seed_same_interval(wnut) -> None:
+    gold, pred = wnut
+    assert score(gold, pred, seed=5) == score(gold, pred, seed=5)
+    assert score(gold, pred, seed=5) != score(gold, pred, seed=6)
+    assert score(gold, pred, average="macro", seed=5) == score(gold, pred, average="macro", seed=5)
+
+
+def test_coverage_by_simulation() -> None:
+    """Binomial data with a known rate: the 95% interval covers it in 93-97% of 400 trials."""
+    rate, n, trials = 0.7, 200, 400
+    rng = np.random.default_rng(20240601)
+    covered = 0
+    gold = ["pos"] * n
+    for trial in range(trials):
+        pred = np.where(rng.random(n) < rate, "pos", "neg").tolist()
+        # every example is gold "pos": micro recall is the share of examples predicted right
+        est = score(gold, pred, "recall", n_resamples=1000, seed=trial)
+        covered += est.low <= rate <= est.high
+    assert 0.93 * trials <= covered <= 0.97 * trials
+
+
+def test_compare(wnut) -> None:
+    gold, pred = wnut
+    worse = corrupt(gold, 0.3, seed=2)
+    diff = compare(gold, pred, worse)
+    expected = sq.f1_score(gold, pred) - sq.f1_score(gold, worse)
+    assert diff.value == pytest.approx(expected, abs=TOL)
+    assert diff.low <= diff.value <= diff.high
+    assert diff.low > 0
+    assert diff.p_value is not None and diff.p_value < 0.01
+    reverse = compare(gold, worse, pred)
+    assert reverse.value == pytest.approx(-diff.value, abs=TOL)
+    assert (reverse.low, reverse.high) == pytest.approx((-diff.high, -diff.low), abs=TOL)
+    assert "p=" in str(diff)
+
+
+def test_compare_identical_predictions(wnut) -> None:
+    gold, pred = wnut
+    same = compare(gold, pred, [list(s) for s in pred], average="macro")
+    assert (same.value, same.low, same.high, same.p_value) == (0.0, 0.0, 0.0, 1.0)
+
+
+def test_compare_p_value_is_not_small_for_a_tiny_difference(wnut) -> None:
+    gold, pred = wnut
+    other = [list(s) for s in pred]
+    other[0] = list(gold[0]) if other[0] != gold[0] else ["O"] * len(gold[0])
+    diff = compare(gold, pred, other)
+    assert diff.p_value is not None and diff.p_value > 0.2
+
+
+def test_paired_difference_uses_the_same_resamples(wnut) -> None:
+    gold, pred = wnut
+    worse = corrupt(gold, 0.3, seed=2)
+    diff = compare(gold, pred, worse, n_resamples=200, seed=3)
+    a = score(gold, pred, n_resamples=200, seed=3)
+    b = score(gold, worse, n_resamples=200, seed=3)
+    # a paired interval is narrower than the unpaired widths would suggest
+    assert diff.high - diff.low < (a.high - a.low) + (b.high - b.low)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"confidence": 0}, "confidence must be a number strictly between 0 and 1 .*got 0"),
+        ({"confidence": 1.0}, "got 1.0"),
+        ({"confidence": 95}, "got 95"),
+        ({"confidence": math.nan}, "got nan"),
+        ({"confidence": True}, "got True"),
+        ({"n_resamples": 0}, "n_resamples must be a positive integer .*got 0"),
+        ({"n_resamples": 10.5}, "got 10.5"),
+        ({"seed": -1}, "seed must be a non-negative integer or None; got -1"),
+        ({"seed": "0"}, "got '0'"),
+        ({"average": None}, "average=None gives one value per label"),
+        ({"average": "samples"}, "average must be one of"),
+        ({"metric": "accuracy"}, "metric must be one of 'precision', 'recall', 'f1'; got 'accuracy'"),
+        ({"zero_division": "zero"}, "zero_division must be"),
+    ],
+)
+def test_bad_arguments(kwargs: dict, match: str) -> None:
+    with pytest.raises(HomogUsageError, match=match):
+        score([["B-PER"]], [["B-PER"]], **kwargs)
+    with pytest.raises(HomogUsageError, match=match):
+        compare([["B-PER"]], [["B-PER"]], [["O"]], **kwargs)
+
+
+def test_seed_none_draws_fresh_resamples(wnut) -> None:
+    gold, pred = wnut
+    est = score(gold, pred, seed=None, n_resamples=100)
+    assert est.low <= est.value <= est.high
+
+
+def test_many_units_are_resampled_in_chunks() -> None:
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 2, size=50_000).tolist()
+    pred = [g if rng.random() < 0.9 else 1 - g for g in gold]
+    est = score(gold, pred, "f1", average="macro", n_resamples=200)
+    assert est.low < est.value < est.high
+    assert est.high - est.low < 0.02

@@ -1,0 +1,296 @@
+"""Tag schemes, entity extraction (against seqeval) and input validation."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from seqeval.metrics.sequence_labeling import get_entities
+from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
+
+from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.metrics.tags import (
+    MODES,
+    SCHEMES,
+    check_labels,
+    check_sequences,
+    entities_by_sentence,
+    extract_entities,
+    is_nested,
+)
+
+SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBES": IOBES, "BILOU": BILOU}
+PREFIXES = {"IOB1": "IOB", "IOB2": "IOB", "IOE1": "IOE", "IOE2": "IOE", "IOBES": "IOBES", "BILOU": "BILOU"}
+TYPES = ["PER", "LOC", ""]
+
+
+def tag_strategy(prefixes: str) -> st.SearchStrategy[str]:
+    def build(prefix: str, typ: str) -> str:
+        if prefix == "O":
+            return "O"
+        return f"{prefix}-{typ}" if typ else prefix
+
+    return st.builds(build, st.sampled_from(prefixes), st.sampled_from(TYPES))
+
+
+def sentence_strategy(prefixes: str, max_size: int = 10) -> st.SearchStrategy[list[str]]:
+    return st.lists(tag_strategy(prefixes), min_size=1, max_size=max_size)
+
+
+def seqeval_conlleval(tags: list[str]) -> list[tuple[str, int, int]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [(t, s, e + 1) for t, s, e in get_entities(list(tags))]
+
+
+def seqeval_strict(tags: list[str], scheme: str) -> list[tuple[str, int, int]]:
+    return [(e.tag, e.start, e.end) for e in Entities([list(tags)], SEQEVAL_SCHEMES[scheme]).entities[0]]
+
+
+def test_constants() -> None:
+    assert SCHEMES == ("IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU")
+    assert MODES == ("conlleval", "strict")
+
+
+@settings(max_examples=300, deadline=None)
+@given(scheme=st.sampled_from(SCHEMES), data=st.data())
+def test_strict_matches_seqeval_on_scheme_tags(scheme: str, data: st.DataObject) -> None:
+    tags = data.draw(sentence_strategy(PREFIXES[scheme]))
+    assert extract_entities(tags, scheme=scheme, mode="strict") == seqeval_strict(tags, scheme)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tags=sentence_strategy("IOBESUL.X"))
+def test_conlleval_matches_seqeval_get_entities_on_any_tags(tags: list[str]) -> None:
+    for scheme in ("IOB2", "BILOU"):  # conlleval mode ignores the scheme
+        assert extract_entities(tags, scheme=scheme, mode="conlleval") == seqeval_conlleval(tags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scheme=st.sampled_from(SCHEMES), tags=sentence_strategy("IOBESUL"))
+def test_strict_rejects_what_seqeval_rejects(scheme: str, tags: list[str]) -> None:
+    try:
+        expected = seqeval_strict(tags, scheme)
+    except (ValueError, KeyError):
+        with pytest.raises(HomogDataError, match=f"outside scheme {scheme}"):
+            extract_entities(tags, scheme=scheme, mode="strict")
+    else:
+        assert extract_entities(tags, scheme=scheme, mode="strict") == expected
+
+
+@pytest.mark.parametrize(
+    ("tags", "scheme", "conlleval", "strict"),
+    [
+        # IOB2: I after O opens an entity in conlleval mode only; a type change splits
+        (["O", "I-PER", "I-PER"], "IOB2", [("PER", 1, 3)], []),
+        (["B-PER", "I-LOC"], "IOB2", [("PER", 0, 1), ("LOC", 1, 2)], [("PER", 0, 1)]),
+        (["B-PER", "B-PER"], "IOB2", [("PER", 0, 1), ("PER", 1, 2)], [("PER", 0, 1), ("PER", 1, 2)]),
+        (["B-PER", "I-PER", "I-PER"], "IOB2", [("PER", 0, 3)], [("PER", 0, 3)]),
+        # IOB1: B only separates adjacent entities of one type
+        (["I-PER", "B-PER", "I-PER"], "IOB1", [("PER", 0, 1), ("PER", 1, 3)], [("PER", 0, 1), ("PER", 1, 3)]),
+        (["I-PER", "I-LOC"], "IOB1", [("PER", 0, 1), ("LOC", 1, 2)], [("PER", 0, 1), ("LOC", 1, 2)]),
+        # IOE2: E closes every entity
+        (["I-PER", "E-PER", "E-PER"], "IOE2", [("PER", 0, 2), ("PER", 2, 3)], [("PER", 0, 2), ("PER", 2, 3)]),
+        (["I-PER", "I-PER", "O"], "IOE2", [("PER", 0, 2)], []),
+        # IOE1: E only separates adjacent entities of one type
+        (["I-PER", "E-PER", "I-PER"], "IOE1", [("PER", 0, 2), ("PER", 2, 3)], [("PER", 0, 2), ("PER", 2, 3)]),
+        # IOBES: S is a one-token entity; B without E is ill-formed
+        (
+            ["S-PER", "B-LOC", "E-LOC"],
+            "IOBES",
+            [("PER", 0, 1), ("LOC", 1, 3)],
+            [("PER", 0, 1), ("LOC", 1, 3)],
+        ),
+        (["B-LOC", "I-LOC", "O"], "IOBES", [("LOC", 0, 2)], []),
+        (["B-LOC", "S-LOC"], "IOBES", [("LOC", 0, 1), ("LOC", 1, 2)], [("LOC", 1, 2)]),
+        # BILOU: U is a one-token entity, L closes one
+        (
+            ["U-PER", "B-LOC", "L-LOC"],
+            "BILOU",
+            [("PER", 0, 1), ("LOC", 1, 3)],
+            [("PER", 0, 1), ("LOC", 1, 3)],
+        ),
+        (["B-LOC", "I-LOC"], "BILOU", [("LOC", 0, 2)], []),
+        # tags without a type read as type "_"
+        (["B", "I", "O"], "IOB2", [("_", 0, 2)], [("_", 0, 2)]),
+        (["O", "O"], "IOB2", [], []),
+    ],
+)
+def test_hand_written_cases(tags: list[str], scheme: str, conlleval: list, strict: list) -> None:
+    assert extract_entities(tags, scheme=scheme, mode="conlleval") == conlleval == seqeval_conlleval(tags)
+    assert extract_entities(tags, scheme=scheme, mode="strict") == strict == seqeval_strict(tags, scheme)
+
+
+def test_extract_entities_accepts_tuples_and_numpy() -> None:
+    assert extract_entities(("B-PER", "I-PER")) == [("PER", 0, 2)]
+    assert extract_entities(np.array(["B-PER", "I-PER"])) == [("PER", 0, 2)]
+    assert extract_entities([]) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"scheme": "IOB3"}, "scheme must be one of IOB1, IOB2.*got 'IOB3'"),
+        ({"mode": "lenient"}, "mode must be one of 'conlleval', 'strict'; got 'lenient'"),
+    ],
+)
+def test_extract_entities_bad_arguments(kwargs: dict, match: str) -> None:
+    with pytest.raises(HomogUsageError, match=match):
+        extract_entities(["O"], **kwargs)
+
+
+def test_strict_mode_names_the_tag_outside_the_scheme() -> None:
+    with pytest.raises(
+        HomogDataError, match=r"tag 'S-PER' \(y_true, sentence 0, position 1\) is outside scheme IOB2"
+    ):
+        extract_entities(["O", "S-PER"], scheme="IOB2", mode="strict")
+    with pytest.raises(HomogDataError, match="tag 'X-PER'"):
+        extract_entities(["X-PER"], scheme="IOBES", mode="strict")
+
+
+def test_is_nested() -> None:
+    assert is_nested([["O"]])
+    assert is_nested((("O",),))
+    assert is_nested(np.array([["O", "O"]]))
+    assert not is_nested(["O", "B-PER"])
+    assert not is_nested(np.array(["a", "b"]))
+    assert not is_nested([])
+
+
+def test_check_sequences_returns_lists() -> None:
+    true, pred = check_sequences((("B-PER", "O"),), [np.array(["O", "O"])])
+    assert true == [["B-PER", "O"]]
+    assert pred == [["O", "O"]]
+    assert all(type(t) is str for t in pred[0])
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "match"),
+    [
+        ([], [], "y_true is empty"),
+        ([["O"]], [], "y_pred is empty"),
+        ([[]], [[]], "no tags; the input is empty"),
+        ([["O"], ["O"]], [["O"]], "y_true has 2 sentences but y_pred has 1"),
+        ([["O"], ["O", "O", "B-X"]], [["O"], ["O", "O"]], "sentence 1 has 3 tags in y_true but 2 in y_pred"),
+        ([["O"]], ["O"], "mix nested and flat input: y_true is nested .* but y_pred is flat"),
+        ([["O"], "O"], [["O"], ["O"]], "mixes nested and flat input: element 1 is 'O'"),
+        (["O"], ["O"], "expected one sequence of tags per sentence"),
+        (
+            [["O", math.nan]],
+            [["O", "O"]],
+            "y_true contains a label that is not a non-empty string: NaN at sentence 0, position 1",
+        ),
+        ([["O"]], [[None]], r"y_pred contains a label .*None \(NoneType\) at sentence 0, position 0"),
+        ([["O"]], [[3]], r"3 \(int\)"),
+        ([["O"]], [[""]], "''"),
+        ([["O"]], [[["O"]]], "nested one level too deep"),
+        ("O", "O", "must be a sequence"),
+    ],
+)
+def test_check_sequences_errors(y_true: object, y_pred: object, match: str) -> None:
+    with pytest.raises(HomogDataError, match=match):
+        check_sequences(y_true, y_pred)
+
+
+def test_check_labels() -> None:
+    assert check_labels(np.array([1, 0]), [np.int64(1), 1]) == ([1, 0], [1, 1])
+    assert check_labels(("a",), ["b"]) == (["a"], ["b"])
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "match"),
+    [
+        ([], [], "y_true is empty"),
+        (["a"], ["a", "b"], "y_true has 1 examples but y_pred has 2"),
+        (["a"], [["a"]], "expected flat labels"),
+        (["a", ["b"]], ["a", "b"], "mixes nested and flat input: element 1"),
+        ([1, 0], [math.nan, 0], "not a string or an integer: NaN at index 0"),
+        ([1.5], [1], r"1.5 \(float\) at index 0"),
+        (["a"], [1], "mix strings and integers"),
+    ],
+)
+def test_check_labels_errors(y_true: object, y_pred: object, match: str) -> None:
+    with pytest.raises(HomogDataError, match=match):
+        check_labels(y_true, y_pred)
+
+
+def test_errors_are_value_errors() -> None:
+    with pytest.raises(ValueError):
+        check_sequences([["O"]], [["O", "O"]])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    scheme=st.sampled_from(SCHEMES),
+    mode=st.sampled_from(MODES),
+    data=st.data(),
+)
+def test_entities_by_sentence_equals_extract_entities(scheme: str, mode: str, data: st.DataObject) -> None:
+    sentences = data.draw(
+        st.lists(sentence_strategy(PREFIXES[scheme] if mode == "strict" else "IOBES"), min_size=1, max_size=5)
+    )
+    expected = [extract_entities(s, scheme=scheme, mode=mode) for s in sentences]
+    assert entities_by_sentence(sentences, scheme=scheme, mode=mode) == expected
+
+
+def test_entities_by_sentence_on_odd_tags_follows_seqeval_corpus_reading() -> None:
+    # seqeval reads the corpus as one sequence: "X" continues the chunk started in sentence 0
+    sentences = [["B-A"], ["X", "B-A"]]
+    assert seqeval_conlleval([*sentences[0], "O", *sentences[1]]) == [("A", 0, 1), ("_", 0, 3), ("A", 3, 4)]
+    assert entities_by_sentence(sentences) == [[("A", 0, 1)], [("_", 0, 1), ("A", 1, 2)]]
+
+
+def encode_spans(length: int, spans: list[tuple[str, int, int]], scheme: str) -> list[str]:
+    """Well-formed tags of ``scheme`` for non-overlapping ``(type, start, end)`` spans (``end`` exclusive)."""
+    tags = ["O"] * length
+    ends = {end: typ for typ, _, end in spans}
+    starts = {start: typ for typ, start, _ in spans}
+    for typ, start, end in spans:
+        for i in range(start, end):
+            tags[i] = f"I-{typ}"
+        single = end - start == 1
+        if scheme == "IOB2":
+            tags[start] = f"B-{typ}"
+        elif scheme == "IOB1" and ends.get(start) == typ:  # B- only right after an entity of the same type
+            tags[start] = f"B-{typ}"
+        elif scheme == "IOE2":
+            tags[end - 1] = f"E-{typ}"
+        elif scheme == "IOE1" and starts.get(end) == typ:  # E- only right before an entity of the same type
+            tags[end - 1] = f"E-{typ}"
+        elif scheme in ("IOBES", "BILOU"):
+            first, last, one = ("B", "E", "S") if scheme == "IOBES" else ("B", "L", "U")
+            if single:
+                tags[start] = f"{one}-{typ}"
+            else:
+                tags[start], tags[end - 1] = f"{first}-{typ}", f"{last}-{typ}"
+    return tags
+
+
+@st.composite
+def spans_strategy(draw: st.DrawFn) -> tuple[int, list[tuple[str, int, int]]]:
+    length = draw(st.integers(1, 12))
+    cuts = sorted(draw(st.sets(st.integers(0, length), max_size=8)) | {0, length})
+    spans = []
+    for start, end in pairwise(cuts):
+        if draw(st.booleans()):
+            spans.append((draw(st.sampled_from(["PER", "LOC"])), start, end))
+    return length, spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(scheme=st.sampled_from(SCHEMES), drawn=spans_strategy())
+def test_well_formed_sequences_of_every_scheme(scheme: str, drawn: tuple) -> None:
+    length, spans = drawn
+    tags = encode_spans(length, spans, scheme)
+    strict = extract_entities(tags, scheme=scheme, mode="strict")
+    assert strict == seqeval_strict(tags, scheme)
+    if scheme in ("IOB2", "IOE2", "IOBES", "BILOU"):
+        assert strict == spans
+    assert extract_entities(tags, scheme=scheme, mode="conlleval") == seqeval_conlleval(tags)
+    if scheme in ("IOB2", "IOBES"):  # the tags conlleval.pl (and seqeval's default) know: B, I, E, S, O
+        assert seqeval_conlleval(tags) == spans
