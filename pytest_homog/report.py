@@ -817,6 +817,8 @@ def _detail_blocks(record: CheckRecord) -> list[tuple[str, list[str]]]:
             blocks.append((title, _text_table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])))
         elif callable(getattr(value, "to_markdown", None)):
             blocks.append((f"{name}:", str(value.to_markdown()).splitlines()))
+        elif isinstance(value, Mapping) and all(not isinstance(v, (Mapping, list, tuple)) for v in value.values()):
+            scalars.append(f"{name}: " + ", ".join(f"{k}={_cell(v)}" for k, v in value.items()))
         else:
             scalars.append(f"{name}: {_cell(jsonable(value))}")
     if record.n is not None:
@@ -924,7 +926,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;c
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.9em}
 th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:left;vertical-align:middle;white-space:nowrap}
-th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td:nth-child(-n+3){white-space:normal;overflow-wrap:anywhere}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.fail td.verdict{color:#cf222e;font-weight:bold}tr.pass td.verdict{color:#1a7f37;font-weight:bold}
 tr.regressed td.verdict{color:#9a6700;font-weight:bold}
 .meta{color:#57606a}.problem{color:#9a6700}.regression{color:#cf222e}
