@@ -334,6 +334,10 @@ def _write_outputs(report: RunReport, homog: HomogConfig) -> None:
     for path, what, render in jobs:
         if path is None:
             continue
+        if what == "baseline" and not report.run.checks:
+            # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
+            report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
+            continue
         try:
             text = render()
             rep.write_atomic(path, text)

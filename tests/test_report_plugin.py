@@ -726,3 +726,11 @@ def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest
         assert "Per-label details of the checks that failed or regressed" in text
         assert "label7" in text and "label8" not in text
         assert text.count("::test_many[") >= 101  # the summary table still has every check
+
+
+def test_a_run_without_checks_keeps_the_saved_baseline(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    before = base.read_text()
+    result = pytester.runpytest("--homog", f"--homog-save-baseline={base}", "-k", "no_such_test")
+    result.stdout.fnmatch_lines([f"homog: no checks recorded, so the baseline {base} was not written"])
+    assert base.read_text() == before
