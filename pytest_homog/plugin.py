@@ -253,8 +253,8 @@ class HomogSession:
             return
         from pytest_homog.report import RunReport
 
-        self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
         with _gc_paused():
+            self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
             _write_outputs(self.report, self.homog)
         stray = [
             d for d in (self.report.comparison.regressions if self.report.comparison else []) if not d.record.test_id

@@ -560,9 +560,8 @@ def junit_properties(record: CheckRecord, prefix: str, delta: Delta | None = Non
             props.append((f"{prefix}.{name}", _prop(value)))
     if record.n is not None:
         props.append((f"{prefix}.n", str(record.n)))
-    if delta is not None:
+    if delta is not None:  # a regression fails the test, so the comparison itself needs no property
         props.append((f"{prefix}.baseline", _prop(delta.baseline)))
-        props.append((f"{prefix}.regressed", "true" if delta.regressed else "false"))
     return props
 
 

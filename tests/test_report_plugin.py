@@ -680,7 +680,7 @@ def test_xdist_records_reach_the_controller_once(pytester: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(["FAILED test_checks.py::test_quality_a - pytest-homog: 1 check(s) regressed*"])
     props = junit_properties(xml)
     assert props["test_quality_a"]["homog.f1.value"] == "0.47"
-    assert props["test_quality_a"]["homog.f1.regressed"] == "true"
+    assert props["test_quality_a"]["homog.f1.baseline"] == "0.52"
     assert props["test_many[7]"]["homog.recall.value"] == "0.35"
     assert md.read_text().count("| test_many.py::test_many[") == 20
 
