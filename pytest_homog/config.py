@@ -10,10 +10,11 @@ Nothing here imports torch, and nothing touches the disk: the cache directory is
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,11 @@ __all__ = [
     "ENV_ENABLE",
     "HOMOG_CONFIG_KEY",
     "HomogConfig",
+    "Tolerance",
     "default_cache_dir",
     "parse_device",
     "parse_seed",
+    "parse_tolerance",
     "resolve_config",
 ]
 
@@ -36,6 +39,29 @@ ENV_CACHE_DIR = "PYTEST_HOMOG_CACHE"
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a metric may move the wrong way from its baseline: absolute, or relative to the baseline value.
+
+    Examples
+    --------
+    >>> Tolerance(0.02, relative=True).allowance(0.5)
+    0.01
+    >>> str(Tolerance(0.02, relative=True)), str(Tolerance(0.01))
+    ('2%', '0.01')
+    """
+
+    amount: float
+    relative: bool = False
+
+    def allowance(self, baseline: float) -> float:
+        """The largest change the wrong way that is not a regression, for a stored value ``baseline``."""
+        return self.amount * abs(baseline) if self.relative else self.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount * 100:g}%" if self.relative else f"{self.amount:g}"
 
 
 @dataclass(frozen=True)
@@ -52,12 +78,28 @@ class HomogConfig:
         Where fine-tuned models and other artefacts are cached. Not created until something is cached.
     seed : int
         Seed for fine-tuning, bootstrap resampling and generated data, unless a call passes its own.
+    report_path, markdown_path, html_path : pathlib.Path, optional
+        Where to write the JSON, Markdown and HTML reports (``--homog-report``, ``--homog-markdown``,
+        ``--homog-html``); ``None`` writes none.
+    save_baseline_path : pathlib.Path, optional
+        Where to write the measured values as a baseline (``--homog-save-baseline``).
+    baseline_path : pathlib.Path, optional
+        Baseline to compare each check with (``--homog-baseline``).
+    tolerance : Tolerance
+        How far a metric may regress from its baseline before the check fails (``--homog-tolerance``).
     """
 
     enabled: bool = False
     device: str = "auto"
     cache_dir: Path = Path(".")
     seed: int = 0
+    # reports and baselines
+    report_path: Path | None = None
+    markdown_path: Path | None = None
+    html_path: Path | None = None
+    save_baseline_path: Path | None = None
+    baseline_path: Path | None = None
+    tolerance: Tolerance = field(default_factory=lambda: Tolerance(0.01))
 
 
 HOMOG_CONFIG_KEY = pytest.StashKey[HomogConfig]()
@@ -117,6 +159,35 @@ def parse_seed(value: str) -> int:
     return seed
 
 
+def parse_tolerance(value: str) -> Tolerance:
+    """Validate a baseline tolerance, absolute (``0.01``) or relative (``2%``); the ``type=`` of
+    ``--homog-tolerance``.
+
+    Examples
+    --------
+    >>> parse_tolerance("0.01")
+    Tolerance(amount=0.01, relative=False)
+    >>> parse_tolerance("2%")
+    Tolerance(amount=0.02, relative=True)
+    >>> parse_tolerance("5%%")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '5%%' is not a tolerance; use a number >= 0, absolute (0.01) or relative (2%)
+    """
+    text = str(value).strip()
+    relative = text.endswith("%")
+    number = text[:-1].strip() if relative else text
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = math.nan
+    if not (math.isfinite(amount) and amount >= 0):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a tolerance; use a number >= 0, absolute (0.01) or relative (2%)"
+        )
+    return Tolerance(amount / 100 if relative else amount, relative=relative)
+
+
 def _parse_bool(value: str, source: str) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE:
@@ -165,9 +236,68 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
     else:
         cache_dir = default_cache_dir(env)
 
+    tolerance = config.getoption("homog_tolerance", default=None)
+    if tolerance is None:
+        tolerance = _from_ini(config, "homog_tolerance", parse_tolerance)
+
+    paths = {name: _report_path(config, name, check=enabled) for name in _REPORT_OPTIONS}
+
     return HomogConfig(
         enabled=enabled,
         device=device or "auto",
         cache_dir=cache_dir.expanduser().absolute(),
         seed=0 if seed is None else int(seed),
+        report_path=paths["homog_report"],
+        markdown_path=paths["homog_markdown"],
+        html_path=paths["homog_html"],
+        save_baseline_path=paths["homog_save_baseline"],
+        baseline_path=paths["homog_baseline"],
+        tolerance=tolerance if tolerance is not None else Tolerance(0.01),
     )
+
+
+# --- reports and baselines -------------------------------------------------------------------------------------
+
+# option dest -> True for a file pytest-homog reads, False for one it writes
+_REPORT_OPTIONS: dict[str, bool] = {
+    "homog_report": False,
+    "homog_markdown": False,
+    "homog_html": False,
+    "homog_save_baseline": False,
+    "homog_baseline": True,
+}
+
+
+def _report_path(config: pytest.Config, name: str, *, check: bool) -> Path | None:
+    """Resolve a report or baseline path (command line relative to the invocation directory, ini relative to
+    the rootdir) and, when the checks are on, make sure it can be used, so a typo stops the run at start-up."""
+    raw = config.getoption(name, default=None)
+    if raw:
+        source = f"--{name.replace('_', '-')}={raw}"
+        path = Path(str(raw)).expanduser()
+        if not path.is_absolute():
+            path = Path(config.invocation_params.dir) / path
+    else:
+        raw = config.getini(name)
+        if not raw:
+            return None
+        source = f"ini option {name} = {raw}"
+        path = Path(str(raw)).expanduser()
+        if not path.is_absolute():
+            path = config.rootpath / path
+    path = path.absolute()
+    if not check:
+        return path
+    if _REPORT_OPTIONS[name]:
+        if not path.is_file():
+            raise pytest.UsageError(
+                f"{source}: baseline file {path} does not exist; write one first with --homog-save-baseline, "
+                "or leave the option out"
+            )
+    elif not path.parent.is_dir():
+        raise pytest.UsageError(
+            f"{source}: directory {path.parent} does not exist; create it or choose a path in an existing directory"
+        )
+    elif path.is_dir():
+        raise pytest.UsageError(f"{source}: {path} is a directory; give a file name")
+    return path

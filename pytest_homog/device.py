@@ -53,8 +53,7 @@ def resolve_device(spec: str = "auto", *, worker_index: int | None = None) -> to
     index = int(spec.split(":", 1)[1])
     if index >= count:
         raise HomogUsageError(
-            f"--homog-device={spec} was asked for but only {count} CUDA device(s) exist "
-            f"(cuda:0 to cuda:{count - 1})"
+            f"--homog-device={spec} was asked for but only {count} CUDA device(s) exist (cuda:0 to cuda:{count - 1})"
         )
     return torch.device("cuda", index)
 

@@ -6,6 +6,12 @@ it does not touch the disk. Every implementation is imported inside the fixture 
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,11 +23,15 @@ from pytest_homog.config import (
     HomogConfig,
     parse_device,
     parse_seed,
+    parse_tolerance,
     resolve_config,
 )
 
 if TYPE_CHECKING:
     import torch
+
+    from pytest_homog.record import CheckRecord
+    from pytest_homog.report import Baseline, Delta, RunReport
 
 SKIP_REASON = "needs --homog"
 
@@ -60,6 +70,57 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("homog_device", default="", help="device for models, as --homog-device")
     parser.addini("homog_cache_dir", default="", help="cache directory, as --homog-cache-dir")
     parser.addini("homog_seed", default="", help="seed, as --homog-seed")
+    _addoption_reports(parser, group)
+
+
+def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
+    """Options of the reports and baselines (pytest_homog.report)."""
+    group.addoption(
+        "--homog-report",
+        default=None,
+        metavar="PATH",
+        help="write every measured value to PATH as JSON (ini homog_report). Default: none.",
+    )
+    group.addoption(
+        "--homog-markdown",
+        default=None,
+        metavar="PATH",
+        help="write a Markdown summary to PATH, also appended to $GITHUB_STEP_SUMMARY when set "
+        "(ini homog_markdown). Default: none.",
+    )
+    group.addoption(
+        "--homog-html",
+        default=None,
+        metavar="PATH",
+        help="write a self-contained HTML report to PATH (ini homog_html). Default: none.",
+    )
+    group.addoption(
+        "--homog-save-baseline",
+        default=None,
+        metavar="PATH",
+        help="write the measured values to PATH as a baseline for later runs (ini homog_save_baseline). Default: none.",
+    )
+    group.addoption(
+        "--homog-baseline",
+        default=None,
+        metavar="PATH",
+        help="compare each check with the value stored in baseline PATH and fail checks that regressed "
+        "(ini homog_baseline). Default: none.",
+    )
+    group.addoption(
+        "--homog-tolerance",
+        type=parse_tolerance,
+        default=None,
+        metavar="TOL",
+        help="how far a metric may regress from its baseline: absolute (0.01) or relative (2%%) "
+        "(ini homog_tolerance). Default: 0.01.",
+    )
+    parser.addini("homog_report", default="", help="JSON report path, as --homog-report")
+    parser.addini("homog_markdown", default="", help="Markdown summary path, as --homog-markdown")
+    parser.addini("homog_html", default="", help="HTML report path, as --homog-html")
+    parser.addini("homog_save_baseline", default="", help="baseline to write, as --homog-save-baseline")
+    parser.addini("homog_baseline", default="", help="baseline to compare with, as --homog-baseline")
+    parser.addini("homog_tolerance", default="", help="baseline tolerance, as --homog-tolerance")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -91,20 +152,41 @@ class HomogSession:
     name = "homog-session"
 
     def __init__(self, config: pytest.Config) -> None:
+        from pytest_homog import __version__
         from pytest_homog.record import RunRecord
 
         self.config = config
-        self.run = RunRecord()
+        self.homog: HomogConfig = config.stash[HOMOG_CONFIG_KEY]
+        self.run = RunRecord(plugin_version=__version__, started=time.time())
+        # pytest-xdist: a worker ships its records inside its test reports; the controller collects them
+        self.is_worker = hasattr(config, "workerinput")
+        self.baseline: Baseline | None = None
+        self.report: RunReport | None = None
+        self._shipped = 0  # records already attached to a test report
+        self._item_id = ""
+        self._item_records: list[CheckRecord] = []
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         from pytest_homog.record import set_active_run
 
         set_active_run(self.run)
+        if self.homog.baseline_path is not None:
+            from pytest_homog.report import load_baseline
+
+            self.baseline = load_baseline(self.homog.baseline_path, plugin_version=self.run.plugin_version)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         from pytest_homog.record import set_active_run
 
         set_active_run(None)
+
+    # checks run in fixtures too: stamp records made in setup and teardown with the test's id as well
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+        from pytest_homog.record import current_test
+
+        with current_test(item.nodeid):
+            return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:
@@ -112,6 +194,164 @@ class HomogSession:
 
         with current_test(item.nodeid):
             return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        from pytest_homog.record import current_test
+
+        with current_test(item.nodeid):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        new = self.run.checks[self._shipped :]
+        self._shipped = len(self.run.checks)
+        if item.nodeid != self._item_id:
+            self._item_id, self._item_records = item.nodeid, []
+        # records made outside any test (in a collection hook, say) travel with this report but belong to no test
+        own = [r for r in new if r.test_id == item.nodeid]
+        deltas = self._annotate(item, own) if own else []
+        report = yield
+        if new and self.is_worker:
+            report.homog_checks = _ship(new)
+        regressions = [d for d in deltas if d.regressed]
+        if regressions:
+            _fail_on_regressions(report, regressions, self.homog.tolerance)
+        return report
+
+    def _annotate(self, item: pytest.Item, new: list[CheckRecord]) -> list[Delta]:
+        """Add the new records' numbers to the test's JUnit properties; compare them with the baseline."""
+        from pytest_homog.report import (
+            assign_keys,
+            compare_to_baseline,
+            junit_properties,
+            property_prefix,
+        )
+
+        start = len(self._item_records)
+        self._item_records.extend(new)
+        keys = assign_keys(self._item_records)[start:]
+        found: list[Delta] = []
+        if self.baseline is not None:
+            found = compare_to_baseline(new, keys, self.baseline, self.homog.tolerance, find_missing=False).deltas
+        deltas = {d.key: d for d in found}
+        seen = Counter(r.metric for r in self._item_records[:start])
+        for record, key in zip(new, keys, strict=True):
+            seen[record.metric] += 1
+            prefix = property_prefix(record, seen[record.metric])
+            item.user_properties.extend(junit_properties(record, prefix, deltas.get(key)))
+        return found
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        shipped = getattr(report, "homog_checks", None)
+        if shipped and not self.is_worker:  # under xdist, on the controller: records from a worker
+            self.run.checks.extend(_unship(shipped))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        from pytest_homog.report import RunReport
+
+        with _gc_paused():
+            self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
+            _write_outputs(self.report, self.homog)
+        stray = [
+            d for d in (self.report.comparison.regressions if self.report.comparison else []) if not d.record.test_id
+        ]
+        if stray and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if self.is_worker or self.report is None:
+            return
+        from pytest_homog.report import summary_lines
+
+        terminalreporter.write_sep("=", "homog")
+        if not self.report.run.checks:
+            terminalreporter.write_line("no checks recorded")
+        with _gc_paused():
+            for line, markup in summary_lines(self.report, verbose=config.get_verbosity() >= 1):
+                terminalreporter.write_line(line, **markup)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the reports are built: they allocate many short-lived strings
+    (freed by reference counting) that would otherwise set off full collections over every object of the
+    session, which costs more than building the reports."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _ship(records: list[CheckRecord]) -> str:
+    """Records as JSON text, to travel inside a test report from a pytest-xdist worker to the controller."""
+    import json
+
+    from pytest_homog.record import json_default, record_fields
+
+    return json.dumps([record_fields(r) for r in records], default=json_default)
+
+
+def _unship(text: str) -> list[CheckRecord]:
+    import json
+
+    from pytest_homog.record import CheckRecord
+
+    return [CheckRecord.from_dict(data) for data in json.loads(text)]
+
+
+def _fail_on_regressions(report: pytest.TestReport, regressions: list[Any], tolerance: Any) -> None:
+    """Fail a test whose checks regressed from the baseline; list every regression in one message."""
+    lines = [f"pytest-homog: {len(regressions)} check(s) regressed from the baseline (tolerance {tolerance}):"]
+    lines += [f"  {d.describe()}" for d in regressions]
+    lines.append(
+        "If the change is intended, write a new baseline with --homog-save-baseline, or raise --homog-tolerance."
+    )
+    text = "\n".join(lines)
+    if report.passed:
+        report.outcome = "failed"
+        report.longrepr = text
+    elif report.failed:
+        report.sections.append(("homog baseline", text))
+
+
+def _write_outputs(report: RunReport, homog: HomogConfig) -> None:
+    """Write every requested report file; a failure to write is reported in the summary, not raised."""
+    from pytest_homog import report as rep
+
+    jobs: list[tuple[Any, str, Any]] = [
+        (homog.report_path, "JSON report", lambda: rep.dumps(rep.report_dict(report))),
+        (homog.save_baseline_path, "baseline", lambda: rep.dumps(rep.baseline_dict(report))),
+        (homog.markdown_path, "Markdown summary", lambda: rep.render_markdown(report)),
+        (homog.html_path, "HTML report", lambda: rep.render_html(report)),
+    ]
+    for path, what, render in jobs:
+        if path is None:
+            continue
+        if what == "baseline" and not report.run.checks:
+            # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
+            report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
+            continue
+        try:
+            text = render()
+            rep.write_atomic(path, text)
+        except OSError as exc:
+            report.errors.append(f"homog: could not write the {what} to {path}: {exc}")
+            continue
+        report.outputs.append(f"homog: {what} written to {path}")
+        if what == "Markdown summary" and os.environ.get("GITHUB_STEP_SUMMARY"):
+            summary = os.environ["GITHUB_STEP_SUMMARY"]
+            try:
+                with open(summary, "a", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                report.errors.append(f"homog: could not append the Markdown summary to {summary}: {exc}")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -4,17 +4,40 @@ Assertion helpers build a :class:`CheckRecord` and hand it to :func:`record_chec
 ``--homog`` the plugin opens a :class:`RunRecord` for the session and stamps each record with the id of the test
 that produced it; reports (terminal summary, JSON, JUnit, Markdown, HTML, baselines) are built from it. Outside
 such a session :func:`record_check` does nothing, so the assertions work in plain scripts too.
+
+Conventions for ``CheckRecord.details`` that the reports understand (anything else is kept in the JSON report and
+listed under ``pytest -v``):
+
+``details["per_label"]``
+    A per-label table: a mapping ``{label: {column: value}}`` (e.g. ``{"PER": {"precision": 0.8, "recall": 0.7,
+    "f1": 0.75, "support": 120}}``), a list of row mappings, or an object with a ``to_markdown()`` method.
+    Shown under ``pytest -v``, in the Markdown and the HTML report.
+``details["matrix"]``
+    A similarity (or divergence) matrix between subjects: ``{"names": [...], "values": [[...], ...], "by":
+    "error_consistency"}`` (``"by"`` optional), or any object with ``.names`` and ``.values`` (such as a
+    ``SimilarityMatrix``; numpy arrays are fine). Rendered as a table in Markdown and as a heatmap in HTML.
+
+Values in ``details`` may be numpy scalars or arrays; :meth:`CheckRecord.to_dict` turns them into plain JSON.
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["CheckRecord", "RunRecord", "active_run", "current_test", "record_check"]
+__all__ = [
+    "CheckRecord",
+    "RunRecord",
+    "active_run",
+    "current_test",
+    "json_default",
+    "jsonable",
+    "record_check",
+    "record_fields",
+]
 
 
 @dataclass
@@ -51,6 +74,16 @@ class CheckRecord:
         Seconds the check took.
     test_id : str
         pytest node id of the test that ran the check; stamped by :func:`record_check`.
+    higher_is_better : bool, optional
+        Direction of the metric, used by baselines to tell a regression from an improvement. ``None`` derives
+        it from the metric name (see :func:`pytest_homog.report.higher_is_better`).
+
+    Examples
+    --------
+    >>> rec = CheckRecord(check="assert_f1_above", metric="f1", value=0.42, passed=True, threshold=0.4,
+    ...                   compared="low", low=0.401, high=0.44, confidence=0.95, subjects=("candidate",))
+    >>> CheckRecord.from_dict(rec.to_dict()) == rec
+    True
     """
 
     check: str
@@ -71,13 +104,135 @@ class CheckRecord:
     details: dict[str, Any] = field(default_factory=dict)
     duration: float = 0.0
     test_id: str = ""
+    higher_is_better: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-compatible data (numpy values and matrix objects converted)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if f.name == "subjects" else jsonable(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckRecord:
+        """Rebuild a record from :meth:`to_dict` output; unknown keys (from a newer version) are ignored."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        kwargs["subjects"] = tuple(str(s) for s in kwargs.get("subjects") or ())
+        kwargs["details"] = dict(kwargs.get("details") or {})
+        return cls(**kwargs)
 
 
 @dataclass
 class RunRecord:
-    """Every :class:`CheckRecord` of one session, in the order the checks ran."""
+    """Every :class:`CheckRecord` of one session, in the order the checks ran.
+
+    Attributes
+    ----------
+    checks : list of CheckRecord
+        The records.
+    plugin_version : str
+        Version of pytest-homog that ran the session.
+    started : float
+        Start of the session, seconds since the epoch (0 when unknown).
+
+    Examples
+    --------
+    >>> run = RunRecord(plugin_version="0.1.0", started=0.0)
+    >>> run.checks.append(CheckRecord(check="c", metric="f1", value=0.5, passed=True))
+    >>> RunRecord.from_dict(run.to_dict()) == run
+    True
+    """
 
     checks: list[CheckRecord] = field(default_factory=list)
+    plugin_version: str = ""
+    started: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as plain JSON-compatible data."""
+        return {
+            "plugin_version": self.plugin_version,
+            "started": self.started,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
+        """Rebuild a run from :meth:`to_dict` output."""
+        return cls(
+            checks=[CheckRecord.from_dict(c) for c in data.get("checks", ())],
+            plugin_version=str(data.get("plugin_version", "")),
+            started=float(data.get("started", 0.0)),
+        )
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def record_fields(record: CheckRecord) -> dict[str, Any]:
+    """The record's fields as a shallow dict (``subjects`` as a list, ``details`` as given): cheaper than
+    :meth:`CheckRecord.to_dict` when the result goes straight to ``json.dumps(..., default=json_default)``."""
+    out = dict(record.__dict__)
+    out["subjects"] = list(record.subjects)
+    return out
+
+
+def json_default(value: Any) -> Any:
+    """``default=`` for ``json.dumps``: converts, one level at a time, what :func:`jsonable` converts.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.dumps({"s": {3}, "t": (1, 2)}, default=json_default)
+    '{"s": [3], "t": [1, 2]}'
+    """
+    return jsonable(value)
+
+
+def jsonable(value: Any) -> Any:
+    """Convert ``value`` to plain JSON data: numpy scalars and arrays, tuples, sets and matrix-like objects
+    (``.names`` and ``.values``) become numbers, lists and dicts; NaN and infinities stay floats (the JSON
+    writers spell them ``NaN``/``Infinity``); anything else unknown becomes its ``str``.
+
+    Examples
+    --------
+    >>> jsonable({"a": (1, 2.5), "b": {"x"}})
+    {'a': [1, 2.5], 'b': ['x']}
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, int, float, str)):  # subclasses
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=repr)
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):  # numpy arrays and scalars
+        return jsonable(tolist())
+    if hasattr(value, "names") and hasattr(value, "values") and not callable(value.values):
+        out = {"names": jsonable(list(value.names)), "values": jsonable(value.values)}
+        by = getattr(value, "by", None)
+        if isinstance(by, str):
+            out["by"] = by
+        return out
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return jsonable(to_dict())
+    if hasattr(value, "__float__"):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    return str(value)
 
 
 _active_run: RunRecord | None = None

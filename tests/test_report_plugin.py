@@ -1,0 +1,736 @@
+"""End-to-end tests of the reports: terminal summary, JSON, JUnit, Markdown, HTML, baselines, pytest-xdist."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import hypothesis.internal.observability  # noqa: F401
+import pytest
+
+from pytest_homog import __version__
+from pytest_homog.report import REPORT_SCHEMA
+
+# hypothesis's pytest plugin imports this module at the end of every run; imported here once, pytester's
+# in-process runs do not re-import (and re-rewrite) hypothesis each time, which costs seconds per run.
+
+# Simulated checks: each test records what an assertion helper would and passes or fails with a plain assert.
+CHECKS = """
+import pytest
+from pytest_homog.record import CheckRecord, record_check
+
+F1 = {"quality_a": 0.52, "quality_b": 0.31}
+HOMOG = 1.4
+
+
+def f1_check(value, subject, threshold=0.4):
+    rec = CheckRecord(check="assert_f1_above", metric="f1", value=value, passed=value - 0.03 >= threshold,
+                      threshold=threshold, compared="low", low=value - 0.03, high=value + 0.03,
+                      confidence=0.95, n=250, level="entity", scheme="IOB2", mode="conlleval",
+                      subjects=(subject,), data="wnut17/test",
+                      details={"per_label": {"person": {"precision": 0.61, "recall": 0.55, "f1": 0.58,
+                                                        "support": 120},
+                                             "location": {"precision": 0.47, "recall": 0.41, "f1": 0.44,
+                                                          "support": 80}}})
+    record_check(rec)
+    assert rec.passed, f"f1 {value}"
+
+
+@pytest.mark.homog
+def test_quality_a():
+    f1_check(F1["quality_a"], "candidate")
+
+
+@pytest.mark.homog
+def test_quality_b():
+    f1_check(F1["quality_b"], "small")
+
+
+@pytest.mark.homog
+def test_not_homogeneous():
+    rec = CheckRecord(check="assert_not_homogeneous", metric="outcome_homogenization", value=HOMOG,
+                      passed=HOMOG <= 2.0, threshold=2.0, subjects=("a", "b", "c"), n=400,
+                      details={"matrix": {"names": ["a", "b", "c"], "by": "error_consistency",
+                                          "values": [[1.0, 0.62, 0.31], [0.62, 1.0, 0.48], [0.31, 0.48, 1.0]]}})
+    record_check(rec)
+    assert rec.passed
+
+
+def test_plain():
+    pass
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PYTEST_HOMOG", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.setenv("PYTEST_HOMOG_CACHE", str(tmp_path / "homog-cache"))
+
+
+def make_checks(
+    pytester: pytest.Pytester, *, quality_a: float = 0.52, quality_b: float = 0.31, homog: float = 1.4
+) -> None:
+    """Write test_checks.py with the measured values given."""
+    source = CHECKS.replace(
+        'F1 = {"quality_a": 0.52, "quality_b": 0.31}', f'F1 = {{"quality_a": {quality_a}, "quality_b": {quality_b}}}'
+    ).replace("HOMOG = 1.4", f"HOMOG = {homog}")
+    pytester.makepyfile(test_checks=source)
+
+
+def homog_section(output: str) -> list[str]:
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("=") and " homog " in line)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("==")), len(lines))
+    return lines[start + 1 : end]
+
+
+# --- terminal summary ------------------------------------------------------------------------------------------
+
+
+def test_summary_has_one_aligned_row_per_check(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    result = pytester.runpytest("--homog")
+    result.assert_outcomes(passed=3, failed=1)
+    section = homog_section(result.stdout.str())
+    header, rule, *rows = section[:5]
+    assert header.split() == ["test", "check", "metric", "value", "interval", "threshold", "verdict"]
+    assert [row.split()[0] for row in rows] == [
+        "test_checks.py::test_quality_a",
+        "test_checks.py::test_quality_b",
+        "test_checks.py::test_not_homogeneous",
+    ]
+    assert [row.split()[-1] for row in rows] == ["PASS", "FAIL", "PASS"]
+    # aligned: the rule under the header marks each column; every row keeps to it
+    gaps = [i for i, ch in enumerate(rule) if ch == " "]
+    assert len(gaps) == 2 * 6
+    for row in [header, *rows]:
+        assert len(row) <= len(rule) and all(row[i] == " " for i in gaps), row
+        assert row[rule.rindex(" ") + 1] in "TPFv"  # the verdict column starts at the same place
+    assert "[0.4900, 0.5500] 95%" in rows[0]
+    assert "low >= 0.4000" in rows[0]
+    assert "value <= 2.0000" in rows[2]
+    result.stdout.fnmatch_lines(["3 checks in 3 tests: 2 passed, 1 failed"])
+    assert not any("per_label" in line for line in section)
+
+
+def test_verbose_summary_shows_per_label_tables_and_matrices(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    result = pytester.runpytest("--homog", "-v")
+    section = "\n".join(homog_section(result.stdout.str()))
+    assert "per_label:" in section
+    assert "matrix (error_consistency):" in section
+    result.stdout.fnmatch_lines(
+        [
+            "*label*precision*recall*f1*support*",
+            "*person*0.6100*0.5500*0.5800*120*",
+            "*location*0.4700*0.4100*0.4400*80*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*a*1.0000*0.6200*0.3100*", "*c*0.3100*0.4800*1.0000*"])
+
+
+def test_nothing_without_homog(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    out = pytester.path / "out"
+    result = pytester.runpytest(
+        f"--homog-report={out}/r.json",
+        f"--homog-markdown={out}/r.md",
+        f"--homog-html={out}/r.html",
+        f"--homog-save-baseline={out}/b.json",
+        f"--homog-baseline={out}/missing.json",
+    )
+    result.assert_outcomes(passed=1, skipped=3)
+    assert not out.exists()
+    assert not any(line.startswith("=") and " homog " in line for line in result.stdout.lines)
+
+
+def test_summary_when_no_check_ran(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    result = pytester.runpytest("--homog", f"--homog-report={pytester.path / 'r.json'}")
+    result.assert_outcomes(passed=1)
+    assert homog_section(result.stdout.str())[0] == "no checks recorded"
+    assert json.loads((pytester.path / "r.json").read_text())["checks"] == []
+
+
+def test_checks_in_fixtures_are_stamped_with_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_homog.record import CheckRecord, record_check
+
+        @pytest.fixture
+        def checked():
+            record_check(CheckRecord(check="setup_check", metric="f1", value=0.7, passed=True))
+            yield
+            record_check(CheckRecord(check="teardown_check", metric="f1", value=0.8, passed=True))
+
+        def test_a(checked):
+            record_check(CheckRecord(check="call_check", metric="f1", value=0.9, passed=True))
+        """
+    )
+    report = pytester.path / "r.json"
+    pytester.runpytest("--homog", f"--homog-report={report}").assert_outcomes(passed=1)
+    checks = json.loads(report.read_text())["checks"]
+    assert [(c["check"], c["test_id"]) for c in checks] == [
+        ("setup_check", "test_checks_in_fixtures_are_stamped_with_the_test.py::test_a"),
+        ("call_check", "test_checks_in_fixtures_are_stamped_with_the_test.py::test_a"),
+        ("teardown_check", "test_checks_in_fixtures_are_stamped_with_the_test.py::test_a"),
+    ]
+
+
+# --- JSON ------------------------------------------------------------------------------------------------------
+
+
+def test_json_report(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    path = pytester.path / "reports" / "homog.json"
+    path.parent.mkdir()
+    result = pytester.runpytest("--homog", f"--homog-report={path}")
+    result.stdout.fnmatch_lines([f"homog: JSON report written to {path}"])
+    data = json.loads(path.read_text())
+    assert data["schema"] == REPORT_SCHEMA
+    assert data["version"] == 1
+    assert data["plugin_version"] == __version__
+    assert data["created"].endswith("Z") and data["started"].endswith("Z")
+    assert data["summary"] == {"checks": 3, "passed": 2, "failed": 1, "tests": 3, "regressions": 0}
+    assert data["baseline"] is None
+    first = data["checks"][0]
+    assert first["test_id"] == "test_checks.py::test_quality_a"
+    assert first["key"] == "test_checks.py::test_quality_a::assert_f1_above::f1::candidate"
+    assert (first["metric"], first["value"], first["low"], first["high"]) == ("f1", 0.52, 0.49, 0.55)
+    assert (first["threshold"], first["compared"], first["confidence"], first["n"]) == (0.4, "low", 0.95, 250)
+    assert (first["level"], first["scheme"], first["mode"], first["data"]) == (
+        "entity",
+        "IOB2",
+        "conlleval",
+        "wnut17/test",
+    )
+    assert first["subjects"] == ["candidate"] and first["passed"] is True and first["higher_is_better"] is True
+    assert first["details"]["per_label"]["person"]["support"] == 120
+    assert data["checks"][2]["higher_is_better"] is False
+    assert data["checks"][2]["details"]["matrix"]["names"] == ["a", "b", "c"]
+    assert os.listdir(path.parent) == ["homog.json"]  # no temporary file left behind
+
+
+def test_report_paths_from_ini_are_relative_to_rootdir(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    pytester.makeini("[pytest]\nhomog_report = out/r.json\nhomog_markdown = out/r.md\nhomog_html = out/r.html\n")
+    (pytester.path / "out").mkdir()
+    sub = pytester.mkdir("sub")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sub)
+        pytester.runpytest("--homog", "--rootdir", str(pytester.path), str(pytester.path))
+    assert sorted(os.listdir(pytester.path / "out")) == ["r.html", "r.json", "r.md"]
+
+
+def test_numpy_values_in_details_are_written_as_json(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import numpy as np
+        from pytest_homog.record import CheckRecord, record_check
+
+        class Matrix:  # like SimilarityMatrix
+            names = ["x", "y"]
+            values = np.array([[1.0, 0.25], [0.25, 1.0]])
+
+        def test_a():
+            record_check(CheckRecord(check="c", metric="similarity", value=float(np.float32(0.25)), passed=True,
+                                     n=int(np.int64(7)), details={"matrix": Matrix(), "worst": np.arange(3),
+                                     "undefined": float("nan")}))
+        """
+    )
+    report = pytester.path / "r.json"
+    pytester.runpytest("--homog", f"--homog-report={report}", f"--homog-html={pytester.path / 'r.html'}")
+    details = json.loads(report.read_text())["checks"][0]["details"]
+    assert details == {
+        "matrix": {"names": ["x", "y"], "values": [[1.0, 0.25], [0.25, 1.0]]},
+        "worst": [0, 1, 2],
+        "undefined": None,
+    }
+    assert 'class="heatmap"' in (pytester.path / "r.html").read_text()
+
+
+# --- JUnit XML -------------------------------------------------------------------------------------------------
+
+
+def junit_properties(path: Path) -> dict[str, dict[str, str]]:
+    out = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        out[case.get("name", "")] = {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+    return out
+
+
+def test_junit_properties(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    xml = pytester.path / "junit.xml"
+    pytester.runpytest("--homog", f"--junitxml={xml}")
+    props = junit_properties(xml)
+    assert props["test_quality_a"] == {
+        "homog.f1.check": "assert_f1_above",
+        "homog.f1.value": "0.52",
+        "homog.f1.passed": "true",
+        "homog.f1.low": "0.49",
+        "homog.f1.high": "0.55",
+        "homog.f1.confidence": "0.95",
+        "homog.f1.threshold": "0.4",
+        "homog.f1.n": "250",
+    }
+    assert props["test_quality_b"]["homog.f1.passed"] == "false"
+    assert props["test_not_homogeneous"]["homog.outcome_homogenization.value"] == "1.4"
+    assert props["test_plain"] == {}
+
+
+def test_junit_numbers_repeated_metrics(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from pytest_homog.record import CheckRecord, record_check
+
+        def test_a():
+            for v in (0.1, 0.2, 0.3):
+                record_check(CheckRecord(check="c", metric="f1", value=v, passed=True))
+        """
+    )
+    xml = pytester.path / "junit.xml"
+    pytester.runpytest("--homog", f"--junitxml={xml}")
+    props = junit_properties(xml)["test_a"]
+    assert [props["homog.f1.value"], props["homog.f1.2.value"], props["homog.f1.3.value"]] == ["0.1", "0.2", "0.3"]
+
+
+# --- Markdown --------------------------------------------------------------------------------------------------
+
+
+def test_markdown_summary_and_github_step_summary(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_checks(pytester)
+    step = pytester.path / "step_summary.md"
+    step.write_text("# earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    md = pytester.path / "summary.md"
+    pytester.runpytest("--homog", f"--homog-markdown={md}")
+    text = md.read_text()
+    lines = text.splitlines()
+    assert lines[0] == "## pytest-homog: 3 checks, 2 passed, 1 failed"
+    assert "| test | check | metric | value | interval | threshold | verdict |" in lines
+    assert any(
+        line.startswith("| test_checks.py::test_quality_b | assert_f1_above |") and "FAIL" in line for line in lines
+    )
+    assert "**test_checks.py::test_not_homogeneous · assert_not_homogeneous · matrix (error_consistency)**" in lines
+    assert "|  | a | b | c |" in lines
+    assert "| b | 0.6200 | 1.0000 | 0.4800 |" in lines
+    assert "| person | 0.6100 | 0.5500 | 0.5800 | 120 |" in lines
+    assert step.read_text() == "# earlier step\n" + text
+
+
+def test_markdown_escapes_pipes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_homog.record import CheckRecord, record_check
+
+        @pytest.mark.parametrize("x", ["a|b"])
+        def test_a(x):
+            record_check(CheckRecord(check="c", metric="f1", value=0.5, passed=True, subjects=(x,)))
+        """
+    )
+    md = pytester.path / "s.md"
+    pytester.runpytest("--homog", f"--homog-markdown={md}")
+    row = next(line for line in md.read_text().splitlines() if line.startswith("| test_markdown"))
+    assert r"test_a[a\|b]" in row and row.count(" | ") == 6
+
+
+# --- HTML ------------------------------------------------------------------------------------------------------
+
+
+def write_html(pytester: pytest.Pytester) -> Path:
+    make_checks(pytester)
+    page = pytester.path / "report.html"
+    pytester.runpytest("--homog", f"--homog-html={page}")
+    return page
+
+
+def test_html_is_self_contained(pytester: pytest.Pytester) -> None:
+    text = write_html(pytester).read_text()
+    assert text.startswith("<!DOCTYPE html>")
+    for forbidden in ("<script", "<link", "src=", "url(", "@import"):
+        assert forbidden not in text, forbidden
+    external = [part for part in text.split('"') if part.startswith(("http:", "https:", "//"))]
+    assert external == []
+    assert '<table id="checks">' in text
+    assert text.count('<svg class="errorbar"') == 3
+    assert text.count('<svg class="heatmap"') == 1
+    assert text.count('class="threshold"') == 3
+    assert text.count('class="interval"') == 2  # the homogenization check has no interval
+    assert "test_checks.py::test_quality_b" in text and ">FAIL<" in text
+
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (/usr/bin/chromium) for a real browser")
+def test_html_renders_in_headless_chromium(pytester: pytest.Pytester) -> None:
+    page = write_html(pytester)
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        args = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+        ]
+        dom = subprocess.run(
+            [*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        shot = pytester.path / "shot.png"
+        subprocess.run(
+            [*args, f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    # the browser parsed the page into a DOM with the table, the error bars and the heatmap
+    assert '<table id="checks">' in dom
+    assert dom.count('<svg class="errorbar"') == 3 and dom.count('<svg class="heatmap"') == 1
+    assert "<td>test_checks.py::test_not_homogeneous</td>" in dom
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 10_000  # a rendered page, not a blank one
+
+
+# --- baselines -------------------------------------------------------------------------------------------------
+
+
+def save_baseline(pytester: pytest.Pytester) -> Path:
+    make_checks(pytester)
+    base = pytester.path / "baseline.json"
+    result = pytester.runpytest("--homog", f"--homog-save-baseline={base}")
+    result.stdout.fnmatch_lines([f"homog: baseline written to {base}"])
+    return base
+
+
+def test_saved_baseline(pytester: pytest.Pytester) -> None:
+    data = json.loads(save_baseline(pytester).read_text())
+    assert (data["schema"], data["version"], data["plugin_version"]) == ("pytest-homog/baseline", 1, __version__)
+    assert [(c["key"], c["value"], c["higher_is_better"]) for c in data["checks"]] == [
+        ("test_checks.py::test_quality_a::assert_f1_above::f1::candidate", 0.52, True),
+        ("test_checks.py::test_quality_b::assert_f1_above::f1::small", 0.31, True),
+        ("test_checks.py::test_not_homogeneous::assert_not_homogeneous::outcome_homogenization::a,b,c", 1.4, False),
+    ]
+
+
+def test_same_values_pass_the_gate(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["baseline * (tolerance 0.01): 3 compared, 0 regressed, 0 new, 0 missing"])
+
+
+def test_failing_gate_fails_each_regressed_test_and_lists_every_regression(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    # f1 of quality_a drops by 0.05 (still above its threshold); homogenization rises by 0.3 (worse)
+    make_checks(pytester, quality_a=0.47, homog=1.7)
+    report = pytester.path / "r.json"
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", f"--homog-report={report}", "-rf")
+    result.assert_outcomes(passed=1, failed=3)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-homog: 1 check(s) regressed from the baseline (tolerance 0.01):",
+            "*f1 of test_checks.py::test_quality_a (assert_f1_above ?candidate?) fell from 0.5200 to 0.4700 (-0.0500;"
+            " higher is better, allowed 0.0100)",
+            "*write a new baseline with --homog-save-baseline*",
+        ]
+    )
+    section = homog_section(out)
+    assert any("baseline" in line and "3 compared, 2 regressed" in line for line in section)
+    regressed = [line for line in section if line.strip().startswith("REGRESSED")]
+    assert len(regressed) == 2
+    assert "outcome_homogenization" in regressed[1] and "rose from 1.4000 to 1.7000" in regressed[1]
+    rows = {line.split()[0]: line.split()[-1] for line in section[2:5]}
+    assert rows["test_checks.py::test_quality_a"] == "REGRESSED"
+    assert rows["test_checks.py::test_not_homogeneous"] == "REGRESSED"
+    result.stdout.fnmatch_lines(["FAILED test_checks.py::test_quality_a - pytest-homog: 1 check(s) regressed*"])
+    data = json.loads(report.read_text())
+    assert data["summary"]["regressions"] == 2
+    assert [r["key"].split("::")[1] for r in data["baseline"]["regressions"]] == [
+        "test_quality_a",
+        "test_not_homogeneous",
+    ]
+    assert data["checks"][0]["baseline"] == {"value": 0.52, "change": pytest.approx(-0.05), "regressed": True}
+
+
+def test_improvements_and_changes_within_tolerance_pass(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    make_checks(pytester, quality_a=0.515, homog=1.0)  # f1 -0.005 (within 2% of 0.52), homogenization improved
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["baseline * (tolerance 2%): 3 compared, 0 regressed*"])
+
+
+def test_relative_tolerance_catches_a_drop_larger_than_it(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    make_checks(pytester, quality_a=0.505)  # -0.015 > 2% of 0.52 = 0.0104
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
+    result.assert_outcomes(passed=2, failed=2)
+
+
+def test_tolerance_from_ini(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    make_checks(pytester, quality_a=0.47)
+    pytester.makeini(f"[pytest]\nhomog_baseline = {base.name}\nhomog_tolerance = 0.1\n")
+    result = pytester.runpytest("--homog")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["baseline * (tolerance 0.1): 3 compared, 0 regressed*"])
+
+
+def test_regression_of_a_failing_check_is_added_to_its_failure(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    make_checks(pytester, quality_b=0.2)
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*homog baseline*", "*f1 of test_checks.py::test_quality_b*fell from 0.3100 to 0.2000*"]
+    )
+
+
+def test_corrupt_baseline_is_reported_not_crashed_on(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    base = pytester.path / "baseline.json"
+    base.write_text('{"schema": "pytest-homog/baseline", "version": 1, "checks": [')
+    report = pytester.path / "r.json"
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", f"--homog-report={report}")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([f"baseline {base}: not valid JSON*", "baseline not compared"])
+    baseline = json.loads(report.read_text())["baseline"]
+    assert baseline["usable"] is False and baseline["problems"][0].startswith("not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[1, 2]", "not a pytest-homog baseline*"),
+        ('{"schema": "pytest-homog/baseline", "version": 99, "checks": []}', "schema version 99*"),
+        ('{"schema": "pytest-homog/baseline", "version": 1}', "has no 'checks' list"),
+    ],
+)
+def test_unusable_baselines_are_reported(pytester: pytest.Pytester, content: str, message: str) -> None:
+    make_checks(pytester)
+    base = pytester.path / "baseline.json"
+    base.write_text(content)
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([f"baseline {base}: {message}", "baseline not compared"])
+
+
+def test_baseline_from_another_version_with_stale_and_malformed_checks(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    data = json.loads(base.read_text())
+    data["plugin_version"] = "0.0.1"
+    data["checks"].append({"key": "test_gone.py::test_old::assert_f1_above::f1::x", "value": 0.9})
+    data["checks"].append({"key": "broken", "value": "high"})
+    base.write_text(json.dumps(data))
+    make_checks(pytester, quality_a=0.45)
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            f"baseline {base}: written by pytest-homog 0.0.1, this is {__version__}; values compared anyway",
+            f"baseline {base}: 1 malformed entry ignored",
+            "baseline * 3 compared, 1 regressed, 0 new, 1 missing",
+            "*REGRESSED f1 of test_checks.py::test_quality_a*",
+            "*missing from this run: test_gone.py::test_old::assert_f1_above::f1::x",
+        ]
+    )
+
+
+def test_new_checks_are_listed_as_new(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    pytester.makepyfile(
+        test_more="""
+        from pytest_homog.record import CheckRecord, record_check
+
+        def test_extra():
+            record_check(CheckRecord(check="c", metric="recall", value=0.1, passed=True))
+        """
+    )
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["baseline * 3 compared, 0 regressed, 1 new, 0 missing"])
+    assert any(line.split()[:1] == ["test_more.py::test_extra"] and " new " in line for line in result.stdout.lines)
+
+
+def test_save_and_compare_in_one_run_writes_the_new_values(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    make_checks(pytester, quality_a=0.47)
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", f"--homog-save-baseline={base}")
+    result.assert_outcomes(passed=2, failed=2)  # compared with the old values, so the regression still fails
+    values = {c["key"].split("::")[1]: c["value"] for c in json.loads(base.read_text())["checks"]}
+    assert values["test_quality_a"] == 0.47
+    pytester.runpytest("--homog", f"--homog-baseline={base}").assert_outcomes(passed=3, failed=1)
+
+
+# --- start-up errors -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--homog-report", "--homog-markdown", "--homog-html", "--homog-save-baseline"])
+def test_output_in_a_missing_directory_fails_at_start_up(pytester: pytest.Pytester, option: str) -> None:
+    pytester.makepyfile("import pytest\n\n@pytest.mark.homog\ndef test_a():\n    raise SystemExit('ran')\n")
+    path = pytester.path / "no-such-dir" / "out.file"
+    result = pytester.runpytest("--homog", f"{option}={path}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {option}={path}: directory {path.parent} does not exist*"])
+    assert "collected" not in result.stdout.str()
+
+
+def test_output_path_that_is_a_directory_fails_at_start_up(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--homog", f"--homog-report={pytester.path}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*is a directory; give a file name*"])
+
+
+def test_ini_output_in_a_missing_directory_fails_at_start_up(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nhomog_html = nowhere/r.html\n")
+    result = pytester.runpytest("--homog")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: ini option homog_html = nowhere/r.html: directory * does not exist*"])
+
+
+def test_missing_baseline_file_fails_at_start_up(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--homog", "--homog-baseline=nope.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --homog-baseline=nope.json: baseline file * does not exist*"])
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "5%%", "nan", "inf", ""])
+def test_bad_tolerance_fails_at_start_up(pytester: pytest.Pytester, value: str) -> None:
+    result = pytester.runpytest("--homog", f"--homog-tolerance={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--homog-tolerance*{value!r} is not a tolerance*absolute (0.01) or relative (2%)*"])
+
+
+def test_bad_ini_tolerance_fails_at_start_up(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nhomog_tolerance = 5%%\n")
+    result = pytester.runpytest("--homog")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ini option homog_tolerance = '5%%': '5%%' is not a tolerance*"])
+
+
+def test_write_failure_at_the_end_is_reported(pytester: pytest.Pytester) -> None:
+    out = pytester.mkdir("out")
+    pytester.makepyfile(
+        f"""
+        import shutil
+        from pytest_homog.record import CheckRecord, record_check
+
+        def test_a():
+            record_check(CheckRecord(check="c", metric="f1", value=0.5, passed=True))
+            shutil.rmtree({str(out)!r})
+        """
+    )
+    result = pytester.runpytest("--homog", f"--homog-report={out}/r.json")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"homog: could not write the JSON report to {out}/r.json:*"])
+
+
+# --- pytest-xdist ----------------------------------------------------------------------------------------------
+
+
+def test_xdist_records_reach_the_controller_once(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    make_checks(pytester, quality_a=0.47)
+    pytester.makepyfile(
+        test_many="""
+        import pytest
+        from pytest_homog.record import CheckRecord, record_check
+
+        @pytest.mark.parametrize("i", range(20))
+        def test_many(i):
+            record_check(CheckRecord(check="c", metric="recall", value=i / 20, passed=True, subjects=(str(i),)))
+        """
+    )
+    report, xml, md = pytester.path / "r.json", pytester.path / "j.xml", pytester.path / "r.md"
+    result = pytester.runpytest(
+        "-n",
+        "2",
+        "--homog",
+        f"--homog-report={report}",
+        f"--homog-markdown={md}",
+        f"--homog-baseline={base}",
+        f"--junitxml={xml}",
+    )
+    result.assert_outcomes(passed=22, failed=2)
+    data = json.loads(report.read_text())
+    keys = [c["key"] for c in data["checks"]]
+    assert len(keys) == len(set(keys)) == 23
+    assert {c["test_id"] for c in data["checks"] if c["metric"] == "recall"} == {
+        f"test_many.py::test_many[{i}]" for i in range(20)
+    }
+    assert data["summary"]["regressions"] == 1 and data["baseline"]["compared"] == 3
+    section = homog_section(result.stdout.str())
+    assert sum(1 for line in section if line.startswith("test_")) == 23
+    assert "23 checks in 23 tests: 22 passed, 1 failed" in section
+    result.stdout.fnmatch_lines(["FAILED test_checks.py::test_quality_a - pytest-homog: 1 check(s) regressed*"])
+    props = junit_properties(xml)
+    assert props["test_quality_a"]["homog.f1.value"] == "0.47"
+    assert props["test_quality_a"]["homog.f1.baseline"] == "0.52"
+    assert props["test_many[7]"]["homog.recall.value"] == "0.35"
+    assert md.read_text().count("| test_many.py::test_many[") == 20
+
+
+def test_a_regression_outside_any_test_fails_the_session(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import os
+        from pytest_homog.record import CheckRecord, record_check
+
+        def pytest_collection_finish(session):
+            value = float(os.environ.get("SUITE_F1", "0.9"))
+            record_check(CheckRecord(check="suite_check", metric="f1", value=value, passed=True))
+        """
+    )
+    pytester.makepyfile("def test_a():\n    pass\n")
+    base = pytester.path / "b.json"
+    pytester.runpytest("--homog", f"--homog-save-baseline={base}").assert_outcomes(passed=1)
+    assert json.loads(base.read_text())["checks"][0]["key"] == "::suite_check::f1::"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SUITE_F1", "0.5")
+        result = pytester.runpytest("--homog", f"--homog-baseline={base}")
+    result.assert_outcomes(passed=1)  # the test itself did not regress
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*REGRESSED f1 of <outside tests> (suite_check) fell from 0.9000 to 0.5000*"])
+
+
+def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_homog.record import CheckRecord, record_check
+
+        @pytest.mark.parametrize("i", range(101))
+        def test_many(i):
+            record_check(CheckRecord(check="c", metric="f1", value=0.5, passed=i != 7,
+                                     details={"per_label": {f"label{i}": {"f1": 0.5}}}))
+        """
+    )
+    md, page = pytester.path / "s.md", pytester.path / "r.html"
+    pytester.runpytest("--homog", f"--homog-markdown={md}", f"--homog-html={page}")
+    for text in (md.read_text(), page.read_text()):
+        assert "Per-label details of the checks that failed or regressed" in text
+        assert "label7" in text and "label8" not in text
+        assert text.count("::test_many[") >= 101  # the summary table still has every check
+
+
+def test_a_run_without_checks_keeps_the_saved_baseline(pytester: pytest.Pytester) -> None:
+    base = save_baseline(pytester)
+    before = base.read_text()
+    result = pytester.runpytest("--homog", f"--homog-save-baseline={base}", "-k", "no_such_test")
+    result.stdout.fnmatch_lines([f"homog: no checks recorded, so the baseline {base} was not written"])
+    assert base.read_text() == before
