@@ -52,12 +52,21 @@ class HomogConfig:
         Where fine-tuned models and other artefacts are cached. Not created until something is cached.
     seed : int
         Seed for fine-tuning, bootstrap resampling and generated data, unless a call passes its own.
+    refresh : bool
+        ``--homog-refresh``: rebuild cached fine-tuned models; each test that used a rebuilt one fails so that a
+        person reviews the change.
+    gpu_memory : str
+        ``--homog-gpu-memory``: how much accelerator memory resident models may take (``24GiB`` or ``80%``);
+        least recently used models are moved back to the CPU beyond it.
     """
 
     enabled: bool = False
     device: str = "auto"
     cache_dir: Path = Path(".")
     seed: int = 0
+    # models (fixtures homog_model / homog_finetune)
+    refresh: bool = False
+    gpu_memory: str = "80%"
 
 
 HOMOG_CONFIG_KEY = pytest.StashKey[HomogConfig]()
@@ -165,9 +174,19 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
     else:
         cache_dir = default_cache_dir(env)
 
+    # models: --homog-refresh, --homog-gpu-memory
+    from pytest_homog.models.cache import parse_memory
+
+    refresh = bool(config.getoption("homog_refresh", default=False)) or bool(config.getini("homog_refresh"))
+    gpu_memory = config.getoption("homog_gpu_memory", default=None) or _from_ini(
+        config, "homog_gpu_memory", parse_memory
+    )
+
     return HomogConfig(
         enabled=enabled,
         device=device or "auto",
         cache_dir=cache_dir.expanduser().absolute(),
         seed=0 if seed is None else int(seed),
+        refresh=refresh,
+        gpu_memory=gpu_memory or "80%",
     )
