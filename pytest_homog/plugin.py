@@ -241,7 +241,7 @@ class ModelReports:
         self.events: list[dict[str, Any]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.events.extend(dict(value) for name, value in report.user_properties if name == MODEL_EVENT)
+        self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.events:

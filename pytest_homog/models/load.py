@@ -394,8 +394,8 @@ class HomogModel:
             )
         fingerprint = data_fingerprint(ds)
         if fingerprint in self._predictions:
-            y_true, y_pred, texts = self._predictions[fingerprint]
-            return list(y_true), list(y_pred), list(texts)
+            cached = self._predictions[fingerprint]
+            return list(cached[0]), list(cached[1]), list(cached[2])
         self._ready()
         from pytest_homog.models.predict import predict_labels, predict_tags
 

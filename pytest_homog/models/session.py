@@ -244,6 +244,7 @@ class ModelSession:
                          learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
                          device=device, bf16=bf16, training_args=training_args, progress=self.report, name=label)
 
+        entry: Path | None
         with cache.lock(key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")):
             if refresh:
                 entry = cache.build(key, write, payload)
@@ -259,7 +260,8 @@ class ModelSession:
                 if entry is None:
                     entry = cache.build(key, write, payload)
                     status = "trained" if problem is None else status
-        assert entry is not None  # built or found above; narrows the type
+        if entry is None:  # pragma: no cover - build() returns the entry or raises
+            raise RuntimeError(f"cache entry {key} was neither found nor built")
         model = load_pretrained(entry, task)
         with quiet_transformers():
             tokenizer = load_tokenizer(entry)
