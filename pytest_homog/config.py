@@ -53,8 +53,8 @@ class HomogConfig:
     seed : int
         Seed for fine-tuning, bootstrap resampling and generated data, unless a call passes its own.
     refresh : bool
-        ``--homog-refresh``: rebuild cached fine-tuned models; each test that used a rebuilt one fails so that a
-        person reviews the change.
+        ``--homog-refresh``: rebuild cached fine-tuned models; each test that used a rebuilt one fails so
+        that a person reviews the change.
     gpu_memory : str
         ``--homog-gpu-memory``: how much accelerator memory resident models may take (``24GiB`` or ``80%``);
         least recently used models are moved back to the CPU beyond it.

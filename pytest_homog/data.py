@@ -1,15 +1,15 @@
 """Loading evaluation and training data into ``datasets.Dataset`` objects with normalised labels.
 
-:func:`load_dataset` (the ``homog_dataset`` fixture) reads a CoNLL file, a JSON/JSONL/CSV/parquet file, a local
-dataset directory (``save_to_disk`` output), a ``datasets`` hub name when online, or takes an existing
+:func:`load_dataset` (the ``homog_dataset`` fixture) reads a CoNLL file, a JSON/JSONL/CSV/parquet file, a
+local dataset directory (``save_to_disk`` output), a ``datasets`` hub name when online, or takes an existing
 ``Dataset``/``DatasetDict``. Whatever the source, the result has the same columns:
 
 - token classification: ``tokens`` (list of str) and ``tags`` (list of ``ClassLabel``);
 - sequence classification: ``text`` (str) and ``label`` (``ClassLabel``).
 
-Label names are stripped of surrounding white space and ordered ``O`` first, then alphabetically, so that two
-files with the same labels give the same ``ClassLabel``. :func:`data_fingerprint` is a content hash of a dataset,
-used as the data part of cache keys.
+Label names are stripped of surrounding white space and ordered ``O`` first, then alphabetically, so that
+two files with the same labels give the same ``ClassLabel``. :func:`data_fingerprint` is a content hash of a
+dataset, used as the data part of cache keys.
 
 datasets is imported inside the functions; importing this module is cheap.
 """
@@ -38,7 +38,9 @@ _TEXT_GUESSES = ("text", "sentence", "content")
 _LABEL_GUESSES = ("label", "labels", "class")
 
 
-def read_conll(path: str | os.PathLike[str], *, token_column: int = 0, tag_column: int = -1) -> dict[str, list]:
+def read_conll(
+    path: str | os.PathLike[str], *, token_column: int = 0, tag_column: int = -1
+) -> dict[str, list]:
     """Read a CoNLL file: one token per line, columns split on white space, a blank line between sentences.
 
     Lines starting with ``-DOCSTART-`` are skipped. Returns ``{"tokens": [...], "tags": [...]}``, one list per
@@ -55,8 +57,9 @@ def read_conll(path: str | os.PathLike[str], *, token_column: int = 0, tag_colum
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise HomogDataError(f"cannot read CoNLL file {os.fspath(path)!r}: {exc}; check the path and that it is "
-                             "UTF-8 text") from exc
+        raise HomogDataError(
+            f"cannot read CoNLL file {os.fspath(path)!r}: {exc}; check the path and that it is UTF-8 text"
+        ) from exc
     tokens: list[list[str]] = []
     tags: list[list[str]] = []
     sent_tokens: list[str] = []
@@ -106,15 +109,26 @@ def _pick(columns: Sequence[str], asked: str | None, guesses: Sequence[str]) -> 
     return next((c for c in guesses if c in columns), None)
 
 
-def _normalise(ds: datasets.Dataset, *, tokens: str | None, tags: str | None, text: str | None,
-               label: str | None, source: str) -> datasets.Dataset:
+def _normalise(
+    ds: datasets.Dataset,
+    *,
+    tokens: str | None,
+    tags: str | None,
+    text: str | None,
+    label: str | None,
+    source: str,
+) -> datasets.Dataset:
     import datasets as hf
 
     columns = list(ds.column_names)
     tok_col, tag_col = _pick(columns, tokens, _TOKEN_GUESSES), _pick(columns, tags, _TAG_GUESSES)
     text_col, label_col = _pick(columns, text, _TEXT_GUESSES), _pick(columns, label, _LABEL_GUESSES)
-    for asked, found, what in ((tokens, tok_col, "tokens"), (tags, tag_col, "tags"), (text, text_col, "text"),
-                               (label, label_col, "label")):
+    for asked, found, what in (
+        (tokens, tok_col, "tokens"),
+        (tags, tag_col, "tags"),
+        (text, text_col, "text"),
+        (label, label_col, "label"),
+    ):
         if asked is not None and found is None:
             raise HomogDataError(f"{source}: no column {asked!r} (given as {what}=); columns are {columns}")
 
@@ -128,14 +142,15 @@ def _normalise(ds: datasets.Dataset, *, tokens: str | None, tags: str | None, te
             rows_tags = [[inner.int2str(int(t)) for t in row] for row in rows_tags]
         rows_tags = [[_norm_name(t) for t in row] for row in rows_tags]
         rows_tokens = [[str(t) for t in row] for row in ds[tok_col]]
-        for i, (tk, tg) in enumerate(zip(rows_tokens, rows_tags)):
+        for i, (tk, tg) in enumerate(zip(rows_tokens, rows_tags, strict=True)):
             if len(tk) != len(tg):
                 raise HomogDataError(
                     f"{source}: example {i} has {len(tk)} tokens but {len(tg)} tags; each token needs one tag"
                 )
         names = _sort_labels({t for row in rows_tags for t in row})
-        features = hf.Features({"tokens": hf.Sequence(hf.Value("string")),
-                                "tags": hf.Sequence(hf.ClassLabel(names=names))})
+        features = hf.Features(
+            {"tokens": hf.Sequence(hf.Value("string")), "tags": hf.Sequence(hf.ClassLabel(names=names))}
+        )
         index = {n: i for i, n in enumerate(names)}
         return hf.Dataset.from_dict(
             {"tokens": rows_tokens, "tags": [[index[t] for t in row] for row in rows_tags]}, features=features
@@ -175,8 +190,8 @@ def load_dataset(
     ----------
     source : str, path, datasets.Dataset or datasets.DatasetDict
         A CoNLL file (``.conll``, ``.bio``, ``.iob``, ``.tsv``, ``.txt``), a ``.json``/``.jsonl``/``.csv``/
-        ``.parquet`` file, a directory written by ``save_to_disk``, a ``datasets`` hub name (online only), or a
-        dataset object.
+        ``.parquet`` file, a directory written by ``save_to_disk``, a ``datasets`` hub name (online only),
+        or a dataset object.
     split : str, optional
         Which split to take from a ``DatasetDict`` or hub dataset; needed when there are several.
     tokens, tags : str, optional
@@ -223,8 +238,13 @@ def load_dataset(
     suffix = path.suffix.lower()
     if path.is_file() and suffix in _TABLE_SUFFIXES:
         try:
-            loaded = hf.Dataset.from_json(str(path)) if _TABLE_SUFFIXES[suffix] == "json" else (
-                hf.Dataset.from_csv(str(path)) if suffix == ".csv" else hf.Dataset.from_parquet(str(path)))
+            loaded = (
+                hf.Dataset.from_json(str(path))
+                if _TABLE_SUFFIXES[suffix] == "json"
+                else (
+                    hf.Dataset.from_csv(str(path)) if suffix == ".csv" else hf.Dataset.from_parquet(str(path))
+                )
+            )
         except Exception as exc:
             raise HomogDataError(f"cannot read {name!r} as {suffix[1:]}: {exc}") from exc
         assert isinstance(loaded, hf.Dataset)  # from_* with one file always give a Dataset
@@ -236,7 +256,9 @@ def load_dataset(
                 "or .json, .jsonl, .csv, .parquet"
             )
         raw = read_conll(path)
-        return _normalise(hf.Dataset.from_dict(raw), tokens=None, tags=None, text=None, label=None, source=name)
+        return _normalise(
+            hf.Dataset.from_dict(raw), tokens=None, tags=None, text=None, label=None, source=name
+        )
     if _looks_like_path(name) or path.suffix:
         raise HomogDataError(f"no file or directory {name!r} (looked in {Path.cwd()}); check the path")
     return _from_hub(name, split, tokens=tokens, tags=tags, text=text, label=label)
@@ -290,7 +312,8 @@ def dataset_kind(ds: datasets.Dataset) -> str:
     if {"text", "label"} <= names:
         return "sequence-classification"
     raise HomogDataError(
-        f"dataset columns {sorted(names)} are neither tokens/tags nor text/label; load it with homog_dataset()"
+        f"dataset columns {sorted(names)} are neither tokens/tags nor text/label; "
+        "load it with homog_dataset()"
     )
 
 

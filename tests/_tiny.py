@@ -1,7 +1,8 @@
 """Tiny models and easy data for the model tests: built from a config, tokenizer trained here, no network.
 
-The data is generated so a 2-layer BERT learns it in seconds at learning rate 1e-3: capitalised first names (and
-"First Last" pairs) are persons, capitalised words after "in" are locations, everything else is lower-case "O".
+The data is generated so a 2-layer BERT learns it in seconds at learning rate 1e-3: capitalised first names
+(and "First Last" pairs) are persons, capitalised words after "in" are locations, everything else is
+lower-case "O".
 """
 
 from __future__ import annotations
@@ -12,8 +13,28 @@ from pathlib import Path
 FIRST = ["Alice", "Bob", "Carla", "Dmitri", "Emma", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena"]
 LAST = ["Smith", "Okafor", "Tanaka", "Novak", "Garcia", "Berg"]
 CITIES = ["Paris", "Lagos", "Osaka", "Lima", "Oslo", "Quito", "Hanoi", "Dakar"]
-WORDS = ["the", "a", "saw", "met", "likes", "visited", "quickly", "today", "and", "then", "with", "friend",
-         "went", "home", "was", "happy", "talked", "to", "yesterday", "walked"]
+WORDS = [
+    "the",
+    "a",
+    "saw",
+    "met",
+    "likes",
+    "visited",
+    "quickly",
+    "today",
+    "and",
+    "then",
+    "with",
+    "friend",
+    "went",
+    "home",
+    "was",
+    "happy",
+    "talked",
+    "to",
+    "yesterday",
+    "walked",
+]
 
 TINY_LABELS = ["O", "B-LOC", "B-PER", "I-PER"]
 
@@ -66,13 +87,29 @@ def build_tiny_base(directory: Path, sentences: list[list[str]], *, seed: int = 
     tok.train_from_iterator((" ".join(s) for s in sentences), trainer=trainer)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
-    fast = BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                             sep_token="[SEP]", mask_token="[MASK]", do_lower_case=False, model_max_length=128)
+    fast = BertTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        do_lower_case=False,
+        model_max_length=128,
+    )
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     directory.mkdir(parents=True, exist_ok=True)
     BertModel(config).save_pretrained(directory)
     fast.save_pretrained(directory)

@@ -6,17 +6,16 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 # pytester's in-process runs drop modules first imported inside them; torch's C extension cannot be imported a
 # second time in one process, so it is imported once here, before any in-process run.
-import torch  # noqa: F401
-
-# -- models: a tiny BERT and easy generated data (tests/_tiny.py), built once per test session ----------------
-import datasets  # noqa: E402, F401
-import pytest  # noqa: E402
-import transformers  # noqa: E402, F401
+# -- models: a tiny BERT and easy generated data (tests/_tiny.py), built once per test session ------------
+import datasets  # noqa: F401
+import pytest
+import torch
+import transformers  # noqa: F401
 
 
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Train/test CoNLL files and a tiny BERT base with its own WordPiece tokenizer, under a session tmp dir."""
+    """Train/test CoNLL files and a tiny BERT base with its own WordPiece tokenizer, in a session tmp dir."""
     from _tiny import build_tiny_world
 
     # Tiny models gain nothing from intra-op threads; on a busy shared CI machine extra threads only contend.

@@ -51,8 +51,9 @@ def test_table_formats(tmp_path, fmt):
         if fmt == "parquet":
             raw.to_parquet(str(path))
         else:
-            path.write_text("\n".join(json.dumps({"words": t, "ner_tags": g}) for t, g in zip(TOKENS, TAGS,
-                                                                                          strict=True)))
+            path.write_text(
+                "\n".join(json.dumps({"words": t, "ner_tags": g}) for t, g in zip(TOKENS, TAGS, strict=True))
+            )
         assert_same_content(load_dataset(path))
     else:
         path = tmp_path / "d.csv"
@@ -77,9 +78,12 @@ def test_dataset_dir_dataset_and_datasetdict(tmp_path):
 
 
 def test_classlabel_ints_become_names_and_explicit_columns():
-    features = datasets.Features({"w": datasets.Sequence(datasets.Value("string")),
-                                  "t": datasets.Sequence(datasets.ClassLabel(names=["I-PER", "B-LOC", "O",
-                                                                                    "B-PER"]))})
+    features = datasets.Features(
+        {
+            "w": datasets.Sequence(datasets.Value("string")),
+            "t": datasets.Sequence(datasets.ClassLabel(names=["I-PER", "B-LOC", "O", "B-PER"])),
+        }
+    )
     raw = datasets.Dataset.from_dict({"w": TOKENS, "t": [[3, 2, 2, 1], [3, 0, 2]]}, features=features)
     assert_same_content(load_dataset(raw, tokens="w", tags="t"))
     with pytest.raises(HomogDataError, match=r"no column 'nope'"):
@@ -89,7 +93,9 @@ def test_classlabel_ints_become_names_and_explicit_columns():
 def test_fingerprint_depends_on_content_only(tmp_path):
     a = load_dataset(write_conll(tmp_path / "a.conll"))
     b = load_dataset(datasets.Dataset.from_dict({"words": TOKENS, "ner": TAGS}))
-    c = load_dataset(datasets.Dataset.from_dict({"words": TOKENS, "ner": [TAGS[0], ["B-PER", "I-PER", "B-PER"]]}))
+    c = load_dataset(
+        datasets.Dataset.from_dict({"words": TOKENS, "ner": [TAGS[0], ["B-PER", "I-PER", "B-PER"]]})
+    )
     assert data_fingerprint(a) == data_fingerprint(b)
     assert data_fingerprint(a) != data_fingerprint(c)
 

@@ -20,7 +20,9 @@ FAST = {"epochs": 3, "learning_rate": 1e-3, "batch_size": 16}
 
 
 def new_session(cache_dir: Path, **config) -> ModelSession:
-    return ModelSession(HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir, **config), report=lambda m: None)
+    return ModelSession(
+        HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir, **config), report=lambda m: None
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +92,14 @@ def test_predictions_are_cached_per_dataset(tuned, tiny_world, monkeypatch):
 
 def test_same_seed_gives_identical_weights(tiny_world, tmp_path):
     def weights(cache, seed):
-        model = new_session(cache).finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=seed,
-                                            max_steps=8, learning_rate=1e-3, batch_size=16)
+        model = new_session(cache).finetune(
+            str(tiny_world["base"]),
+            train=str(tiny_world["train"]),
+            seed=seed,
+            max_steps=8,
+            learning_rate=1e-3,
+            batch_size=16,
+        )
         return load_file(str(model.path / "model.safetensors"))
 
     a, b, c = weights(tmp_path / "a", 0), weights(tmp_path / "b", 0), weights(tmp_path / "c", 1)
@@ -137,11 +145,13 @@ def test_finetune_from_a_loaded_model_and_from_an_object(tuned, tiny_world):
     base = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
     again = session.finetune(base, train=str(tiny_world["train"]), seed=0, max_steps=2, learning_rate=1e-3)
     assert again.cache_status == "trained" and again.labels == model.labels
-    obj = session.finetune((model.model, model.tokenizer), train=str(tiny_world["train"]), seed=0, max_steps=2)
+    obj = session.finetune(
+        (model.model, model.tokenizer), train=str(tiny_world["train"]), seed=0, max_steps=2
+    )
     assert obj.cache_status == "trained"
 
 
-# -- bad input -------------------------------------------------------------------------------------------------
+# -- bad input --------------------------------------------------------------------------------------------
 
 
 def test_labels_the_model_does_not_know(tuned):
@@ -156,8 +166,9 @@ def test_labels_the_model_does_not_know(tuned):
 def tiny_config(**extra):
     from transformers import BertConfig
 
-    return BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
-                      intermediate_size=8, **extra)
+    return BertConfig(
+        vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=8, **extra
+    )
 
 
 def test_regression_and_generation_heads_are_refused(tuned, tmp_path):
@@ -174,7 +185,9 @@ def test_regression_and_generation_heads_are_refused(tuned, tmp_path):
     model.tokenizer.save_pretrained(tmp_path / "gen")
     with pytest.raises(HomogModelError, match=r"generation head"):
         session.model(str(tmp_path / "gen"))
-    assert session.model(str(tmp_path / "gen"), task="ner", labels=["O", "B-X"]).task == "token-classification"
+    assert (
+        session.model(str(tmp_path / "gen"), task="ner", labels=["O", "B-X"]).task == "token-classification"
+    )
 
 
 def test_train_set_without_entities(tiny_world, tmp_path):
@@ -189,7 +202,9 @@ def test_missing_model_fails_fast_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     session = new_session(tmp_path / "cache")
     started = time.perf_counter()
-    with pytest.raises(HomogModelError, match=r"'acme/ner-v9' was not found.*HF_HUB_OFFLINE is set.*save_pretrained"):
+    with pytest.raises(
+        HomogModelError, match=r"'acme/ner-v9' was not found.*HF_HUB_OFFLINE is set.*save_pretrained"
+    ):
         session.model("acme/ner-v9")
     assert time.perf_counter() - started < 1.0
     with pytest.raises(HomogModelError, match=r"no directory of that name"):

@@ -1,4 +1,4 @@
-"""The model fixtures end to end: pytest runs with pytester, xdist workers, and a fine-tune killed by SIGKILL."""
+"""The model fixtures end to end: pytester runs, xdist workers, and a fine-tune killed by SIGKILL."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def test_file(tiny_world) -> str:
         import pytest
 
         pytestmark = pytest.mark.homog
-        BASE, TRAIN, TEST = {str(tiny_world["base"])!r}, {str(tiny_world["train"])!r}, {str(tiny_world["test"])!r}
+        BASE, TRAIN = {str(tiny_world["base"])!r}, {str(tiny_world["train"])!r}
+        TEST = {str(tiny_world["test"])!r}
 
 
         @pytest.fixture(scope="session")
@@ -60,8 +61,10 @@ def test_bad_gpu_memory_value(pytester):
 
 
 def test_import_stays_cheap():
-    code = ("import sys, pytest_homog.plugin; heavy = [m for m in ('torch', 'transformers', 'datasets') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, pytest_homog.plugin; heavy = [m for m in ('torch', 'transformers', 'datasets') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -72,7 +75,9 @@ def test_fixtures_end_to_end_then_cache_hit_then_refresh(pytester, tiny_world, t
 
     first = pytester.runpytest(*args)
     first.assert_outcomes(passed=2)
-    first.stdout.fnmatch_lines(["*pytest-homog models*", "homog model fine-tune: tiny-bert+token-ft-* trained in *"])
+    first.stdout.fnmatch_lines(
+        ["*pytest-homog models*", "homog model fine-tune: tiny-bert+token-ft-* trained in *"]
+    )
     assert "hit" not in "\n".join(line for line in first.outlines if line.startswith("homog model"))
 
     second = pytester.runpytest(*args)
@@ -82,8 +87,12 @@ def test_fixtures_end_to_end_then_cache_hit_then_refresh(pytester, tiny_world, t
 
     refreshed = pytester.runpytest(*args, "--homog-refresh")
     refreshed.assert_outcomes(passed=1, failed=1)
-    refreshed.stdout.fnmatch_lines(["*model cache refreshed by --homog-refresh; review the change, then run again*",
-                                    "homog model fine-tune: * refreshed in *"])
+    refreshed.stdout.fnmatch_lines(
+        [
+            "*model cache refreshed by --homog-refresh; review the change, then run again*",
+            "homog model fine-tune: * refreshed in *",
+        ]
+    )
 
     after = pytester.runpytest(*args)
     after.assert_outcomes(passed=2)
@@ -101,12 +110,13 @@ def test_unwritable_cache_dir_falls_back(pytester, tiny_world, tmp_path):
 
 def test_two_xdist_workers_fine_tune_once(pytester, tiny_world, tmp_path):
     pytest.importorskip("xdist")
-    body = test_file(tiny_world).replace('@pytest.fixture(scope="session")', '@pytest.fixture')
+    body = test_file(tiny_world).replace('@pytest.fixture(scope="session")', "@pytest.fixture")
     body += "\n\n@pytest.mark.parametrize('i', range(4))\ndef test_more(tuned, i):\n    assert tuned.labels\n"
     pytester.makepyfile(test_models=body)
     pytester.monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny models; two workers share the cores
-    result = pytester.runpytest_subprocess("--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-n", "2",
-                                           "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-n", "2", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=6)
     lines = [line for line in result.outlines if line.startswith("homog model fine-tune:")]
     assert sum(" trained in " in line for line in lines) == 1, lines
@@ -161,11 +171,25 @@ def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
     cache_dir = tmp_path / "cache"
     script = tmp_path / "killer.py"
     script.write_text(KILLER)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get(
-        "PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, str(script), str(cache_dir), str(tiny_world["base"]),
-                             str(tiny_world["train"]), where], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env)
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            str(cache_dir),
+            str(tiny_world["base"]),
+            str(tiny_world["train"]),
+            where,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "STALLED"
@@ -178,8 +202,9 @@ def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
 
     waited: list[str] = []
     session = ModelSession(HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir), report=waited.append)
-    model = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), epochs=3,
-                             learning_rate=1e-3, seed=0)
+    model = session.finetune(
+        str(tiny_world["base"]), train=str(tiny_world["train"]), epochs=3, learning_rate=1e-3, seed=0
+    )
     assert model.cache_status == "trained"
     assert not any("waiting" in line for line in waited)  # the dead process's lock was released by the OS
     assert len(list((cache_dir / "models").iterdir())) == 1

@@ -30,11 +30,11 @@ def check_train_data(ds: datasets.Dataset, task: str) -> list[str]:
     --------
     >>> import datasets
     >>> from pytest_homog.data import load_dataset
-    >>> check_train_data(load_dataset(datasets.Dataset.from_dict({"tokens": [["a"]], "tags": [["O"]]})),
-    ...                  "token-classification")
+    >>> flat = load_dataset(datasets.Dataset.from_dict({"tokens": [["a"]], "tags": [["O"]]}))
+    >>> check_train_data(flat, "token-classification")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    pytest_homog.errors.HomogDataError: the training data has no entity: all 1 tags of its 1 sentences are 'O'; a tagger trained on it predicts nothing. Check the tag column (tags=) and the file
+    pytest_homog.errors.HomogDataError: the training data has no entity: all 1 tags ... are 'O'; ...
     """
     from pytest_homog.data import dataset_kind, label_names
 
@@ -63,8 +63,9 @@ def check_train_data(ds: datasets.Dataset, task: str) -> list[str]:
     return names
 
 
-def _tokenize(ds: datasets.Dataset, tokenizer: Any, task: str, label2id: Mapping[str, int],
-              max_length: int) -> datasets.Dataset:
+def _tokenize(
+    ds: datasets.Dataset, tokenizer: Any, task: str, label2id: Mapping[str, int], max_length: int
+) -> datasets.Dataset:
     from pytest_homog.data import label_names
 
     names = label_names(ds)
@@ -119,7 +120,6 @@ def train(
         TrainingArguments,
         set_seed,
     )
-
     from transformers.trainer_callback import PrinterCallback
 
     from pytest_homog.models.load import load_pretrained, load_tokenizer, quiet_transformers
@@ -136,17 +136,25 @@ def train(
     label2id = {n: i for i, n in enumerate(labels)}
     max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
     data = _tokenize(train_ds, tokenizer, task, label2id, max_length)
-    collator: Any = (DataCollatorForTokenClassification(tokenizer) if task == "token-classification"
-                     else DataCollatorWithPadding(tokenizer))
+    collator: Any = (
+        DataCollatorForTokenClassification(tokenizer)
+        if task == "token-classification"
+        else DataCollatorWithPadding(tokenizer)
+    )
     if device.type == "cuda":
         torch.cuda.set_device(device)
     tty = bool(getattr(sys.__stderr__, "isatty", lambda: False)())
 
     class _Progress(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if tty and sys.__stderr__ is not None and (state.global_step % 10 == 0 or
-                                                       state.global_step == state.max_steps):
-                sys.__stderr__.write(f"\rhomog: fine-tuning {name}: step {state.global_step}/{state.max_steps}")
+            if (
+                tty
+                and sys.__stderr__ is not None
+                and (state.global_step % 10 == 0 or state.global_step == state.max_steps)
+            ):
+                sys.__stderr__.write(
+                    f"\rhomog: fine-tuning {name}: step {state.global_step}/{state.max_steps}"
+                )
                 sys.__stderr__.flush()
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -176,10 +184,17 @@ def train(
         try:
             args = TrainingArguments(output_dir=scratch, **options)
         except TypeError as exc:
-            raise HomogUsageError(f"a training argument is not accepted by transformers TrainingArguments: {exc}"
-                                  ) from exc
-        trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=collator,
-                          processing_class=tokenizer, callbacks=[_Progress()])
+            raise HomogUsageError(
+                f"a training argument is not accepted by transformers TrainingArguments: {exc}"
+            ) from exc
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            data_collator=collator,
+            processing_class=tokenizer,
+            callbacks=[_Progress()],
+        )
         trainer.remove_callback(PrinterCallback)
         try:
             with quiet_transformers():

@@ -1,9 +1,9 @@
 """Finding and loading models, and :class:`HomogModel`, the one model type every check accepts.
 
 A model comes from a local directory, a hub id (only from the local Hugging Face cache when offline), or an
-already-built transformers model (with its tokenizer) or pipeline. With ``HF_HUB_OFFLINE`` set, or no network, a
-model that is not on disk fails at once with a message saying where it was looked for and how to make it available,
-instead of waiting on network time-outs.
+already-built transformers model (with its tokenizer) or pipeline. With ``HF_HUB_OFFLINE`` set, or no
+network, a model that is not on disk fails at once with a message saying where it was looked for and how to
+make it available, instead of waiting on network time-outs.
 """
 
 from __future__ import annotations
@@ -45,8 +45,15 @@ _TASK_ALIASES = {
     "label": "sequence-classification",
 }
 _HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-_GENERATIVE = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration", "ForMaskedLM", "ForSeq2SeqLM",
-               "WithLMHead", "ForPreTraining")
+_GENERATIVE = (
+    "ForCausalLM",
+    "LMHeadModel",
+    "ForConditionalGeneration",
+    "ForMaskedLM",
+    "ForSeq2SeqLM",
+    "WithLMHead",
+    "ForPreTraining",
+)
 _PREFIX_SPACE_TYPES = {"roberta", "gpt2", "bart", "longformer", "deberta", "mpnet", "bloom", "gpt_neox"}
 _TRUE = ("1", "true", "yes", "on")
 
@@ -58,10 +65,10 @@ def normalise_task(task: str | None) -> str | None:
     --------
     >>> normalise_task("ner"), normalise_task("text-classification")
     ('token-classification', 'sequence-classification')
-    >>> normalise_task("summarization")
+    >>> normalise_task("summarization")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    pytest_homog.errors.HomogUsageError: task='summarization' is not supported; use 'token-classification' or 'sequence-classification'
+    pytest_homog.errors.HomogUsageError: task='summarization' is not supported; use ...
     """
     if task is None:
         return None
@@ -74,7 +81,9 @@ def normalise_task(task: str | None) -> str | None:
 
 
 def _offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in _TRUE for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").strip().lower() in _TRUE for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
 
 
 def _hub_reachable(timeout: float = 0.5) -> bool:
@@ -98,18 +107,18 @@ def _hub_reachable(timeout: float = 0.5) -> bool:
 def resolve_source(source: str | os.PathLike[str], revision: str | None = None) -> tuple[Path, str]:
     """A model directory on disk for ``source`` and a stable identity string for cache keys.
 
-    A local directory is used as is. A hub id is looked up in the local Hugging Face cache first; when it is not
-    there and the hub is offline (``HF_HUB_OFFLINE``) or unreachable, :class:`HomogModelError` is raised at once.
-    When online, it is downloaded.
+    A local directory is used as is. A hub id is looked up in the local Hugging Face cache first; when it is
+    not there and the hub is offline (``HF_HUB_OFFLINE``) or unreachable, :class:`HomogModelError` is raised
+    at once. When online, it is downloaded.
 
     Examples
     --------
     >>> import os
     >>> os.environ["HF_HUB_OFFLINE"] = "1"
-    >>> resolve_source("no-such-org/no-such-model")
+    >>> resolve_source("no-such-org/no-such-model")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    pytest_homog.errors.HomogModelError: model 'no-such-org/no-such-model' was not found: no local directory of that name (in ...), and it is not in the Hugging Face cache (...) while HF_HUB_OFFLINE is set. Make it available: download it where there is network (`huggingface-cli download no-such-org/no-such-model`) and copy the cache, or save the model with save_pretrained() and pass that directory.
+    pytest_homog.errors.HomogModelError: model 'no-such-org/no-such-model' was not found: ...
     """
     name = os.fspath(source)
     path = Path(name).expanduser()
@@ -122,7 +131,8 @@ def resolve_source(source: str | os.PathLike[str], revision: str | None = None) 
         return path.resolve(), f"dir:{path.resolve()}"
     if not _HUB_ID_RE.match(name) or path.exists():
         raise HomogModelError(
-            f"model {name!r} was not found: no directory of that name (in {Path.cwd()}), and it is not a hub id "
+            f"model {name!r} was not found: no directory of that name (in {Path.cwd()}), "
+            "and it is not a hub id "
             "(org/name); check the path"
         )
     from huggingface_hub import constants, try_to_load_from_cache
@@ -134,8 +144,9 @@ def resolve_source(source: str | os.PathLike[str], revision: str | None = None) 
     why = "while HF_HUB_OFFLINE is set" if _offline() else "and the hub cannot be reached"
     if _offline() or not _hub_reachable():
         raise HomogModelError(
-            f"model {name!r} was not found: no local directory of that name (in {Path.cwd()}), and it is not in "
-            f"the Hugging Face cache ({constants.HF_HUB_CACHE}) {why}. Make it available: download it where there "
+            f"model {name!r} was not found: no local directory of that name (in {Path.cwd()}), "
+            f"and it is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) {why}. "
+            "Make it available: download it where there "
             f"is network (`huggingface-cli download {name}`) and copy the cache, or save the model with "
             "save_pretrained() and pass that directory."
         )
@@ -210,17 +221,33 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
     config = AutoConfig.from_pretrained(path)
     if task is None:
         archs = list(getattr(config, "architectures", None) or [])
-        kinds = {a: ("token-classification" if a.endswith("ForTokenClassification") else
-                     "sequence-classification" if a.endswith("ForSequenceClassification") else None) for a in archs}
+        kinds = {
+            a: (
+                "token-classification"
+                if a.endswith("ForTokenClassification")
+                else "sequence-classification"
+                if a.endswith("ForSequenceClassification")
+                else None
+            )
+            for a in archs
+        }
         task = next((k for k in kinds.values() if k), None)
         if task is None:
             fake = type(archs[0] if archs else "Model", (), {"config": config})
             check_head(fake(), None)  # raises the message for generation heads and bare encoders
-    auto = AutoModelForTokenClassification if task == "token-classification" else AutoModelForSequenceClassification
+    auto = (
+        AutoModelForTokenClassification
+        if task == "token-classification"
+        else AutoModelForSequenceClassification
+    )
     kwargs: dict[str, Any] = {}
     if labels is not None:
-        kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
-                  "label2id": {n: i for i, n in enumerate(labels)}, "ignore_mismatched_sizes": True}
+        kwargs = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {n: i for i, n in enumerate(labels)},
+            "ignore_mismatched_sizes": True,
+        }
     try:
         with quiet_transformers():
             model = auto.from_pretrained(path, **kwargs)
@@ -233,7 +260,7 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
 
 @contextmanager
 def quiet_transformers() -> Iterator[None]:
-    """Silence transformers' info logging and progress bars (loading, saving) for the duration of the block."""
+    """Silence transformers' info logging and progress bars (loading, saving) within the block."""
     from transformers.utils import logging as hf_logging
 
     verbosity = hf_logging.get_verbosity()
@@ -338,9 +365,20 @@ class HomogModel:
     (['pos', 'neg'], 2, (2, 8))
     """
 
-    def __init__(self, model: Any, tokenizer: Any, *, name: str, task: str | None = None, key: str = "",
-                 path: Path | None = None, cache_status: str = "loaded", bf16: bool = False,
-                 batch_size: int = 32, before_use: Any = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        name: str,
+        task: str | None = None,
+        key: str = "",
+        path: Path | None = None,
+        cache_status: str = "loaded",
+        bf16: bool = False,
+        batch_size: int = 32,
+        before_use: Any = None,
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.task = check_head(model, task)
@@ -365,8 +403,9 @@ class HomogModel:
 
     def _coerce(self, data: Any) -> Any:
         if isinstance(data, dict):
-            from pytest_homog.data import load_dataset
             import datasets as hf
+
+            from pytest_homog.data import load_dataset
 
             return load_dataset(hf.Dataset.from_dict(data))
         return as_dataset(data)
@@ -389,7 +428,8 @@ class HomogModel:
         unknown = sorted(set(label_names(ds)) - set(self.labels))
         if unknown:
             raise HomogDataError(
-                f"the data has labels model {self.homog_name!r} does not know: {unknown}; the model's labels are "
+                f"the data has labels model {self.homog_name!r} does not know: {unknown}; "
+                f"the model's labels are "
                 f"{self.labels}. Fine-tune it on data with these labels (homog_finetune) or map the labels"
             )
         fingerprint = data_fingerprint(ds)
@@ -407,13 +447,21 @@ class HomogModel:
             texts = cols["tokens"]
             y_true = [[names[t] for t in row] for row in cols["tags"]]
             outside = "O" if "O" in self.labels else self.labels[0]
-            y_pred = predict_tags(self.model, self.tokenizer, texts, self.id2label,
-                                             batch_size=self.batch_size, bf16=self.bf16, outside=outside)
+            y_pred = predict_tags(
+                self.model,
+                self.tokenizer,
+                texts,
+                self.id2label,
+                batch_size=self.batch_size,
+                bf16=self.bf16,
+                outside=outside,
+            )
         else:
             texts = cols["text"]
             y_true = [names[v] for v in cols["label"]]
-            y_pred = predict_labels(self.model, self.tokenizer, texts, self.id2label,
-                                    batch_size=self.batch_size, bf16=self.bf16)
+            y_pred = predict_labels(
+                self.model, self.tokenizer, texts, self.id2label, batch_size=self.batch_size, bf16=self.bf16
+            )
         self._predictions[fingerprint] = (y_true, y_pred, texts)
         return list(y_true), list(y_pred), list(texts)
 
@@ -424,16 +472,33 @@ class HomogModel:
         self._ready()
         if self.task == "token-classification":
             outside = "O" if "O" in self.labels else self.labels[0]
-            return list(predict_tags(self.model, self.tokenizer, [list(s) for s in inputs], self.id2label,
-                                     batch_size=self.batch_size, bf16=self.bf16, outside=outside))
-        return list(predict_labels(self.model, self.tokenizer, list(inputs), self.id2label,
-                                   batch_size=self.batch_size, bf16=self.bf16))
+            return list(
+                predict_tags(
+                    self.model,
+                    self.tokenizer,
+                    [list(s) for s in inputs],
+                    self.id2label,
+                    batch_size=self.batch_size,
+                    bf16=self.bf16,
+                    outside=outside,
+                )
+            )
+        return list(
+            predict_labels(
+                self.model,
+                self.tokenizer,
+                list(inputs),
+                self.id2label,
+                batch_size=self.batch_size,
+                bf16=self.bf16,
+            )
+        )
 
     def homog_features(self, data: Any, *, layer: int = -1) -> np.ndarray:
         """Hidden states of ``layer`` (default the last) mean-pooled per word: shape (total words, hidden).
 
-        ``data`` is a dataset (its ``tokens``, or its ``text`` split on white space), a file path, or a list of
-        texts or of word lists. Rows follow the dataset order.
+        ``data`` is a dataset (its ``tokens``, or its ``text`` split on white space), a file path, or a list
+        of texts or of word lists. Rows follow the dataset order.
         """
         from pytest_homog.models.predict import word_features
 
@@ -446,5 +511,6 @@ class HomogModel:
             cols = ds.to_dict()
             sentences = cols["tokens"] if "tokens" in cols else [t.split() for t in cols["text"]]
         self._ready()
-        return word_features(self.model, self.tokenizer, sentences, layer=layer, batch_size=self.batch_size,
-                             bf16=self.bf16)
+        return word_features(
+            self.model, self.tokenizer, sentences, layer=layer, batch_size=self.batch_size, bf16=self.bf16
+        )

@@ -1,10 +1,10 @@
 """Batched prediction and word-level hidden states.
 
-Sentences are tokenized once, sorted by sub-word length, cut into batches padded to their own longest member, and
-run under ``torch.inference_mode()`` (with bf16 autocast on CUDA when asked). Token classification predicts one tag
-per word, read at the word's first sub-token (``word_ids()``); sequence classification one label per text.
-Hidden states are mean-pooled over each word's sub-tokens, so models with different tokenizers are compared on the
-same words.
+Sentences are tokenized once, sorted by sub-word length, cut into batches padded to their own longest
+member, and run under ``torch.inference_mode()`` (with bf16 autocast on CUDA when asked). Token
+classification predicts one tag per word, read at the word's first sub-token (``word_ids()``); sequence
+classification one label per text. Hidden states are mean-pooled over each word's sub-tokens, so models with
+different tokenizers are compared on the same words.
 """
 
 from __future__ import annotations
@@ -83,8 +83,16 @@ def _pad_id(tokenizer: Any) -> int:
     return int(pad)
 
 
-def predict_tags(model: Any, tokenizer: Any, sentences: Sequence[Sequence[str]], id2label: dict[int, str], *,
-                 batch_size: int = DEFAULT_BATCH_SIZE, bf16: bool = False, outside: str = "O") -> list[list[str]]:
+def predict_tags(
+    model: Any,
+    tokenizer: Any,
+    sentences: Sequence[Sequence[str]],
+    id2label: dict[int, str],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    bf16: bool = False,
+    outside: str = "O",
+) -> list[list[str]]:
     """One tag per word for every sentence; words cut off by truncation get ``outside``."""
     import torch
 
@@ -108,8 +116,15 @@ def predict_tags(model: Any, tokenizer: Any, sentences: Sequence[Sequence[str]],
     return result
 
 
-def predict_labels(model: Any, tokenizer: Any, texts: Sequence[str], id2label: dict[int, str], *,
-                   batch_size: int = DEFAULT_BATCH_SIZE, bf16: bool = False) -> list[str]:
+def predict_labels(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    id2label: dict[int, str],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    bf16: bool = False,
+) -> list[str]:
     """One label per text."""
     import torch
 
@@ -127,8 +142,15 @@ def predict_labels(model: Any, tokenizer: Any, texts: Sequence[str], id2label: d
     return result
 
 
-def word_features(model: Any, tokenizer: Any, sentences: Sequence[Sequence[str]], *, layer: int = -1,
-                  batch_size: int = DEFAULT_BATCH_SIZE, bf16: bool = False) -> np.ndarray:
+def word_features(
+    model: Any,
+    tokenizer: Any,
+    sentences: Sequence[Sequence[str]],
+    *,
+    layer: int = -1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    bf16: bool = False,
+) -> np.ndarray:
     """Hidden states of ``layer`` mean-pooled over each word's sub-tokens: shape (total words, hidden).
 
     Rows follow the sentences in order and the words within each sentence. A word with no sub-token (cut off
@@ -152,7 +174,9 @@ def word_features(model: Any, tokenizer: Any, sentences: Sequence[Sequence[str]]
             for row, i in enumerate(indices):
                 n_words = len(sentences[i])
                 word_ids = enc.word_ids(i)
-                index = torch.tensor([w if w is not None else n_words for w in word_ids], device=states.device)
+                index = torch.tensor(
+                    [w if w is not None else n_words for w in word_ids], device=states.device
+                )
                 sums = torch.zeros((n_words + 1, hidden), device=states.device)
                 sums.index_add_(0, index, states[row, : len(word_ids)])
                 counts = torch.bincount(index, minlength=n_words + 1).clamp(min=1).unsqueeze(1)

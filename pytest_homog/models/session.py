@@ -1,9 +1,9 @@
-"""What the model fixtures share within one pytest session: loaded models, the cache, device residency, events.
+"""What the model fixtures share within a pytest session: loaded models, cache, device residency, events.
 
 The ``homog_model``, ``homog_finetune`` and ``homog_dataset`` fixtures are thin wrappers over a
-:class:`ModelSession` kept in ``config.stash``. Every model is built once per session and reused; cache outcomes
-(hit, trained, rebuilt, refreshed) are queued as events that the plugin attaches to the report of the test that
-caused them and prints in the terminal summary.
+:class:`ModelSession` kept in ``config.stash``. Every model is built once per session and reused; cache
+outcomes (hit, trained, rebuilt, refreshed) are queued as events that the plugin attaches to the report of
+the test that caused them and prints in the terminal summary.
 """
 
 from __future__ import annotations
@@ -58,8 +58,13 @@ class ModelSession:
         Called with a one-line progress message for each long stage; defaults to :func:`progress`.
     """
 
-    def __init__(self, config: HomogConfig, *, worker_index: int | None = None,
-                 report: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: HomogConfig,
+        *,
+        worker_index: int | None = None,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config
         self.worker_index = worker_index
         self.report = report or progress
@@ -102,7 +107,9 @@ class ModelSession:
     def _move(self, model: HomogModel, to_device: bool) -> None:
         model.model.to(self.device if to_device else "cpu")
         if not to_device:
-            self._emit("evict", model.homog_name, model.homog_key, "moved to cpu to stay within --homog-gpu-memory")
+            self._emit(
+                "evict", model.homog_name, model.homog_key, "moved to cpu to stay within --homog-gpu-memory"
+            )
 
     def _place(self, model: HomogModel) -> None:
         """Called before each use: on an accelerator, keep the model resident under the memory budget."""
@@ -113,14 +120,21 @@ class ModelSession:
             model.model.to(device)
 
     def _emit(self, kind: str, name: str, key: str, status: str, seconds: float | None = None) -> None:
-        self.events.append({"kind": kind, "name": name, "key": key[:12], "status": status,
-                            "seconds": None if seconds is None else round(seconds, 3)})
+        self.events.append(
+            {
+                "kind": kind,
+                "name": name,
+                "key": key[:12],
+                "status": status,
+                "seconds": None if seconds is None else round(seconds, 3),
+            }
+        )
 
     def drain_events(self) -> list[dict[str, Any]]:
         events, self.events = self.events, []
         return events
 
-    # -- fixtures' implementations ------------------------------------------------------------------------------
+    # -- fixtures' implementations ------------------------------------------------------------------------
     def dataset(self, source: Any, **kwargs: Any) -> datasets.Dataset:
         """``homog_dataset``: see :func:`pytest_homog.data.load_dataset`."""
         from pytest_homog.data import load_dataset
@@ -130,10 +144,19 @@ class ModelSession:
             return as_dataset(source)
         return load_dataset(source, **kwargs)
 
-    def model(self, source: Any, *, task: str | None = None, revision: str | None = None,
-              tokenizer: Any = None, labels: list[str] | None = None, name: str | None = None,
-              bf16: bool = False, batch_size: int = 32) -> HomogModel:
-        """``homog_model``: a directory, a hub id, a transformers model (with ``tokenizer=``) or a pipeline."""
+    def model(
+        self,
+        source: Any,
+        *,
+        task: str | None = None,
+        revision: str | None = None,
+        tokenizer: Any = None,
+        labels: list[str] | None = None,
+        name: str | None = None,
+        bf16: bool = False,
+        batch_size: int = 32,
+    ) -> HomogModel:
+        """``homog_model``: a directory, hub id, transformers model (with ``tokenizer=``) or pipeline."""
         from pytest_homog.models.cache import cache_key, hash_directory
         from pytest_homog.models.load import (
             HomogModel,
@@ -150,13 +173,30 @@ class ModelSession:
         if isinstance(source, (str, os.PathLike)):
             started = time.perf_counter()
             path, identity = resolve_source(source, revision)
-            key = cache_key({"kind": "load", "identity": identity, "weights": hash_directory(path), "task": task,
-                             "labels": labels, "bf16": bf16})
+            key = cache_key(
+                {
+                    "kind": "load",
+                    "identity": identity,
+                    "weights": hash_directory(path),
+                    "task": task,
+                    "labels": labels,
+                    "bf16": bf16,
+                }
+            )
             if key in self.models:
                 return self.models[key]
             model = load_pretrained(path, task, labels)
-            wrapped = HomogModel(model, load_tokenizer(path), name=name or _pretty_name(path), task=task, key=key,
-                                 path=path, bf16=bf16, batch_size=batch_size, before_use=self._place)
+            wrapped = HomogModel(
+                model,
+                load_tokenizer(path),
+                name=name or _pretty_name(path),
+                task=task,
+                key=key,
+                path=path,
+                bf16=bf16,
+                batch_size=batch_size,
+                before_use=self._place,
+            )
             self._emit("load", wrapped.homog_name, key, "loaded", time.perf_counter() - started)
         else:
             obj, tok = unwrap(source, tokenizer)
@@ -164,8 +204,16 @@ class ModelSession:
             if key in self.models:
                 return self.models[key]
             obj.eval()
-            wrapped = HomogModel(obj, tok, name=name or type(obj).__name__, task=task, key=key, bf16=bf16,
-                                 batch_size=batch_size, before_use=self._place)
+            wrapped = HomogModel(
+                obj,
+                tok,
+                name=name or type(obj).__name__,
+                task=task,
+                key=key,
+                bf16=bf16,
+                batch_size=batch_size,
+                before_use=self._place,
+            )
         self.models[key] = wrapped
         return wrapped
 
@@ -179,8 +227,10 @@ class ModelSession:
             return path, f"{identity}#{hash_directory(path)}", _pretty_name(path)
         if isinstance(base, HomogModel) and base.path is not None:
             return base.path, f"dir#{hash_directory(base.path)}", base.homog_name
-        obj, tok = unwrap(base.model if isinstance(base, HomogModel) else base,
-                          base.tokenizer if isinstance(base, HomogModel) else None)
+        obj, tok = unwrap(
+            base.model if isinstance(base, HomogModel) else base,
+            base.tokenizer if isinstance(base, HomogModel) else None,
+        )
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="pytest-homog-base-"))
         target = self._scratch / f"base-{id(obj)}"
@@ -189,10 +239,22 @@ class ModelSession:
             tok.save_pretrained(target)
         return target, f"object#{hash_directory(target)}", type(obj).__name__
 
-    def finetune(self, base: Any, *, train: Any, task: str | None = None, epochs: float = 3,
-                 learning_rate: float = 5e-5, batch_size: int = 16, seed: int | None = None,
-                 max_steps: int | None = None, revision: str | None = None, name: str | None = None,
-                 bf16: bool = False, **training_args: Any) -> HomogModel:
+    def finetune(
+        self,
+        base: Any,
+        *,
+        train: Any,
+        task: str | None = None,
+        epochs: float = 3,
+        learning_rate: float = 5e-5,
+        batch_size: int = 16,
+        seed: int | None = None,
+        max_steps: int | None = None,
+        revision: str | None = None,
+        name: str | None = None,
+        bf16: bool = False,
+        **training_args: Any,
+    ) -> HomogModel:
         """``homog_finetune``: fine-tune ``base`` on ``train`` once; later calls and runs reuse the result."""
         import torch
         import transformers
@@ -223,9 +285,14 @@ class ModelSession:
             "base": identity,
             "train": data_fingerprint(train_ds),
             "labels": labels,
-            "hyper": {"epochs": float(epochs), "learning_rate": float(learning_rate),
-                      "batch_size": int(batch_size), "max_steps": max_steps, "bf16": bool(bf16),
-                      "training_args": dict(sorted(training_args.items()))},
+            "hyper": {
+                "epochs": float(epochs),
+                "learning_rate": float(learning_rate),
+                "batch_size": int(batch_size),
+                "max_steps": max_steps,
+                "bf16": bool(bf16),
+                "training_args": dict(sorted(training_args.items())),
+            },
             "seed": seed,
             "device": device.type,
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
@@ -240,38 +307,97 @@ class ModelSession:
 
         def write(tmp: Path) -> None:
             self.report(f"fine-tuning {label} on {len(train_ds)} examples ({epochs} epochs, device {device})")
-            run_training(base_dir, train_ds, tmp, task=task, labels=labels, epochs=epochs,
-                         learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
-                         device=device, bf16=bf16, training_args=training_args, progress=self.report, name=label)
+            run_training(
+                base_dir,
+                train_ds,
+                tmp,
+                task=task,
+                labels=labels,
+                epochs=epochs,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                seed=seed,
+                max_steps=max_steps,
+                device=device,
+                bf16=bf16,
+                training_args=training_args,
+                progress=self.report,
+                name=label,
+            )
 
         entry: Path | None
-        with cache.lock(key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")):
-            if refresh:
-                entry = cache.build(key, write, payload)
-                status = "refreshed"
-                self.refreshed.add(key)
-            else:
-                entry, problem = cache.lookup(key)
-                status = "hit"
-                if entry is None and problem is not None:
-                    warnings.warn(f"pytest-homog cache entry for {label} was damaged ({problem}); rebuilding it",
-                                  HomogWarning, stacklevel=2)
-                    status = "rebuilt"
-                if entry is None:
+        rank, world = _distributed_rank()
+        if world > 1 and rank != 0:
+            # Under `accelerate launch` / torchrun every rank trains together (Trainer is data-parallel);
+            # rank 0 writes the entry, the others train into a throwaway directory, then read rank 0's entry.
+            entry, problem = (None, None) if refresh else cache.lookup(key)
+            status = "hit"
+            if entry is None:
+                with tempfile.TemporaryDirectory(prefix="pytest-homog-rank-") as throwaway:
+                    write(Path(throwaway))
+                status = "refreshed" if refresh else "trained"
+                _barrier()
+                entry = cache.entry_dir(key)
+        else:
+            with cache.lock(
+                key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")
+            ):
+                if refresh:
                     entry = cache.build(key, write, payload)
-                    status = "trained" if problem is None else status
+                    status = "refreshed"
+                else:
+                    entry, problem = cache.lookup(key)
+                    status = "hit"
+                    if entry is None and problem is not None:
+                        warnings.warn(
+                            f"pytest-homog cache entry for {label} was damaged ({problem}); rebuilding it",
+                            HomogWarning,
+                            stacklevel=2,
+                        )
+                        status = "rebuilt"
+                    if entry is None:
+                        entry = cache.build(key, write, payload)
+                        status = "trained" if problem is None else status
+            if world > 1 and status != "hit":
+                _barrier()
+        if refresh:
+            self.refreshed.add(key)
         if entry is None:  # pragma: no cover - build() returns the entry or raises
             raise RuntimeError(f"cache entry {key} was neither found nor built")
         model = load_pretrained(entry, task)
         with quiet_transformers():
             tokenizer = load_tokenizer(entry)
-        wrapped = HomogModel(model, tokenizer, name=label, task=task, key=key, path=entry,
-                             cache_status=status, bf16=bf16, before_use=self._place)
+        wrapped = HomogModel(
+            model,
+            tokenizer,
+            name=label,
+            task=task,
+            key=key,
+            path=entry,
+            cache_status=status,
+            bf16=bf16,
+            before_use=self._place,
+        )
         self._emit("fine-tune", label, key, status, time.perf_counter() - started)
         if status == "hit":
             self.report(f"fine-tuned {label}: cache hit ({entry})")
         self.models[key] = wrapped
         return wrapped
+
+
+def _distributed_rank() -> tuple[int, int]:
+    """(rank, world size) when launched by accelerate or torchrun, else (0, 1)."""
+    try:
+        return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 0, 1
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
 
 
 def _model_bytes(model: HomogModel) -> int:
