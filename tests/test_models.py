@@ -223,3 +223,15 @@ def test_bad_arguments(tuned, tiny_world):
     with pytest.raises(HomogUsageError, match=r"got int"):
         session.model(42)
     assert isinstance(session.model(session.models[next(iter(session.models))]), HomogModel)
+
+
+def test_assertions_accept_models_with_a_dataset_or_a_path(tuned, tiny_world):
+    assertions = pytest.importorskip("pytest_homog.assertions")  # the quality assertions' module
+    session, model, _ = tuned
+    test = session.dataset(str(tiny_world["test"]))
+    estimate = assertions.assert_f1_above(model, test, 0.6)
+    y_true, y_pred, _ = model.homog_predict(test)
+    assert estimate.value == pytest.approx(f1_score(y_true, y_pred))
+    assertions.assert_f1_above(model, str(tiny_world["test"]), 0.6)
+    with pytest.raises(AssertionError, match="assert_f1_above failed"):
+        assertions.assert_f1_above(model, test, 0.999)
