@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     "HomogUsageError": "pytest_homog.errors",
     "HomogWarning": "pytest_homog.errors",
     "UndefinedMetricWarning": "pytest_homog.errors",
+    # models and data
+    "HomogModel": "pytest_homog.models.load",
+    "load_dataset": "pytest_homog.data",
 }
 
 __all__ = sorted(["__version__", *_EXPORTS])
@@ -40,6 +43,10 @@ if TYPE_CHECKING:
         HomogWarning,
         UndefinedMetricWarning,
     )
+
+    # models and data
+    from pytest_homog.data import load_dataset
+    from pytest_homog.models.load import HomogModel
 
 
 def __getattr__(name: str) -> Any:

@@ -60,6 +60,26 @@ def test_bad_gpu_memory_value(pytester):
     result.stderr.fnmatch_lines(["*homog_gpu_memory = '200%'*not a memory budget*"])
 
 
+def test_options_and_ini_twins_reach_the_config(pytester):
+    pytester.makepyfile(
+        """
+        def test_config(homog_config, pytestconfig):
+            expected = pytestconfig.getoption("expected").split(",")
+            assert [str(homog_config.refresh), homog_config.gpu_memory] == expected
+        """
+    )
+    pytester.makeconftest(
+        "def pytest_addoption(parser):\n    parser.addoption('--expected')\n"
+    )
+    pytester.runpytest("--expected=False,80%").assert_outcomes(passed=1)
+    pytester.runpytest("--homog-refresh", "--homog-gpu-memory=8GiB", "--expected=True,8GiB").assert_outcomes(
+        passed=1
+    )
+    pytester.makeini("[pytest]\nhomog_refresh = true\nhomog_gpu_memory = 50%\n")
+    pytester.runpytest("--expected=True,50%").assert_outcomes(passed=1)
+    pytester.runpytest("--homog-gpu-memory=2G", "--expected=True,2G").assert_outcomes(passed=1)
+
+
 def test_import_stays_cheap():
     code = (
         "import sys, pytest_homog.plugin; heavy = [m for m in ('torch', 'transformers', 'datasets') "

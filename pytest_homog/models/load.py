@@ -324,9 +324,14 @@ def as_dataset(data: Any) -> Any:
         st = Path(data).stat()
         memo = (str(Path(data).resolve()), st.st_size, st.st_mtime_ns)
         if memo not in _DATA_MEMO:
-            _DATA_MEMO[memo] = load_dataset(data)
+            loaded = load_dataset(data)
+            loaded.homog_name = Path(data).name  # names the data in reports
+            _DATA_MEMO[memo] = loaded
         return _DATA_MEMO[memo]
-    return load_dataset(data)
+    loaded = load_dataset(data)
+    if isinstance(data, (str, os.PathLike)):
+        loaded.homog_name = Path(data).name
+    return loaded
 
 
 class HomogModel:
