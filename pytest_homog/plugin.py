@@ -176,6 +176,7 @@ MODEL_EVENT = "homog_model_event"
 REFRESH_MESSAGE = "model cache refreshed by --homog-refresh; review the change, then run again without it"
 _MODEL_SESSION_KEY = pytest.StashKey[Any]()
 _REFRESHED_KEY = pytest.StashKey[bool]()
+_STARTED_KEY = pytest.StashKey[float]()
 
 
 def _model_session(config: pytest.Config) -> Any:
@@ -185,9 +186,18 @@ def _model_session(config: pytest.Config) -> Any:
 
         worker: Any = getattr(config, "workerinput", {}).get("workerid", "")
         index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
-        session = ModelSession(config.stash[HOMOG_CONFIG_KEY], worker_index=index)
+        started = getattr(config, "workerinput", {}).get("homog_started")
+        session = ModelSession(config.stash[HOMOG_CONFIG_KEY], worker_index=index, started=started)
         config.stash[_MODEL_SESSION_KEY] = session
     return session
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: give workers the run's start time, so --homog-refresh rebuilds each entry once per run."""
+    import time
+
+    node.workerinput["homog_started"] = node.config.stash.setdefault(_STARTED_KEY, time.time())
 
 
 @pytest.fixture(scope="session")

@@ -235,3 +235,23 @@ def test_assertions_accept_models_with_a_dataset_or_a_path(tuned, tiny_world):
     assertions.assert_f1_above(model, str(tiny_world["test"]), 0.6)
     with pytest.raises(AssertionError, match="assert_f1_above failed"):
         assertions.assert_f1_above(model, test, 0.999)
+
+
+def test_refresh_rebuilds_once_per_run_across_workers(tuned, tiny_world):
+    _, model, cache = tuned
+    started = time.time()
+    messages: dict[str, list[str]] = {"a": [], "b": []}
+    workers = {
+        w: ModelSession(
+            HomogConfig(enabled=True, device="cpu", cache_dir=cache, refresh=True),
+            report=messages[w].append,
+            started=started,
+        )
+        for w in "ab"
+    }
+    first = workers["a"].finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    second = workers["b"].finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    assert first.cache_status == second.cache_status == "refreshed"
+    assert any(m.startswith("fine-tuning") for m in messages["a"])
+    assert not any(m.startswith("fine-tuning") for m in messages["b"])  # worker b reads a's fresh entry
+    assert first.homog_key == model.homog_key

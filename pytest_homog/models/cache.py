@@ -252,6 +252,14 @@ class ModelCache:
         self.discard(key)
         return None, problem
 
+    def created(self, key: str) -> float | None:
+        """When the entry for ``key`` was built (seconds since the epoch, from its manifest), if it exists."""
+        try:
+            manifest = json.loads((self.entry_dir(key) / MANIFEST).read_text(encoding="utf-8"))
+            return float(manifest["created"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def discard(self, key: str) -> None:
         """Remove the entry for ``key`` (renamed aside first, so no reader sees it half-deleted)."""
         entry = self.entry_dir(key)

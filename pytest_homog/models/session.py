@@ -54,6 +54,9 @@ class ModelSession:
         The session's settings (device, cache dir, seed, refresh, GPU memory budget).
     worker_index : int, optional
         pytest-xdist worker number; each worker takes GPU ``worker_index % device_count``.
+    started : float, optional
+        When the run began (the xdist controller's clock under xdist): with ``--homog-refresh`` an entry built
+        after it was already refreshed by this run (another worker) and is not rebuilt again.
     report : callable, optional
         Called with a one-line progress message for each long stage; defaults to :func:`progress`.
     """
@@ -64,8 +67,10 @@ class ModelSession:
         *,
         worker_index: int | None = None,
         report: Callable[[str], None] | None = None,
+        started: float | None = None,
     ) -> None:
         self.config = config
+        self.started = time.time() if started is None else started
         self.worker_index = worker_index
         self.report = report or progress
         self.models: dict[str, HomogModel] = {}
@@ -342,7 +347,13 @@ class ModelSession:
             with cache.lock(
                 key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")
             ):
-                if refresh:
+                built = cache.created(key) if refresh else None
+                if refresh and built is not None and built >= self.started:
+                    entry, problem = cache.lookup(key)  # refreshed by another worker of this run
+                    status = "refreshed"
+                    if entry is None:
+                        entry = cache.build(key, write, payload)
+                elif refresh:
                     entry = cache.build(key, write, payload)
                     status = "refreshed"
                 else:
