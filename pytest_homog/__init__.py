@@ -25,10 +25,14 @@ _EXPORTS: dict[str, str] = {
     "HomogUsageError": "pytest_homog.errors",
     "HomogWarning": "pytest_homog.errors",
     "UndefinedMetricWarning": "pytest_homog.errors",
-    # models and data
-    "HomogModel": "pytest_homog.models.load",
-    "load_dataset": "pytest_homog.data",
 }
+# models and data
+_EXPORTS.update(
+    {
+        "HomogModel": "pytest_homog.models.load",
+        "load_dataset": "pytest_homog.data",
+    }
+)
 
 __all__ = sorted(["__version__", *_EXPORTS])
 
