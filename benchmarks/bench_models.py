@@ -171,6 +171,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sentences and repeats")
     parser.add_argument("--only", choices=["cache", "prediction"], default=None)
+    parser.add_argument("--sentences", type=int, default=3394, help="training sentences for the cache benchmark")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs for the cache benchmark")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")

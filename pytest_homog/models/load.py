@@ -128,7 +128,7 @@ def resolve_source(source: str | os.PathLike[str], revision: str | None = None) 
                 f"{name!r} is a directory but holds no config.json, so it is not a transformers model; "
                 "save the model with save_pretrained() into it"
             )
-        return path.resolve(), f"dir:{path.resolve()}"
+        return path.resolve(), "dir"  # content-addressed: the caller adds the files' hash
     if not _HUB_ID_RE.match(name) or path.exists():
         raise HomogModelError(
             f"model {name!r} was not found: no directory of that name (in {Path.cwd()}), "

@@ -282,6 +282,12 @@ class ModelSession:
         seed = self.config.seed if seed is None else int(seed)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, float)):
             raise HomogUsageError(f"epochs={epochs!r} must be a number")
+        if epochs <= 0 and not max_steps:
+            raise HomogUsageError(f"epochs={epochs!r} must be positive (or give max_steps)")
+        if not learning_rate > 0:
+            raise HomogUsageError(f"learning_rate={learning_rate!r} must be positive")
+        if int(batch_size) < 1:
+            raise HomogUsageError(f"batch_size={batch_size!r} must be at least 1")
         base_dir, identity, base_name = self._base(base, revision)
         device = self.device
         payload = {
