@@ -90,7 +90,7 @@ def test_import_stays_cheap():
 
 
 def test_fixtures_end_to_end_then_cache_hit_then_refresh(pytester, tiny_world, tmp_path):
-    pytester.makepyfile(test_models=test_file(tiny_world))
+    pytester.makepyfile(test_e2e_models=test_file(tiny_world))
     args = ["--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-p", "no:cacheprovider"]
 
     first = pytester.runpytest(*args)
@@ -122,18 +122,18 @@ def test_fixtures_end_to_end_then_cache_hit_then_refresh(pytester, tiny_world, t
 def test_unwritable_cache_dir_falls_back(pytester, tiny_world, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    pytester.makepyfile(test_models=test_file(tiny_world))
+    pytester.makepyfile(test_e2e_models=test_file(tiny_world))
     result = pytester.runpytest("--homog", f"--homog-cache-dir={blocker / 'cache'}", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*HomogWarning: pytest-homog cannot write its cache directory*"])
 
 
-def test_two_xdist_workers_fine_tune_once(pytester, tiny_world, tmp_path):
+def test_two_xdist_workers_fine_tune_once(pytester, tiny_world, tmp_path, monkeypatch):
     pytest.importorskip("xdist")
     body = test_file(tiny_world).replace('@pytest.fixture(scope="session")', "@pytest.fixture")
     body += "\n\n@pytest.mark.parametrize('i', range(4))\ndef test_more(tuned, i):\n    assert tuned.labels\n"
-    pytester.makepyfile(test_models=body)
-    pytester.monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny models; two workers share the cores
+    pytester.makepyfile(test_e2e_models=body)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny models; two workers share the cores
     result = pytester.runpytest_subprocess(
         "--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-n", "2", "-p", "no:cacheprovider"
     )
