@@ -70,10 +70,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=parse_memory,
         default=None,
         metavar="SIZE",
-        help="accelerator memory that resident models may take, e.g. 24GiB or 80%%; least recently used models "
-        "move back to the CPU beyond it (ini homog_gpu_memory). Default: 80%%.",
+        help="accelerator memory that resident models may take, e.g. 24GiB or 80%%; least recently used "
+        "models move back to the CPU beyond it (ini homog_gpu_memory). Default: 80%%.",
     )
-    parser.addini("homog_refresh", type="bool", default=False, help="rebuild cached models, as --homog-refresh")
+    parser.addini("homog_refresh", type="bool", default=False, help="rebuild models, as --homog-refresh")
     parser.addini("homog_gpu_memory", default="", help="accelerator memory budget, as --homog-gpu-memory")
     parser.addini("homog", type="bool", default=False, help="switch pytest-homog's checks on, as --homog does")
     parser.addini("homog_device", default="", help="device for models, as --homog-device")
@@ -170,7 +170,7 @@ def homog_device(request: pytest.FixtureRequest, homog_config: HomogConfig) -> t
     return resolve_device(homog_config.device, worker_index=index)
 
 
-# -- models: homog_dataset, homog_model, homog_finetune ---------------------------------------------------------
+# -- models: homog_dataset, homog_model, homog_finetune ------------------------------------------------------
 
 MODEL_EVENT = "homog_model_event"
 REFRESH_MESSAGE = "model cache refreshed by --homog-refresh; review the change, then run again without it"
@@ -194,7 +194,7 @@ def _model_session(config: pytest.Config) -> Any:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist: give workers the run's start time, so --homog-refresh rebuilds each entry once per run."""
+    """pytest-xdist: give workers the run's start time, so --homog-refresh rebuilds an entry once per run."""
     import time
 
     node.workerinput["homog_started"] = node.config.stash.setdefault(_STARTED_KEY, time.time())
@@ -202,15 +202,15 @@ def pytest_configure_node(node: Any) -> None:
 
 @pytest.fixture(scope="session")
 def homog_dataset(request: pytest.FixtureRequest) -> Any:
-    """Factory: ``homog_dataset(source, *, split=None, tokens=None, tags=None, text=None, label=None)`` gives a
-    ``datasets.Dataset`` with columns ``tokens``/``tags`` or ``text``/``label`` (labels as ``ClassLabel``)."""
+    """Factory: ``homog_dataset(source, *, split=None, tokens=None, tags=None, text=None, label=None)``
+    gives a ``datasets.Dataset`` with columns ``tokens``/``tags`` or ``text``/``label`` (labels as ``ClassLabel``)."""
     return _model_session(request.config).dataset
 
 
 @pytest.fixture(scope="session")
 def homog_model(request: pytest.FixtureRequest) -> Any:
-    """Factory: ``homog_model(source, *, task=None, revision=None, tokenizer=None, labels=None)`` loads a model
-    directory, hub id, transformers model or pipeline once per session, as a ``HomogModel``."""
+    """Factory: ``homog_model(source, *, task=None, revision=None, tokenizer=None, labels=None)`` loads a
+    model directory, hub id, transformers model or pipeline once per session, as a ``HomogModel``."""
     return _model_session(request.config).model
 
 
@@ -241,8 +241,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 class ModelReports:
-    """Collects the model events attached to test reports (also those sent by xdist workers) and prints them in
-    the terminal summary, so a run shows which fine-tunes were cache hits."""
+    """Collects the model events attached to test reports (also those sent by xdist workers) and prints them
+    in the terminal summary, so a run shows which fine-tunes were cache hits."""
 
     name = "homog-model-reports"
 
