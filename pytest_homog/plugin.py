@@ -203,7 +203,8 @@ def pytest_configure_node(node: Any) -> None:
 @pytest.fixture(scope="session")
 def homog_dataset(request: pytest.FixtureRequest) -> Any:
     """Factory: ``homog_dataset(source, *, split=None, tokens=None, tags=None, text=None, label=None)``
-    gives a ``datasets.Dataset`` with columns ``tokens``/``tags`` or ``text``/``label`` (labels as ``ClassLabel``)."""
+    gives a ``datasets.Dataset`` with columns ``tokens``/``tags`` or ``text``/``label`` (labels as
+    ``ClassLabel``)."""
     return _model_session(request.config).dataset
 
 
