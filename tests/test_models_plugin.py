@@ -68,9 +68,7 @@ def test_options_and_ini_twins_reach_the_config(pytester):
             assert [str(homog_config.refresh), homog_config.gpu_memory] == expected
         """
     )
-    pytester.makeconftest(
-        "def pytest_addoption(parser):\n    parser.addoption('--expected')\n"
-    )
+    pytester.makeconftest("def pytest_addoption(parser):\n    parser.addoption('--expected')\n")
     pytester.runpytest("--expected=False,80%").assert_outcomes(passed=1)
     pytester.runpytest("--homog-refresh", "--homog-gpu-memory=8GiB", "--expected=True,8GiB").assert_outcomes(
         passed=1
@@ -196,6 +194,7 @@ def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
         "OMP_NUM_THREADS": "1",
         "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
     }
+    err = (tmp_path / "stderr.txt").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -206,7 +205,7 @@ def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
             where,
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=err,
         text=True,
         env=env,
     )
@@ -216,7 +215,12 @@ def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        proc.stdout.close()
+        err.close()
     assert proc.returncode == -signal.SIGKILL
+    stderr = (tmp_path / "stderr.txt").read_text()
+    progress = [line for line in stderr.splitlines() if line.startswith("homog: ")]
+    assert progress[0].startswith("homog: fine-tuning tiny-bert+token-ft-")  # shown although not a tty
     assert list((cache_dir / "models").iterdir()) == []
     assert list((cache_dir / "tmp").iterdir()) != []  # the half-built entry stays where nobody reads it
 
