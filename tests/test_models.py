@@ -255,3 +255,38 @@ def test_refresh_rebuilds_once_per_run_across_workers(tuned, tiny_world):
     assert any(m.startswith("fine-tuning") for m in messages["a"])
     assert not any(m.startswith("fine-tuning") for m in messages["b"])  # worker b reads a's fresh entry
     assert first.homog_key == model.homog_key
+
+
+def test_models_stay_resident_and_the_least_recently_used_is_evicted(tuned, tiny_world, monkeypatch):
+    import torch
+
+    _, model, cache = tuned
+    size = sum(p.numel() * p.element_size() for p in model.model.parameters()) + sum(
+        b.numel() * b.element_size() for b in model.model.buffers()
+    )
+    session = new_session(cache, gpu_memory=str(int(size * 1.5)))  # room for one tiny model, not two
+    first = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    second = session.model(str(model.path), name="second")
+    session._device = torch.device("cuda", 0)  # from here on as on a GPU; only the moves are faked
+    moves: list[tuple[str, str]] = []
+    for m in (first, second):
+        monkeypatch.setattr(
+            m.model, "to", lambda dev, _m=m: moves.append((_m.homog_name, str(dev))) or _m.model
+        )
+    test = session.dataset(str(tiny_world["test"])).select(range(3))
+    monkeypatch.setattr(
+        predict_module, "predict_tags", lambda model, tok, sents, *a, **k: [["O"] * len(s) for s in sents]
+    )
+    first.homog_predict(test)
+    second.homog_predict(test)
+    first.predict([["Alice"]])
+    assert moves == [
+        (first.homog_name, "cuda:0"),
+        (first.homog_name, "cpu"),  # evicted: both do not fit
+        ("second", "cuda:0"),
+        ("second", "cpu"),
+        (first.homog_name, "cuda:0"),
+    ]
+    assert [e["status"] for e in session.drain_events() if e["kind"] == "evict"] == [
+        "moved to cpu to stay within --homog-gpu-memory"
+    ] * 2

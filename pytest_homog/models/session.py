@@ -104,8 +104,9 @@ class ModelSession:
 
             from pytest_homog.models.cache import DeviceBudget, memory_bytes
 
-            total = torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else 0
             spec = getattr(self.config, "gpu_memory", "80%")
+            share = spec.strip().endswith("%")
+            total = torch.cuda.get_device_properties(device).total_memory if share else 0
             self._budget = DeviceBudget(memory_bytes(spec, total), move=self._move, size_of=_model_bytes)
         return self._budget
 
