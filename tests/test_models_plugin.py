@@ -80,7 +80,7 @@ def test_options_and_ini_twins_reach_the_config(pytester):
 
 def test_import_stays_cheap():
     code = (
-        "import sys, pytest_homog.plugin; heavy = [m for m in ('torch', 'transformers', 'datasets') "
+        "import sys, pytest_homog.plugin; heavy = [m for m in ('torch', 'transformers', 'datasets', 'numpy') "
         "if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
