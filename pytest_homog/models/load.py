@@ -345,7 +345,8 @@ class HomogModel:
     homog_name : str
         Name used in reports.
     homog_key : str
-        sha256 identity of the weights (the cache key for fine-tuned models).
+        Identity of the model in the session: the cache key (sha256) for fine-tuned and loaded models,
+        ``object:<id>`` for a model object passed in.
     task : str
         ``token-classification`` or ``sequence-classification``.
     labels : list of str
