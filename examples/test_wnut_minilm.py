@@ -41,8 +41,8 @@ def minilm_wnut(homog_finetune, homog_dataset):
 
 
 def test_minilm_finds_emerging_entities(minilm_wnut, wnut_test):
-    # entity-level F1 (conlleval rules) on the 1,287 test tweets; measured 0.35 here. The lower bound of the
-    # 95% bootstrap interval must clear 0.25, so an unlucky draw of test sentences does not decide the verdict.
+    # entity-level F1 (conlleval rules) on the 1,287 test tweets; measured 0.35 here. The lower bound of
+    # the 95% bootstrap interval must clear 0.25, so a lucky draw of test sentences cannot pass a weak model.
     assert_f1_above(minilm_wnut, wnut_test, 0.25, confidence=0.95)
 
 
