@@ -87,6 +87,12 @@ class HomogConfig:
         Baseline to compare each check with (``--homog-baseline``).
     tolerance : Tolerance
         How far a metric may regress from its baseline before the check fails (``--homog-tolerance``).
+    refresh : bool
+        ``--homog-refresh``: rebuild cached fine-tuned models; each test that used a rebuilt one fails so
+        that a person reviews the change.
+    gpu_memory : str
+        ``--homog-gpu-memory``: how much accelerator memory resident models may take (``24GiB`` or ``80%``);
+        least recently used models are moved back to the CPU beyond it.
     """
 
     enabled: bool = False
@@ -100,6 +106,9 @@ class HomogConfig:
     save_baseline_path: Path | None = None
     baseline_path: Path | None = None
     tolerance: Tolerance = field(default_factory=lambda: Tolerance(0.01))
+    # models (fixtures homog_model / homog_finetune)
+    refresh: bool = False
+    gpu_memory: str = "80%"
 
 
 HOMOG_CONFIG_KEY = pytest.StashKey[HomogConfig]()
@@ -241,6 +250,13 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         tolerance = _from_ini(config, "homog_tolerance", parse_tolerance)
 
     paths = {name: _report_path(config, name, check=enabled) for name in _REPORT_OPTIONS}
+    # models: --homog-refresh, --homog-gpu-memory
+    from pytest_homog.models.cache import parse_memory
+
+    refresh = bool(config.getoption("homog_refresh", default=False)) or bool(config.getini("homog_refresh"))
+    gpu_memory = config.getoption("homog_gpu_memory", default=None) or _from_ini(
+        config, "homog_gpu_memory", parse_memory
+    )
 
     return HomogConfig(
         enabled=enabled,
@@ -253,6 +269,8 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         save_baseline_path=paths["homog_save_baseline"],
         baseline_path=paths["homog_baseline"],
         tolerance=tolerance if tolerance is not None else Tolerance(0.01),
+        refresh=refresh,
+        gpu_memory=gpu_memory or "80%",
     )
 
 

@@ -26,6 +26,7 @@ from pytest_homog.config import (
     parse_tolerance,
     resolve_config,
 )
+from pytest_homog.models.cache import parse_memory
 
 if TYPE_CHECKING:
     import torch
@@ -66,6 +67,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="seed for fine-tuning, bootstrap and generated data (ini homog_seed). Default: 0.",
     )
+    # models: cache refresh and accelerator memory budget
+    group.addoption(
+        "--homog-refresh",
+        action="store_true",
+        default=None,
+        help="rebuild cached fine-tuned models; each test that used a rebuilt model fails so that a person "
+        "reviews it, then run again without the flag (ini homog_refresh). Default: off.",
+    )
+    group.addoption(
+        "--homog-gpu-memory",
+        type=parse_memory,
+        default=None,
+        metavar="SIZE",
+        help="accelerator memory that resident models may take, e.g. 24GiB or 80%%; least recently used "
+        "models move back to the CPU beyond it (ini homog_gpu_memory). Default: 80%%.",
+    )
+    parser.addini("homog_refresh", type="bool", default=False, help="rebuild models, as --homog-refresh")
+    parser.addini("homog_gpu_memory", default="", help="accelerator memory budget, as --homog-gpu-memory")
     parser.addini("homog", type="bool", default=False, help="switch pytest-homog's checks on, as --homog does")
     parser.addini("homog_device", default="", help="device for models, as --homog-device")
     parser.addini("homog_cache_dir", default="", help="cache directory, as --homog-cache-dir")
@@ -131,6 +150,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     homog = resolve_config(config)
     config.stash[HOMOG_CONFIG_KEY] = homog
+    config.pluginmanager.register(ModelReports(config), ModelReports.name)
     if homog.enabled:
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
 
@@ -399,3 +419,98 @@ def homog_device(request: pytest.FixtureRequest, homog_config: HomogConfig) -> t
     worker: Any = getattr(request.config, "workerinput", {}).get("workerid", "")
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
     return resolve_device(homog_config.device, worker_index=index)
+
+
+# -- models: homog_dataset, homog_model, homog_finetune ------------------------------------------------------
+
+MODEL_EVENT = "homog_model_event"
+REFRESH_MESSAGE = "model cache refreshed by --homog-refresh; review the change, then run again without it"
+_MODEL_SESSION_KEY = pytest.StashKey[Any]()
+_REFRESHED_KEY = pytest.StashKey[bool]()
+_STARTED_KEY = pytest.StashKey[float]()
+
+
+def _model_session(config: pytest.Config) -> Any:
+    session = config.stash.get(_MODEL_SESSION_KEY, None)
+    if session is None:
+        from pytest_homog.models.session import ModelSession
+
+        worker: Any = getattr(config, "workerinput", {}).get("workerid", "")
+        index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
+        started = getattr(config, "workerinput", {}).get("homog_started")
+        session = ModelSession(config.stash[HOMOG_CONFIG_KEY], worker_index=index, started=started)
+        config.stash[_MODEL_SESSION_KEY] = session
+    return session
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: give workers the run's start time, so --homog-refresh rebuilds an entry once per run."""
+    import time
+
+    node.workerinput["homog_started"] = node.config.stash.setdefault(_STARTED_KEY, time.time())
+
+
+@pytest.fixture(scope="session")
+def homog_dataset(request: pytest.FixtureRequest) -> Any:
+    """Factory: ``homog_dataset(source, *, split=None, tokens=None, tags=None, text=None, label=None)``
+    gives a ``datasets.Dataset`` with columns ``tokens``/``tags`` or ``text``/``label`` (labels as
+    ``ClassLabel``)."""
+    return _model_session(request.config).dataset
+
+
+@pytest.fixture(scope="session")
+def homog_model(request: pytest.FixtureRequest) -> Any:
+    """Factory: ``homog_model(source, *, task=None, revision=None, tokenizer=None, labels=None)`` loads a
+    model directory, hub id, transformers model or pipeline once per session, as a ``HomogModel``."""
+    return _model_session(request.config).model
+
+
+@pytest.fixture(scope="session")
+def homog_finetune(request: pytest.FixtureRequest) -> Any:
+    """Factory: ``homog_finetune(base, *, train, task=None, epochs=3, learning_rate=5e-5, batch_size=16,
+    seed=None, max_steps=None, **training_args)`` fine-tunes once and caches the weights across runs."""
+    return _model_session(request.config).finetune
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    session = item.config.stash.get(_MODEL_SESSION_KEY, None)
+    if session is None:
+        return report
+    for event in session.drain_events():
+        report.user_properties.append((MODEL_EVENT, event))
+        if event["status"] == "refreshed":
+            item.stash[_REFRESHED_KEY] = True
+    if report.when == "call" and item.stash.get(_REFRESHED_KEY, False):
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = REFRESH_MESSAGE
+        else:
+            report.sections.append(("homog", REFRESH_MESSAGE))
+    return report
+
+
+class ModelReports:
+    """Collects the model events attached to test reports (also those sent by xdist workers) and prints them
+    in the terminal summary, so a run shows which fine-tunes were cache hits."""
+
+    name = "homog-model-reports"
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.events: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.events:
+            return
+        terminalreporter.section("pytest-homog models")
+        for event in self.events:
+            took = "" if event["seconds"] is None else f" in {event['seconds']:.2f} s"
+            terminalreporter.line(
+                f"homog model {event['kind']}: {event['name']} [{event['key']}] {event['status']}{took}"
+            )

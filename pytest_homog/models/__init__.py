@@ -1,0 +1,14 @@
+"""Models for pytest-homog checks: loading, fine-tuning, prediction and the model cache.
+
+- :mod:`pytest_homog.models.load`: finding models (directory, hub id, objects) and :class:`HomogModel`;
+- :mod:`pytest_homog.models.finetune`: fine-tuning with transformers ``Trainer``;
+- :mod:`pytest_homog.models.predict`: batched, length-sorted prediction and word-level hidden states;
+- :mod:`pytest_homog.models.cache`: the content-addressed cache and the device-memory budget;
+- :mod:`pytest_homog.models.session`: what the fixtures share within one pytest session.
+
+Nothing heavy is imported here; each module imports torch and transformers inside its functions.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,416 @@
+"""The content-addressed model cache and the device-memory budget.
+
+An entry is a directory ``<cache_dir>/models/<key>/`` holding a model saved with safetensors (never pickle),
+its tokenizer, and ``homog-manifest.json`` listing every file with its size and sha256. The key is the
+sha256 of the canonical JSON of everything that changes the weights (:func:`cache_key`). An entry is built
+in a temporary directory inside the cache and renamed into place, under a per-key
+:class:`filelock.FileLock`, so parallel pytest-xdist workers build it once and a killed build leaves only a
+temporary directory nobody reads. Before an entry is used its files are checked against the manifest; a
+missing or mismatched file makes it rebuilt with a warning.
+
+:class:`DeviceBudget` keeps models resident on an accelerator and moves the least recently used ones back to
+the CPU when their total size would exceed the budget (``--homog-gpu-memory``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pytest_homog.errors import HomogCacheError, HomogUsageError, HomogWarning
+
+__all__ = [
+    "CACHE_SCHEMA",
+    "MANIFEST",
+    "DeviceBudget",
+    "ModelCache",
+    "cache_key",
+    "canonical_json",
+    "hash_directory",
+    "hash_file",
+    "parse_memory",
+]
+
+CACHE_SCHEMA = 1
+MANIFEST = "homog-manifest.json"
+_CHUNK = 1 << 22
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no white space: equal values give equal text.
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": [1.5, None]})
+    '{"a":[1.5,null],"b":1}'
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def cache_key(payload: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of ``payload`` plus the cache schema number.
+
+    Examples
+    --------
+    >>> cache_key({"seed": 0}) == cache_key({"seed": 0})
+    True
+    >>> cache_key({"seed": 0}) == cache_key({"seed": 1})
+    False
+    """
+    return hashlib.sha256(canonical_json({"schema": CACHE_SCHEMA, **payload}).encode("utf-8")).hexdigest()
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """sha256 of a file, remembered for the session by (path, size, mtime) so a big file is read once.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "f")
+    >>> _ = open(p, "wb").write(b"abc")
+    >>> hash_file(p)[:12]
+    'ba7816bf8f01'
+    """
+    st = os.stat(path)
+    memo = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if memo in _HASHES:
+        return _HASHES[memo]
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    _HASHES[memo] = digest.hexdigest()
+    return _HASHES[memo]
+
+
+def _model_files(directory: Path) -> list[Path]:
+    """Files that define a model: weights, config and tokenizer files at the top of the directory."""
+    keep = (".safetensors", ".bin", ".json", ".txt", ".model", ".pt", ".msgpack", ".h5")
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and p.name != MANIFEST and p.name.endswith(keep) and not p.name.startswith(".")
+    )
+
+
+def hash_directory(directory: str | os.PathLike[str]) -> str:
+    """sha256 over the names and contents of a model directory's weight, config and tokenizer files.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "config.json"), "w").write("{}")
+    >>> len(hash_directory(d))
+    64
+    """
+    digest = hashlib.sha256()
+    for path in _model_files(Path(directory)):
+        digest.update(f"{path.name}\0{hash_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "m": 10**6,
+    "g": 10**9,
+    "t": 10**12,
+    "ki": 2**10,
+    "mi": 2**20,
+    "gi": 2**30,
+    "ti": 2**40,
+}
+
+
+def parse_memory(value: str) -> str:
+    """Validate a device-memory budget; used as the argparse ``type=`` of ``--homog-gpu-memory``.
+
+    A size (``24GiB``, ``8G``, ``512MiB``, plain bytes) or a share of the device's memory (``80%``).
+
+    Examples
+    --------
+    >>> parse_memory("80%"), parse_memory("24GiB")
+    ('80%', '24GiB')
+    >>> parse_memory("lots")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'lots' is not a memory budget; use a size such as 24GiB, ...
+    """
+    import argparse
+
+    text = str(value).strip()
+    if text.endswith("%"):
+        try:
+            share = float(text[:-1])
+        except ValueError:
+            share = -1.0
+        if 0 < share <= 100:
+            return text
+    elif _SIZE_RE.match(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{value!r} is not a memory budget; use a size such as 24GiB, 8G, 512MiB or a share such as 80%"
+    )
+
+
+def memory_bytes(spec: str, total: int) -> int:
+    """Bytes meant by a budget ``spec`` on a device with ``total`` bytes.
+
+    Examples
+    --------
+    >>> memory_bytes("50%", 1000), memory_bytes("2KiB", 0), memory_bytes("1.5G", 0)
+    (500, 2048, 1500000000)
+    """
+    text = spec.strip()
+    if text.endswith("%"):
+        return int(total * float(text[:-1]) / 100)
+    match = _SIZE_RE.match(text)
+    if match is None:
+        raise HomogUsageError(
+            f"{spec!r} is not a memory budget; use a size such as 24GiB or a share such as 80%"
+        )
+    unit = (match.group(2) or "").lower().rstrip("b")
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+class ModelCache:
+    """Entries of fine-tuned models under ``root``; nothing is created on disk until :meth:`build` runs.
+
+    Parameters
+    ----------
+    root : path
+        The cache directory (``--homog-cache-dir``). When it cannot be written, a temporary directory is used
+        instead, with a :class:`~pytest_homog.errors.HomogWarning`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> cache = ModelCache(pathlib.Path(tempfile.mkdtemp()) / "cache")
+    >>> cache.lookup("0" * 64), cache.root.exists()
+    ((None, None), False)
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self._checked = False
+
+    def entry_dir(self, key: str) -> Path:
+        return self.root / "models" / key
+
+    def _writable_root(self) -> Path:
+        if self._checked:
+            return self.root
+        try:
+            (self.root / "models").mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".write-test-{os.getpid()}-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            fallback = Path(tempfile.mkdtemp(prefix="pytest-homog-cache-"))
+            warnings.warn(
+                f"pytest-homog cannot write its cache directory {self.root} ({exc}); using {fallback} "
+                "for this "
+                "session, so fine-tuned models will not be reused by the next run. Set --homog-cache-dir (or "
+                "PYTEST_HOMOG_CACHE) to a writable directory.",
+                HomogWarning,
+                stacklevel=3,
+            )
+            self.root = fallback
+            (self.root / "models").mkdir(parents=True, exist_ok=True)
+        self._checked = True
+        return self.root
+
+    def lookup(self, key: str) -> tuple[Path | None, str | None]:
+        """``(entry_dir, None)`` when the entry for ``key`` exists and matches its manifest.
+
+        ``(None, None)`` when there is no entry. A damaged entry (no manifest, a missing file, or a file whose
+        size or sha256 differs from the manifest) is removed and ``(None, problem)`` returned, so the caller
+        rebuilds it and can say why.
+        """
+        entry = self.entry_dir(key)
+        if not entry.exists():
+            return None, None
+        problem = verify_entry(entry)
+        if problem is None:
+            return entry, None
+        self.discard(key)
+        return None, problem
+
+    def created(self, key: str) -> float | None:
+        """When the entry for ``key`` was built (seconds since the epoch, from its manifest), if it exists."""
+        try:
+            manifest = json.loads((self.entry_dir(key) / MANIFEST).read_text(encoding="utf-8"))
+            return float(manifest["created"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def discard(self, key: str) -> None:
+        """Remove the entry for ``key`` (renamed aside first, so no reader sees it half-deleted)."""
+        entry = self.entry_dir(key)
+        if not entry.exists():
+            return
+        trash = entry.with_name(f".trash-{key}-{uuid.uuid4().hex}")
+        try:
+            os.replace(entry, trash)
+        except OSError as exc:
+            raise HomogCacheError(f"cannot remove cache entry {entry}: {exc}") from exc
+        shutil.rmtree(trash, ignore_errors=True)
+
+    @contextmanager
+    def lock(self, key: str, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the per-key file lock; ``on_wait`` is called once if another process holds it."""
+        from filelock import FileLock, Timeout
+
+        root = self._writable_root()
+        (root / "locks").mkdir(exist_ok=True)
+        lock = FileLock(str(root / "locks" / f"{key}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait()
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def build(self, key: str, write: Callable[[Path], None], payload: Mapping[str, Any]) -> Path:
+        """Run ``write(tmp_dir)``, add the manifest, and rename the directory into place as ``key``'s entry.
+
+        Call it while holding :meth:`lock`. An existing entry is replaced. If ``write`` fails (or the
+        process is killed) only the temporary directory remains, and it is never read as an entry.
+        """
+        root = self._writable_root()
+        tmp_root = root / "tmp"
+        tmp_root.mkdir(exist_ok=True)
+        _sweep_stale(tmp_root)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{key[:16]}-{os.getpid()}-", dir=tmp_root))
+        try:
+            write(tmp)
+            files = {
+                p.name: {"size": p.stat().st_size, "sha256": hash_file(p)}
+                for p in sorted(tmp.iterdir())
+                if p.is_file()
+            }
+            if not any(name.endswith(".safetensors") for name in files):
+                raise HomogCacheError(f"no safetensors weights were written for cache entry {key}")
+            manifest = {
+                "schema": CACHE_SCHEMA,
+                "key": key,
+                "payload": payload,
+                "files": files,
+                "created": time.time(),
+            }
+            (tmp / MANIFEST).write_text(canonical_json(manifest), encoding="utf-8")
+            self.discard(key)
+            os.replace(tmp, self.entry_dir(key))
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return self.entry_dir(key)
+
+
+def verify_entry(entry: Path) -> str | None:
+    """``None`` when every file of the manifest is present with its size and sha256, else what is wrong."""
+    try:
+        manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"no readable manifest: {exc}"
+    if manifest.get("schema") != CACHE_SCHEMA or manifest.get("key") != entry.name:
+        return "manifest of another entry or cache schema"
+    for name, meta in files.items():
+        path = entry / name
+        if not path.is_file():
+            return f"missing file {name}"
+        if path.stat().st_size != meta["size"]:
+            return f"{name} has {path.stat().st_size} bytes, the manifest says {meta['size']}"
+        if hash_file(path) != meta["sha256"]:
+            return f"{name} does not match its sha256 in the manifest"
+    return None
+
+
+def _sweep_stale(tmp_root: Path, max_age: float = 24 * 3600) -> None:
+    """Remove temporary build directories that killed processes left more than ``max_age`` seconds ago."""
+    now = time.time()
+    for path in tmp_root.iterdir():
+        try:
+            if now - path.stat().st_mtime > max_age:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
+class DeviceBudget:
+    """Least-recently-used residency of models on one accelerator under a byte budget.
+
+    Parameters
+    ----------
+    budget : int
+        Bytes the resident models may take together. The model being used always stays, even when it alone
+        is larger.
+    move : callable
+        ``move(obj, to_device: bool)`` places a model on the accelerator (``True``) or back on the CPU.
+    size_of : callable
+        Bytes a model takes on the device.
+
+    Examples
+    --------
+    >>> moves = []
+    >>> budget = DeviceBudget(10, move=lambda m, on: moves.append((m, on)), size_of=len)
+    >>> for name in ["aaaa", "bbbb", "aaaa", "cccc"]:
+    ...     budget.use(name)
+    >>> budget.resident(), moves[-2:]
+    (['aaaa', 'cccc'], [('bbbb', False), ('cccc', True)])
+    """
+
+    def __init__(
+        self, budget: int, *, move: Callable[[Any, bool], None], size_of: Callable[[Any], int]
+    ) -> None:
+        self.budget = budget
+        self._move = move
+        self._size_of = size_of
+        self._resident: OrderedDict[int, tuple[Any, int]] = OrderedDict()
+        self.evictions = 0
+
+    def use(self, obj: Any) -> None:
+        """Make ``obj`` resident (most recently used), evicting the least recently used others to fit."""
+        ident = id(obj)
+        if ident in self._resident:
+            self._resident.move_to_end(ident)
+            return
+        size = self._size_of(obj)
+        while self._resident and self.used() + size > self.budget:
+            _, (old, _) = self._resident.popitem(last=False)
+            self._move(old, False)
+            self.evictions += 1
+        self._move(obj, True)
+        self._resident[ident] = (obj, size)
+
+    def forget(self, obj: Any) -> None:
+        """Stop tracking ``obj`` (without moving it)."""
+        self._resident.pop(id(obj), None)
+
+    def used(self) -> int:
+        return sum(size for _, size in self._resident.values())
+
+    def resident(self) -> list[Any]:
+        """Resident objects, least recently used first."""
+        return [obj for obj, _ in self._resident.values()]

@@ -1,0 +1,211 @@
+"""Fine-tuning with transformers ``Trainer``: per-batch padding, length-grouped batches, seeded.
+
+Because training goes through ``Trainer``, the same code runs on one CPU, one GPU, or several GPUs under
+``accelerate launch``. The result is written with ``save_pretrained`` (safetensors) into a directory the cache
+then renames into place.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+
+if TYPE_CHECKING:
+    import datasets
+    import torch
+
+__all__ = ["check_train_data", "train"]
+
+
+def check_train_data(ds: datasets.Dataset, task: str) -> list[str]:
+    """The label names to train on; raises :class:`HomogDataError` for data a classifier cannot learn from.
+
+    Examples
+    --------
+    >>> import datasets
+    >>> from pytest_homog.data import load_dataset
+    >>> flat = load_dataset(datasets.Dataset.from_dict({"tokens": [["a"]], "tags": [["O"]]}))
+    >>> check_train_data(flat, "token-classification")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogDataError: the training data has no entity: all 1 tags ... are 'O'; ...
+    """
+    from pytest_homog.data import dataset_kind, label_names
+
+    kind = dataset_kind(ds)
+    if kind != task:
+        raise HomogDataError(f"task={task!r} but the training data is for {kind} (columns {ds.column_names})")
+    if len(ds) == 0:
+        raise HomogDataError("the training data is empty; give at least one example")
+    names = label_names(ds)
+    if task == "token-classification":
+        used = {names[t] for row in ds["tags"] for t in row}
+        if used <= {"O"}:
+            n_tags = sum(len(row) for row in ds["tags"])
+            raise HomogDataError(
+                f"the training data has no entity: all {n_tags} tags of its {len(ds)} sentences are 'O'; a "
+                "tagger trained on it predicts nothing. Check the tag column (tags=) and the file"
+            )
+        if "O" not in names:
+            names = ["O", *names]
+    else:
+        used = {names[v] for v in ds["label"]}
+        if len(used) < 2:
+            raise HomogDataError(
+                f"the training data has a single label {sorted(used)}; a classifier needs at least two"
+            )
+    return names
+
+
+def _tokenize(
+    ds: datasets.Dataset, tokenizer: Any, task: str, label2id: Mapping[str, int], max_length: int
+) -> datasets.Dataset:
+    from pytest_homog.data import label_names
+
+    names = label_names(ds)
+    if task == "token-classification":
+        cols = ds.to_dict()
+        enc = tokenizer(cols["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
+        labels = []
+        for i, tags in enumerate(cols["tags"]):
+            row, previous = [], None
+            for word in enc.word_ids(i):
+                row.append(-100 if word is None or word == previous else label2id[names[tags[word]]])
+                previous = word
+            labels.append(row)
+        columns = {k: enc[k] for k in enc.keys()}
+        columns["labels"] = labels
+    else:
+        cols = ds.to_dict()
+        enc = tokenizer(cols["text"], truncation=True, max_length=max_length)
+        columns = {k: enc[k] for k in enc.keys()}
+        columns["labels"] = [label2id[names[v]] for v in cols["label"]]
+    import datasets as hf
+
+    return hf.Dataset.from_dict(columns)
+
+
+def train(
+    base_dir: Path,
+    train_ds: datasets.Dataset,
+    out_dir: Path,
+    *,
+    task: str,
+    labels: Sequence[str],
+    epochs: float,
+    learning_rate: float,
+    batch_size: int,
+    seed: int,
+    max_steps: int | None,
+    device: torch.device,
+    bf16: bool = False,
+    training_args: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+    name: str = "model",
+) -> None:
+    """Fine-tune the model in ``base_dir`` on ``train_ds`` and save it (safetensors) with its tokenizer in
+    ``out_dir``."""
+    import torch
+    from transformers import (
+        DataCollatorForTokenClassification,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+        set_seed,
+    )
+    from transformers.trainer_callback import PrinterCallback
+
+    from pytest_homog.models.load import load_pretrained, load_tokenizer, quiet_transformers
+
+    if epochs <= 0 and not max_steps:
+        raise HomogUsageError(f"epochs={epochs!r} must be positive (or give max_steps)")
+    if learning_rate <= 0:
+        raise HomogUsageError(f"learning_rate={learning_rate!r} must be positive")
+    if batch_size < 1:
+        raise HomogUsageError(f"batch_size={batch_size!r} must be at least 1")
+    set_seed(seed)
+    tokenizer = load_tokenizer(base_dir)
+    model = load_pretrained(base_dir, task, labels)
+    label2id = {n: i for i, n in enumerate(labels)}
+    max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
+    data = _tokenize(train_ds, tokenizer, task, label2id, max_length)
+    collator: Any = (
+        DataCollatorForTokenClassification(tokenizer)
+        if task == "token-classification"
+        else DataCollatorWithPadding(tokenizer)
+    )
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    tty = bool(getattr(sys.__stderr__, "isatty", lambda: False)())
+
+    class _Progress(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if (
+                tty
+                and sys.__stderr__ is not None
+                and (state.global_step % 10 == 0 or state.global_step == state.max_steps)
+            ):
+                sys.__stderr__.write(
+                    f"\rhomog: fine-tuning {name}: step {state.global_step}/{state.max_steps}"
+                )
+                sys.__stderr__.flush()
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if tty and sys.__stderr__ is not None:
+                sys.__stderr__.write("\n")
+
+    options: dict[str, Any] = {
+        "num_train_epochs": float(epochs),
+        "learning_rate": float(learning_rate),
+        "per_device_train_batch_size": int(batch_size),
+        "seed": int(seed),
+        "data_seed": int(seed),
+        "max_steps": int(max_steps) if max_steps else -1,
+        "save_strategy": "no",
+        "eval_strategy": "no",
+        "logging_strategy": "no",
+        "report_to": "none",
+        "disable_tqdm": True,
+        "train_sampling_strategy": "group_by_length",
+        "use_cpu": device.type == "cpu",
+        "bf16": bool(bf16 and device.type == "cuda"),
+        "dataloader_num_workers": 0,
+    }
+    options.update(training_args or {})
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="pytest-homog-trainer-") as scratch:
+        try:
+            args = TrainingArguments(output_dir=scratch, **options)
+        except TypeError as exc:
+            raise HomogUsageError(
+                f"a training argument is not accepted by transformers TrainingArguments: {exc}"
+            ) from exc
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            data_collator=collator,
+            processing_class=tokenizer,
+            callbacks=[_Progress()],
+        )
+        trainer.remove_callback(PrinterCallback)
+        try:
+            with quiet_transformers():
+                trainer.train()
+        except Exception as exc:
+            raise HomogModelError(f"fine-tuning {name} failed: {type(exc).__name__}: {exc}") from exc
+    model.to("cpu")
+    with quiet_transformers():
+        model.save_pretrained(out_dir)  # safetensors, transformers' only format for weights here
+        tokenizer.save_pretrained(out_dir)
+    for leftover in out_dir.glob("*.bin"):
+        leftover.unlink()
+    if progress is not None:
+        progress(f"fine-tuned {name} in {time.perf_counter() - started:.1f} s ({len(data)} examples)")

@@ -1,0 +1,522 @@
+"""Finding and loading models, and :class:`HomogModel`, the one model type every check accepts.
+
+A model comes from a local directory, a hub id (only from the local Hugging Face cache when offline), or an
+already-built transformers model (with its tokenizer) or pipeline. With ``HF_HUB_OFFLINE`` set, or no
+network, a model that is not on disk fails at once with a message saying where it was looked for and how to
+make it available, instead of waiting on network time-outs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "TASKS",
+    "HomogModel",
+    "check_head",
+    "load_pretrained",
+    "load_tokenizer",
+    "normalise_task",
+    "quiet_transformers",
+    "resolve_source",
+    "unwrap",
+]
+
+TASKS = ("token-classification", "sequence-classification")
+_TASK_ALIASES = {
+    "token-classification": "token-classification",
+    "ner": "token-classification",
+    "token": "token-classification",
+    "sequence-classification": "sequence-classification",
+    "text-classification": "sequence-classification",
+    "sentiment-analysis": "sequence-classification",
+    "label": "sequence-classification",
+}
+_HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_GENERATIVE = (
+    "ForCausalLM",
+    "LMHeadModel",
+    "ForConditionalGeneration",
+    "ForMaskedLM",
+    "ForSeq2SeqLM",
+    "WithLMHead",
+    "ForPreTraining",
+)
+_PREFIX_SPACE_TYPES = {"roberta", "gpt2", "bart", "longformer", "deberta", "mpnet", "bloom", "gpt_neox"}
+_TRUE = ("1", "true", "yes", "on")
+
+
+def normalise_task(task: str | None) -> str | None:
+    """Canonical task name: ``token-classification`` or ``sequence-classification``.
+
+    Examples
+    --------
+    >>> normalise_task("ner"), normalise_task("text-classification")
+    ('token-classification', 'sequence-classification')
+    >>> normalise_task("summarization")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogUsageError: task='summarization' is not supported; use ...
+    """
+    if task is None:
+        return None
+    found = _TASK_ALIASES.get(str(task).strip().lower())
+    if found is None:
+        raise HomogUsageError(
+            f"task={task!r} is not supported; use 'token-classification' or 'sequence-classification'"
+        )
+    return found
+
+
+def _offline() -> bool:
+    return any(
+        os.environ.get(v, "").strip().lower() in _TRUE for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def _hub_reachable(timeout: float = 0.5) -> bool:
+    """Whether the hub answers a TCP connection within ``timeout`` seconds (DNS included)."""
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
+            with socket.create_connection((endpoint, 443), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(result and result[0])
+
+
+def resolve_source(source: str | os.PathLike[str], revision: str | None = None) -> tuple[Path, str]:
+    """A model directory on disk for ``source`` and a stable identity string for cache keys.
+
+    A local directory is used as is. A hub id is looked up in the local Hugging Face cache first; when it is
+    not there and the hub is offline (``HF_HUB_OFFLINE``) or unreachable, :class:`HomogModelError` is raised
+    at once. When online, it is downloaded.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["HF_HUB_OFFLINE"] = "1"
+    >>> resolve_source("no-such-org/no-such-model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogModelError: model 'no-such-org/no-such-model' was not found: ...
+    """
+    name = os.fspath(source)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise HomogModelError(
+                f"{name!r} is a directory but holds no config.json, so it is not a transformers model; "
+                "save the model with save_pretrained() into it"
+            )
+        return path.resolve(), "dir"  # content-addressed: the caller adds the files' hash
+    if not _HUB_ID_RE.match(name) or path.exists():
+        raise HomogModelError(
+            f"model {name!r} was not found: no directory of that name (in {Path.cwd()}), "
+            "and it is not a hub id "
+            "(org/name); check the path"
+        )
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    cached = try_to_load_from_cache(name, "config.json", revision=revision)
+    if isinstance(cached, str):
+        snapshot = Path(cached).parent
+        return snapshot, f"hub:{name}@{revision or snapshot.name}"
+    why = "while HF_HUB_OFFLINE is set" if _offline() else "and the hub cannot be reached"
+    if _offline() or not _hub_reachable():
+        raise HomogModelError(
+            f"model {name!r} was not found: no local directory of that name (in {Path.cwd()}), "
+            f"and it is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) {why}. "
+            "Make it available: download it where there "
+            f"is network (`huggingface-cli download {name}`) and copy the cache, or save the model with "
+            "save_pretrained() and pass that directory."
+        )
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot = Path(snapshot_download(name, revision=revision))
+    except Exception as exc:
+        raise HomogModelError(f"cannot download model {name!r} (revision {revision!r}): {exc}") from exc
+    return snapshot, f"hub:{name}@{revision or snapshot.name}"
+
+
+def load_tokenizer(path: str | os.PathLike[str]) -> Any:
+    """The fast tokenizer saved with a model; byte-level BPE tokenizers get ``add_prefix_space=True`` so they
+    accept pre-split words."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    try:
+        model_type = getattr(AutoConfig.from_pretrained(path), "model_type", "")
+        extra = {"add_prefix_space": True} if model_type in _PREFIX_SPACE_TYPES else {}
+        return AutoTokenizer.from_pretrained(path, **extra)
+    except Exception as exc:
+        raise HomogModelError(
+            f"cannot load the tokenizer of {os.fspath(path)!r}: {exc}; save the tokenizer next to the model "
+            "with tokenizer.save_pretrained()"
+        ) from exc
+
+
+def check_head(model: Any, task: str | None) -> str:
+    """The model's task, read from its head; raises for regression and generation heads.
+
+    Examples
+    --------
+    >>> from transformers import BertConfig, BertForTokenClassification
+    >>> tiny = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+    ...                   intermediate_size=8)
+    >>> check_head(BertForTokenClassification(tiny), None)
+    'token-classification'
+    """
+    cls = type(model).__name__
+    config = model.config
+    if cls.endswith("ForTokenClassification"):
+        found = "token-classification"
+    elif cls.endswith("ForSequenceClassification"):
+        found = "sequence-classification"
+        if config.problem_type == "regression" or int(config.num_labels) == 1:
+            raise HomogModelError(
+                f"{cls} has a regression head (num_labels={config.num_labels}, problem_type="
+                f"{config.problem_type!r}), but pytest-homog checks classifiers; load the base model with "
+                "task='sequence-classification' and labels=[...] or fine-tune it with homog_finetune"
+            )
+    elif any(part in cls for part in _GENERATIVE):
+        raise HomogModelError(
+            f"{cls} has a generation head, but pytest-homog checks classifiers (token or sequence "
+            "classification); load its base with task='token-classification' or 'sequence-classification' "
+            "to put a classifier head on it, and fine-tune it with homog_finetune"
+        )
+    else:
+        raise HomogModelError(
+            f"{cls} has no classification head; pass task='token-classification' or "
+            "'sequence-classification' (and labels=[...]) or fine-tune it with homog_finetune"
+        )
+    if task is not None and task != found:
+        raise HomogModelError(f"{cls} is a {found} model but task={task!r} was asked for")
+    return found
+
+
+def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None = None) -> Any:
+    """Load the model in ``path`` with the head for ``task`` (read from its config when ``task`` is None)."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
+
+    config = AutoConfig.from_pretrained(path)
+    if task is None:
+        archs = list(getattr(config, "architectures", None) or [])
+        kinds = {
+            a: (
+                "token-classification"
+                if a.endswith("ForTokenClassification")
+                else "sequence-classification"
+                if a.endswith("ForSequenceClassification")
+                else None
+            )
+            for a in archs
+        }
+        task = next((k for k in kinds.values() if k), None)
+        if task is None:
+            fake = type(archs[0] if archs else "Model", (), {"config": config})
+            check_head(fake(), None)  # raises the message for generation heads and bare encoders
+    auto = (
+        AutoModelForTokenClassification
+        if task == "token-classification"
+        else AutoModelForSequenceClassification
+    )
+    kwargs: dict[str, Any] = {}
+    if labels is not None:
+        kwargs = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {n: i for i, n in enumerate(labels)},
+            "ignore_mismatched_sizes": True,
+        }
+    try:
+        with quiet_transformers():
+            model = auto.from_pretrained(path, **kwargs)
+    except Exception as exc:
+        raise HomogModelError(f"cannot load {os.fspath(path)!r} as a {task} model: {exc}") from exc
+    check_head(model, task)
+    model.eval()
+    return model
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' info logging and progress bars (loading, saving) within the block."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def unwrap(obj: Any, tokenizer: Any = None) -> tuple[Any, Any]:
+    """(model, tokenizer) from a model, a (model, tokenizer) pair, or a transformers pipeline."""
+    if isinstance(obj, tuple) and len(obj) == 2:
+        obj, tokenizer = obj
+    if hasattr(obj, "model") and hasattr(obj, "tokenizer") and not hasattr(obj, "config"):
+        tokenizer = tokenizer or obj.tokenizer
+        obj = obj.model
+    if not hasattr(obj, "config") or not hasattr(obj, "parameters"):
+        raise HomogUsageError(
+            f"homog_model() takes a directory, a hub id, a transformers model or a pipeline; got "
+            f"{type(obj).__name__}"
+        )
+    if tokenizer is None:
+        origin = getattr(obj.config, "_name_or_path", "") or getattr(obj, "name_or_path", "")
+        if origin and Path(origin).is_dir():
+            tokenizer = load_tokenizer(origin)
+        else:
+            raise HomogUsageError(
+                f"{type(obj).__name__} was given without its tokenizer; pass tokenizer=... (or a pipeline)"
+            )
+    return obj, tokenizer
+
+
+def _is_normalised(ds: Any) -> bool:
+    import datasets as hf
+
+    names = list(ds.column_names)
+    if names == ["tokens", "tags"]:
+        return isinstance(getattr(ds.features["tags"], "feature", None), hf.ClassLabel)
+    if names == ["text", "label"]:
+        return isinstance(ds.features["label"], hf.ClassLabel)
+    return False
+
+
+_DATA_MEMO: dict[tuple[str, int, int], Any] = {}
+
+
+def as_dataset(data: Any) -> Any:
+    """A normalised ``datasets.Dataset`` from a dataset or a path (loaded once per file version)."""
+    import datasets as hf
+
+    from pytest_homog.data import load_dataset
+
+    if isinstance(data, hf.Dataset) and _is_normalised(data):
+        return data
+    if isinstance(data, (str, os.PathLike)) and Path(data).is_file():
+        st = Path(data).stat()
+        memo = (str(Path(data).resolve()), st.st_size, st.st_mtime_ns)
+        if memo not in _DATA_MEMO:
+            loaded = load_dataset(data)
+            loaded.homog_name = Path(data).name  # names the data in reports
+            _DATA_MEMO[memo] = loaded
+        return _DATA_MEMO[memo]
+    loaded = load_dataset(data)
+    if isinstance(data, (str, os.PathLike)):
+        loaded.homog_name = Path(data).name
+    return loaded
+
+
+class HomogModel:
+    """A classifier with its tokenizer, as every pytest-homog check sees it.
+
+    Made by the ``homog_model`` and ``homog_finetune`` fixtures; checks call :meth:`homog_predict` and
+    :meth:`homog_features` on it. Predictions are cached per dataset content within the session.
+
+    Attributes
+    ----------
+    homog_name : str
+        Name used in reports.
+    homog_key : str
+        Identity of the model in the session: the cache key (sha256) for fine-tuned and loaded models,
+        ``object:<id>`` for a model object passed in.
+    task : str
+        ``token-classification`` or ``sequence-classification``.
+    labels : list of str
+        Label names in the order of the classifier's outputs.
+    cache_status : str
+        ``loaded``, ``hit`` (from the cache), ``trained``, ``rebuilt`` (damaged entry) or ``refreshed``.
+    path : pathlib.Path or None
+        Directory holding the weights, when there is one.
+
+    Examples
+    --------
+    >>> from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    >>> import tempfile, os
+    >>> vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+    >>> _ = open(vocab, "w").write("\\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "good", "bad"]))
+    >>> tok = BertTokenizerFast(vocab_file=vocab)
+    >>> cfg = BertConfig(vocab_size=6, hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+    ...                  intermediate_size=8, num_labels=2, id2label={0: "neg", 1: "pos"})
+    >>> model = HomogModel(BertForSequenceClassification(cfg), tok, name="tiny")
+    >>> y_true, y_pred, texts = model.homog_predict({"text": ["good", "bad"], "label": ["pos", "neg"]})
+    >>> y_true, len(y_pred), model.homog_features(["good bad"]).shape
+    (['pos', 'neg'], 2, (2, 8))
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        name: str,
+        task: str | None = None,
+        key: str = "",
+        path: Path | None = None,
+        cache_status: str = "loaded",
+        bf16: bool = False,
+        batch_size: int = 32,
+        before_use: Any = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.task = check_head(model, task)
+        self.homog_name = name
+        self.homog_key = key
+        self.path = path
+        self.cache_status = cache_status
+        self.bf16 = bf16
+        self.batch_size = batch_size
+        self._before_use = before_use
+        self._predictions: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
+        id2label = getattr(model.config, "id2label", None) or {}
+        self.id2label = {int(k): str(v) for k, v in id2label.items()}
+        self.labels = [self.id2label[i] for i in sorted(self.id2label)]
+
+    def __repr__(self) -> str:
+        return f"HomogModel({self.homog_name!r}, task={self.task!r}, labels={len(self.labels)})"
+
+    def _ready(self) -> None:
+        if self._before_use is not None:
+            self._before_use(self)
+
+    def _coerce(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            import datasets as hf
+
+            from pytest_homog.data import load_dataset
+
+            return load_dataset(hf.Dataset.from_dict(data))
+        return as_dataset(data)
+
+    def homog_predict(self, data: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        """``(y_true, y_pred, texts)`` on ``data`` (a dataset from ``homog_dataset``, a file path or a dict).
+
+        Token classification: lists of tag names per sentence (word level) and the sentences' words; sequence
+        classification: label names and texts.
+        """
+        from pytest_homog.data import data_fingerprint, dataset_kind, label_names
+
+        ds = self._coerce(data)
+        kind = dataset_kind(ds)
+        if kind != self.task:
+            raise HomogDataError(
+                f"model {self.homog_name!r} does {self.task} but the data is for {kind} (columns "
+                f"{ds.column_names}); give it data of its task"
+            )
+        unknown = sorted(set(label_names(ds)) - set(self.labels))
+        if unknown:
+            raise HomogDataError(
+                f"the data has labels model {self.homog_name!r} does not know: {unknown}; "
+                f"the model's labels are "
+                f"{self.labels}. Fine-tune it on data with these labels (homog_finetune) or map the labels"
+            )
+        fingerprint = data_fingerprint(ds)
+        if fingerprint in self._predictions:
+            cached = self._predictions[fingerprint]
+            return list(cached[0]), list(cached[1]), list(cached[2])
+        self._ready()
+        from pytest_homog.models.predict import predict_labels, predict_tags
+
+        names = label_names(ds)
+        cols = ds.to_dict()
+        y_true: list[Any]
+        y_pred: list[Any]
+        if kind == "token-classification":
+            texts = cols["tokens"]
+            y_true = [[names[t] for t in row] for row in cols["tags"]]
+            outside = "O" if "O" in self.labels else self.labels[0]
+            y_pred = predict_tags(
+                self.model,
+                self.tokenizer,
+                texts,
+                self.id2label,
+                batch_size=self.batch_size,
+                bf16=self.bf16,
+                outside=outside,
+            )
+        else:
+            texts = cols["text"]
+            y_true = [names[v] for v in cols["label"]]
+            y_pred = predict_labels(
+                self.model, self.tokenizer, texts, self.id2label, batch_size=self.batch_size, bf16=self.bf16
+            )
+        self._predictions[fingerprint] = (y_true, y_pred, texts)
+        return list(y_true), list(y_pred), list(texts)
+
+    def predict(self, inputs: Sequence[Any]) -> list[Any]:
+        """Tags per word for lists of words (token classification), or labels for texts."""
+        from pytest_homog.models.predict import predict_labels, predict_tags
+
+        self._ready()
+        if self.task == "token-classification":
+            outside = "O" if "O" in self.labels else self.labels[0]
+            return list(
+                predict_tags(
+                    self.model,
+                    self.tokenizer,
+                    [list(s) for s in inputs],
+                    self.id2label,
+                    batch_size=self.batch_size,
+                    bf16=self.bf16,
+                    outside=outside,
+                )
+            )
+        return list(
+            predict_labels(
+                self.model,
+                self.tokenizer,
+                list(inputs),
+                self.id2label,
+                batch_size=self.batch_size,
+                bf16=self.bf16,
+            )
+        )
+
+    def homog_features(self, data: Any, *, layer: int = -1) -> np.ndarray:
+        """Hidden states of ``layer`` (default the last) mean-pooled per word: shape (total words, hidden).
+
+        ``data`` is a dataset (its ``tokens``, or its ``text`` split on white space), a file path, or a list
+        of texts or of word lists. Rows follow the dataset order.
+        """
+        from pytest_homog.models.predict import word_features
+
+        if isinstance(data, list) and all(isinstance(x, str) for x in data):
+            sentences = [x.split() for x in data]
+        elif isinstance(data, list):
+            sentences = [list(x) for x in data]
+        else:
+            ds = self._coerce(data)
+            cols = ds.to_dict()
+            sentences = cols["tokens"] if "tokens" in cols else [t.split() for t in cols["text"]]
+        self._ready()
+        return word_features(
+            self.model, self.tokenizer, sentences, layer=layer, batch_size=self.batch_size, bf16=self.bf16
+        )

@@ -1,0 +1,425 @@
+"""What the model fixtures share within a pytest session: loaded models, cache, device residency, events.
+
+The ``homog_model``, ``homog_finetune`` and ``homog_dataset`` fixtures are thin wrappers over a
+:class:`ModelSession` kept in ``config.stash``. Every model is built once per session and reused; cache
+outcomes (hit, trained, rebuilt, refreshed) are queued as events that the plugin attaches to the report of
+the test that caused them and prints in the terminal summary.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_homog.errors import HomogUsageError, HomogWarning
+
+if TYPE_CHECKING:
+    import datasets
+    import torch
+
+    from pytest_homog.config import HomogConfig
+    from pytest_homog.models.cache import DeviceBudget, ModelCache
+    from pytest_homog.models.load import HomogModel
+
+__all__ = ["ModelSession", "progress"]
+
+
+def progress(message: str) -> None:
+    """One line on the terminal, even under pytest's output capture (written to the real stderr)."""
+    stream = sys.__stderr__
+    if stream is not None:
+        stream.write(f"homog: {message}\n")
+        stream.flush()
+
+
+def _pretty_name(path: Path) -> str:
+    generic = {"model", "snapshot", "snapshots", "weights", "checkpoint", "base"}
+    if path.name in generic or len(path.name) == 40:
+        return f"{path.parent.name}/{path.name}" if path.name in generic else path.parent.parent.name
+    return path.name
+
+
+class ModelSession:
+    """Models, cache and device of one pytest session (one per xdist worker).
+
+    Parameters
+    ----------
+    config : HomogConfig
+        The session's settings (device, cache dir, seed, refresh, GPU memory budget).
+    worker_index : int, optional
+        pytest-xdist worker number; each worker takes GPU ``worker_index % device_count``.
+    started : float, optional
+        When the run began (the xdist controller's clock under xdist): with ``--homog-refresh`` an entry built
+        after it was already refreshed by this run (another worker) and is not rebuilt again.
+    report : callable, optional
+        Called with a one-line progress message for each long stage; defaults to :func:`progress`.
+    """
+
+    def __init__(
+        self,
+        config: HomogConfig,
+        *,
+        worker_index: int | None = None,
+        report: Callable[[str], None] | None = None,
+        started: float | None = None,
+    ) -> None:
+        self.config = config
+        self.started = time.time() if started is None else started
+        self.worker_index = worker_index
+        self.report = report or progress
+        self.models: dict[str, HomogModel] = {}
+        self.events: list[dict[str, Any]] = []
+        self.refreshed: set[str] = set()
+        self._cache: ModelCache | None = None
+        self._device: torch.device | None = None
+        self._budget: DeviceBudget | None = None
+        self._scratch: Path | None = None
+
+    # -- shared pieces, created on first use ---------------------------------------------------------------
+    @property
+    def cache(self) -> ModelCache:
+        if self._cache is None:
+            from pytest_homog.models.cache import ModelCache
+
+            self._cache = ModelCache(self.config.cache_dir)
+        return self._cache
+
+    @property
+    def device(self) -> torch.device:
+        if self._device is None:
+            from pytest_homog.device import resolve_device
+
+            self._device = resolve_device(self.config.device, worker_index=self.worker_index)
+        return self._device
+
+    def _budget_for(self, device: torch.device) -> DeviceBudget:
+        if self._budget is None:
+            import torch
+
+            from pytest_homog.models.cache import DeviceBudget, memory_bytes
+
+            spec = getattr(self.config, "gpu_memory", "80%")
+            share = spec.strip().endswith("%")
+            total = torch.cuda.get_device_properties(device).total_memory if share else 0
+            self._budget = DeviceBudget(memory_bytes(spec, total), move=self._move, size_of=_model_bytes)
+        return self._budget
+
+    def _move(self, model: HomogModel, to_device: bool) -> None:
+        model.model.to(self.device if to_device else "cpu")
+        if not to_device:
+            self._emit(
+                "evict", model.homog_name, model.homog_key, "moved to cpu to stay within --homog-gpu-memory"
+            )
+
+    def _place(self, model: HomogModel) -> None:
+        """Called before each use: on an accelerator, keep the model resident under the memory budget."""
+        device = self.device
+        if device.type == "cuda":
+            self._budget_for(device).use(model)
+        elif next(model.model.parameters()).device != device:
+            model.model.to(device)
+
+    def _emit(self, kind: str, name: str, key: str, status: str, seconds: float | None = None) -> None:
+        self.events.append(
+            {
+                "kind": kind,
+                "name": name,
+                "key": key[:12],
+                "status": status,
+                "seconds": None if seconds is None else round(seconds, 3),
+            }
+        )
+
+    def drain_events(self) -> list[dict[str, Any]]:
+        events, self.events = self.events, []
+        return events
+
+    # -- fixtures' implementations ------------------------------------------------------------------------
+    def dataset(self, source: Any, **kwargs: Any) -> datasets.Dataset:
+        """``homog_dataset``: see :func:`pytest_homog.data.load_dataset`."""
+        from pytest_homog.data import load_dataset
+        from pytest_homog.models.load import as_dataset
+
+        if not kwargs:
+            return as_dataset(source)
+        return load_dataset(source, **kwargs)
+
+    def model(
+        self,
+        source: Any,
+        *,
+        task: str | None = None,
+        revision: str | None = None,
+        tokenizer: Any = None,
+        labels: list[str] | None = None,
+        name: str | None = None,
+        bf16: bool = False,
+        batch_size: int = 32,
+    ) -> HomogModel:
+        """``homog_model``: a directory, hub id, transformers model (with ``tokenizer=``) or pipeline."""
+        from pytest_homog.models.cache import cache_key, hash_directory
+        from pytest_homog.models.load import (
+            HomogModel,
+            load_pretrained,
+            load_tokenizer,
+            normalise_task,
+            resolve_source,
+            unwrap,
+        )
+
+        task = normalise_task(task)
+        if isinstance(source, HomogModel):
+            return source
+        if isinstance(source, (str, os.PathLike)):
+            started = time.perf_counter()
+            path, identity = resolve_source(source, revision)
+            key = cache_key(
+                {
+                    "kind": "load",
+                    "identity": identity,
+                    "weights": hash_directory(path),
+                    "task": task,
+                    "labels": labels,
+                    "bf16": bf16,
+                }
+            )
+            if key in self.models:
+                return self.models[key]
+            model = load_pretrained(path, task, labels)
+            wrapped = HomogModel(
+                model,
+                load_tokenizer(path),
+                name=name or _pretty_name(path),
+                task=task,
+                key=key,
+                path=path,
+                bf16=bf16,
+                batch_size=batch_size,
+                before_use=self._place,
+            )
+            self._emit("load", wrapped.homog_name, key, "loaded", time.perf_counter() - started)
+        else:
+            obj, tok = unwrap(source, tokenizer)
+            key = f"object:{id(obj)}"
+            if key in self.models:
+                return self.models[key]
+            obj.eval()
+            wrapped = HomogModel(
+                obj,
+                tok,
+                name=name or type(obj).__name__,
+                task=task,
+                key=key,
+                bf16=bf16,
+                batch_size=batch_size,
+                before_use=self._place,
+            )
+        self.models[key] = wrapped
+        return wrapped
+
+    def _base(self, base: Any, revision: str | None) -> tuple[Path, str, str]:
+        """(directory, identity, name) of a fine-tuning base; objects are saved to a scratch directory."""
+        from pytest_homog.models.cache import hash_directory
+        from pytest_homog.models.load import HomogModel, resolve_source, unwrap
+
+        if isinstance(base, (str, os.PathLike)):
+            path, identity = resolve_source(base, revision)
+            return path, f"{identity}#{hash_directory(path)}", _pretty_name(path)
+        if isinstance(base, HomogModel) and base.path is not None:
+            return base.path, f"dir#{hash_directory(base.path)}", base.homog_name
+        obj, tok = unwrap(
+            base.model if isinstance(base, HomogModel) else base,
+            base.tokenizer if isinstance(base, HomogModel) else None,
+        )
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="pytest-homog-base-"))
+        target = self._scratch / f"base-{id(obj)}"
+        if not target.exists():
+            obj.save_pretrained(target)
+            tok.save_pretrained(target)
+        return target, f"object#{hash_directory(target)}", type(obj).__name__
+
+    def finetune(
+        self,
+        base: Any,
+        *,
+        train: Any,
+        task: str | None = None,
+        epochs: float = 3,
+        learning_rate: float = 5e-5,
+        batch_size: int = 16,
+        seed: int | None = None,
+        max_steps: int | None = None,
+        revision: str | None = None,
+        name: str | None = None,
+        bf16: bool = False,
+        **training_args: Any,
+    ) -> HomogModel:
+        """``homog_finetune``: fine-tune ``base`` on ``train`` once; later calls and runs reuse the result."""
+        import torch
+        import transformers
+
+        from pytest_homog.data import data_fingerprint, dataset_kind
+        from pytest_homog.models.cache import cache_key
+        from pytest_homog.models.finetune import check_train_data
+        from pytest_homog.models.finetune import train as run_training
+        from pytest_homog.models.load import (
+            HomogModel,
+            load_pretrained,
+            load_tokenizer,
+            normalise_task,
+            quiet_transformers,
+        )
+
+        train_ds = self.dataset(train)
+        task = normalise_task(task) or dataset_kind(train_ds)
+        labels = check_train_data(train_ds, task)
+        seed = self.config.seed if seed is None else int(seed)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)):
+            raise HomogUsageError(f"epochs={epochs!r} must be a number")
+        if epochs <= 0 and not max_steps:
+            raise HomogUsageError(f"epochs={epochs!r} must be positive (or give max_steps)")
+        if not learning_rate > 0:
+            raise HomogUsageError(f"learning_rate={learning_rate!r} must be positive")
+        if int(batch_size) < 1:
+            raise HomogUsageError(f"batch_size={batch_size!r} must be at least 1")
+        base_dir, identity, base_name = self._base(base, revision)
+        device = self.device
+        payload = {
+            "kind": "finetune",
+            "task": task,
+            "base": identity,
+            "train": data_fingerprint(train_ds),
+            "labels": labels,
+            "hyper": {
+                "epochs": float(epochs),
+                "learning_rate": float(learning_rate),
+                "batch_size": int(batch_size),
+                "max_steps": max_steps,
+                "bf16": bool(bf16),
+                "training_args": dict(sorted(training_args.items())),
+            },
+            "seed": seed,
+            "device": device.type,
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        }
+        key = cache_key(payload)
+        refresh = bool(getattr(self.config, "refresh", False)) and key not in self.refreshed
+        if key in self.models and not refresh:
+            return self.models[key]
+        label = name or f"{base_name}+{task.split('-')[0]}-ft-{key[:8]}"
+        started = time.perf_counter()
+        cache = self.cache
+
+        def write(tmp: Path) -> None:
+            self.report(f"fine-tuning {label} on {len(train_ds)} examples ({epochs} epochs, device {device})")
+            run_training(
+                base_dir,
+                train_ds,
+                tmp,
+                task=task,
+                labels=labels,
+                epochs=epochs,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                seed=seed,
+                max_steps=max_steps,
+                device=device,
+                bf16=bf16,
+                training_args=training_args,
+                progress=self.report,
+                name=label,
+            )
+
+        entry: Path | None
+        rank, world = _distributed_rank()
+        if world > 1 and rank != 0:
+            # Under `accelerate launch` / torchrun every rank trains together (Trainer is data-parallel);
+            # rank 0 writes the entry, the others train into a throwaway directory, then read rank 0's entry.
+            entry, problem = (None, None) if refresh else cache.lookup(key)
+            status = "hit"
+            if entry is None:
+                with tempfile.TemporaryDirectory(prefix="pytest-homog-rank-") as throwaway:
+                    write(Path(throwaway))
+                status = "refreshed" if refresh else "trained"
+                _barrier()
+                entry = cache.entry_dir(key)
+        else:
+            with cache.lock(
+                key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")
+            ):
+                built = cache.created(key) if refresh else None
+                if refresh and built is not None and built >= self.started:
+                    entry, problem = cache.lookup(key)  # refreshed by another worker of this run
+                    status = "refreshed"
+                    if entry is None:
+                        entry = cache.build(key, write, payload)
+                elif refresh:
+                    entry = cache.build(key, write, payload)
+                    status = "refreshed"
+                else:
+                    entry, problem = cache.lookup(key)
+                    status = "hit"
+                    if entry is None and problem is not None:
+                        warnings.warn(
+                            f"pytest-homog cache entry for {label} was damaged ({problem}); rebuilding it",
+                            HomogWarning,
+                            stacklevel=2,
+                        )
+                        status = "rebuilt"
+                    if entry is None:
+                        entry = cache.build(key, write, payload)
+                        status = "trained" if problem is None else status
+            if world > 1 and status != "hit":
+                _barrier()
+        if refresh:
+            self.refreshed.add(key)
+        if entry is None:  # pragma: no cover - build() returns the entry or raises
+            raise RuntimeError(f"cache entry {key} was neither found nor built")
+        model = load_pretrained(entry, task)
+        with quiet_transformers():
+            tokenizer = load_tokenizer(entry)
+        wrapped = HomogModel(
+            model,
+            tokenizer,
+            name=label,
+            task=task,
+            key=key,
+            path=entry,
+            cache_status=status,
+            bf16=bf16,
+            before_use=self._place,
+        )
+        self._emit("fine-tune", label, key, status, time.perf_counter() - started)
+        if status == "hit":
+            self.report(f"fine-tuned {label}: cache hit ({entry})")
+        self.models[key] = wrapped
+        return wrapped
+
+
+def _distributed_rank() -> tuple[int, int]:
+    """(rank, world size) when launched by accelerate or torchrun, else (0, 1)."""
+    try:
+        return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 0, 1
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
+def _model_bytes(model: HomogModel) -> int:
+    net = model.model
+    return sum(p.numel() * p.element_size() for p in net.parameters()) + sum(
+        b.numel() * b.element_size() for b in net.buffers()
+    )

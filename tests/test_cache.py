@@ -1,0 +1,196 @@
+"""The model cache: keys, atomic entries, damage detection, unwritable directories, device-memory budget."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from pytest_homog.errors import HomogCacheError, HomogWarning
+from pytest_homog.models.cache import (
+    MANIFEST,
+    DeviceBudget,
+    ModelCache,
+    cache_key,
+    canonical_json,
+    hash_directory,
+    hash_file,
+    memory_bytes,
+    parse_memory,
+    verify_entry,
+)
+
+KEY = "a" * 64
+
+
+def writer(content: bytes = b"weights"):
+    def write(tmp):
+        (tmp / "model.safetensors").write_bytes(content)
+        (tmp / "config.json").write_text("{}")
+
+    return write
+
+
+def test_key_is_canonical_and_sensitive_to_every_field():
+    base = {"seed": 0, "hyper": {"lr": 1e-3, "epochs": 3}, "train": "abc"}
+    assert cache_key(base) == cache_key({"train": "abc", "hyper": {"epochs": 3, "lr": 1e-3}, "seed": 0})
+    assert canonical_json(base) == '{"hyper":{"epochs":3,"lr":0.001},"seed":0,"train":"abc"}'
+    variants = [{**base, "seed": 1}, {**base, "train": "abd"}, {**base, "hyper": {"lr": 1e-3, "epochs": 4}}]
+    assert len({cache_key(v) for v in [base, *variants]}) == 4
+
+
+def test_file_hash_follows_content(tmp_path):
+    path = tmp_path / "w.bin"
+    path.write_bytes(b"one")
+    first = hash_file(path)
+    path.write_bytes(b"two!")
+    assert hash_file(path) != first
+    assert hash_directory(tmp_path) != ""
+
+
+def test_nothing_is_created_until_a_build(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+    assert cache.lookup(KEY) == (None, None)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_build_then_lookup(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+    with cache.lock(KEY):
+        entry = cache.build(KEY, writer(), {"seed": 0})
+    assert entry == tmp_path / "cache" / "models" / KEY
+    assert cache.lookup(KEY) == (entry, None)
+    manifest = json.loads((entry / MANIFEST).read_text())
+    assert set(manifest["files"]) == {"model.safetensors", "config.json"}
+    assert list((tmp_path / "cache" / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "remove", "no-manifest"])
+def test_damaged_entry_is_detected_and_removed(tmp_path, damage):
+    cache = ModelCache(tmp_path / "cache")
+    entry = cache.build(KEY, writer(b"0123456789"), {})
+    weights = entry / "model.safetensors"
+    if damage == "truncate":
+        weights.write_bytes(b"01234")
+    elif damage == "flip":
+        weights.write_bytes(b"0123456780")
+    elif damage == "remove":
+        weights.unlink()
+    else:
+        (entry / MANIFEST).unlink()
+    problem = verify_entry(entry)
+    assert problem is not None
+    found, why = cache.lookup(KEY)
+    assert found is None and why == problem
+    assert not entry.exists()
+
+
+def test_failed_build_leaves_no_entry(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+
+    def fail(tmp):
+        (tmp / "model.safetensors").write_bytes(b"half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        cache.build(KEY, fail, {})
+    assert cache.lookup(KEY) == (None, None)
+    assert list((tmp_path / "cache" / "tmp").iterdir()) == []
+
+
+def test_build_without_safetensors_is_refused(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+    with pytest.raises(HomogCacheError, match="no safetensors"):
+        cache.build(KEY, lambda tmp: (tmp / "pytorch_model.bin").write_bytes(b"pickle"), {})
+    assert cache.lookup(KEY) == (None, None)
+
+
+def test_leftover_temporary_directory_is_never_read(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+    leftover = tmp_path / "cache" / "tmp" / f"{KEY[:16]}-999-x"
+    leftover.mkdir(parents=True)
+    (leftover / "model.safetensors").write_bytes(b"partial")
+    assert cache.lookup(KEY) == (None, None)
+
+
+def test_unwritable_cache_dir_falls_back_with_a_warning(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cache = ModelCache(blocker / "cache")
+    with pytest.warns(HomogWarning, match=r"cannot write its cache directory .*using .* for this session"):
+        entry = cache.build(KEY, writer(), {})
+    assert cache.root != blocker / "cache"
+    assert cache.lookup(KEY) == (entry, None)
+
+
+def test_lock_reports_waiting(tmp_path):
+    from filelock import FileLock
+
+    cache = ModelCache(tmp_path / "cache")
+    waited = []
+    with cache.lock(KEY, on_wait=lambda: waited.append(1)):
+        pass
+    assert waited == []
+    held = threading.Event()
+
+    def hold():  # another holder (as another xdist worker would be)
+        with FileLock(str(tmp_path / "cache" / "locks" / f"{KEY}.lock")):
+            held.set()
+            time.sleep(0.3)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    with cache.lock(KEY, on_wait=lambda: waited.append(1)):
+        pass
+    holder.join()
+    assert waited == [1]
+
+
+class Fake:
+    def __init__(self, name, size):
+        self.name, self.size = name, size
+
+    def __repr__(self):
+        return self.name
+
+
+def test_device_budget_evicts_least_recently_used():
+    moves = []
+    budget = DeviceBudget(10, move=lambda m, on: moves.append((m.name, on)), size_of=lambda m: m.size)
+    a, b, c, big = Fake("a", 4), Fake("b", 4), Fake("c", 4), Fake("big", 30)
+    budget.use(a)
+    budget.use(b)
+    budget.use(a)  # a is now the most recently used
+    assert moves == [("a", True), ("b", True)]
+    budget.use(c)  # 12 > 10: b goes back to the cpu, not a
+    assert moves[-2:] == [("b", False), ("c", True)]
+    assert [m.name for m in budget.resident()] == ["a", "c"] and budget.used() == 8
+    budget.use(big)  # larger than the budget alone: everything else leaves, it stays
+    assert [m.name for m in budget.resident()] == ["big"] and budget.evictions == 3
+    budget.use(a)
+    assert [m.name for m in budget.resident()] == ["a"]
+
+
+def test_memory_budget_parsing():
+    assert memory_bytes("24GiB", 0) == 24 * 2**30
+    assert memory_bytes("512MB", 0) == 512 * 10**6
+    assert memory_bytes("80%", 1000) == 800
+    assert memory_bytes("1000", 0) == 1000
+    for bad in ["0%", "120%", "lots", "-1G", ""]:
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a memory budget"):
+            parse_memory(bad)
+
+
+def test_directory_hash_ignores_manifest_and_hidden_files(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"w")
+    first = hash_directory(tmp_path)
+    (tmp_path / MANIFEST).write_text("{}")
+    (tmp_path / ".gitattributes").write_text("x")
+    assert hash_directory(tmp_path) == first
+    os.utime(tmp_path / "model.safetensors", ns=(1, 1))
+    assert hash_directory(tmp_path) == first

@@ -1,0 +1,292 @@
+"""Loading, fine-tuning and predicting with tiny models (no network, seconds on CPU)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import datasets
+import pytest
+from safetensors.torch import load_file
+from seqeval.metrics import f1_score
+
+from pytest_homog.config import HomogConfig
+from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+from pytest_homog.models import predict as predict_module
+from pytest_homog.models.load import HomogModel, load_tokenizer
+from pytest_homog.models.session import ModelSession
+
+FAST = {"epochs": 3, "learning_rate": 1e-3, "batch_size": 16}
+
+
+def new_session(cache_dir: Path, **config) -> ModelSession:
+    return ModelSession(
+        HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir, **config), report=lambda m: None
+    )
+
+
+@pytest.fixture(scope="module")
+def tuned(tiny_world, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    session = new_session(cache)
+    model = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    return session, model, cache
+
+
+def test_finetune_learns_and_predicts_word_level_tags(tuned, tiny_world):
+    session, model, _ = tuned
+    assert model.cache_status == "trained" and model.task == "token-classification"
+    assert model.labels == ["O", "B-LOC", "B-PER", "I-PER"]
+    y_true, y_pred, texts = model.homog_predict(session.dataset(str(tiny_world["test"])))
+    assert [len(t) for t in texts] == [len(t) for t in y_true] == [len(p) for p in y_pred]
+    assert all(isinstance(tag, str) for row in y_pred for tag in row)
+    assert f1_score(y_true, y_pred) > 0.6
+    assert session.drain_events()[0]["status"] == "trained"
+
+
+def test_features_are_one_row_per_word(tuned, tiny_world):
+    session, model, _ = tuned
+    ds = session.dataset(str(tiny_world["test"]))
+    features = model.homog_features(ds)
+    assert features.shape == (sum(len(t) for t in ds["tokens"]), 32)
+    first_layer = model.homog_features(ds, layer=0)
+    assert first_layer.shape == features.shape and not (first_layer == features).all()
+
+
+def test_word_pooling_matches_a_direct_computation(tuned):
+    import torch
+
+    _, model, _ = tuned
+    words = ["Alice", "visited", "Quitoville"]  # the last word is split into several sub-tokens
+    enc = model.tokenizer([words], is_split_into_words=True, return_tensors="pt")
+    with torch.no_grad():
+        states = model.model(**enc, output_hidden_states=True).hidden_states[-1][0]
+    ids = enc.word_ids(0)
+    expected = torch.stack([states[[p for p, w in enumerate(ids) if w == i]].mean(0) for i in range(3)])
+    assert sum(w == 2 for w in ids) > 1
+    assert torch.allclose(torch.from_numpy(model.homog_features([words])), expected, atol=1e-5)
+
+
+def test_same_session_reuses_and_next_session_hits_the_cache(tuned, tiny_world):
+    session, model, cache = tuned
+    again = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    assert again is model
+    other = new_session(cache)
+    hit = other.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    assert hit.cache_status == "hit" and hit is not model
+    assert hit.homog_predict(str(tiny_world["test"]))[1] == model.homog_predict(str(tiny_world["test"]))[1]
+
+
+def test_predictions_are_cached_per_dataset(tuned, tiny_world, monkeypatch):
+    session, model, _ = tuned
+    calls = []
+    real = predict_module.predict_tags
+    monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    ds = session.dataset(str(tiny_world["test"]))
+    fresh = ds.select(range(5))
+    model.homog_predict(fresh)
+    model.homog_predict(fresh)
+    model.homog_predict(datasets.Dataset.from_dict(fresh.to_dict(), features=fresh.features))
+    assert calls == [1]
+
+
+def test_same_seed_gives_identical_weights(tiny_world, tmp_path):
+    def weights(cache, seed):
+        model = new_session(cache).finetune(
+            str(tiny_world["base"]),
+            train=str(tiny_world["train"]),
+            seed=seed,
+            max_steps=8,
+            learning_rate=1e-3,
+            batch_size=16,
+        )
+        return load_file(str(model.path / "model.safetensors"))
+
+    a, b, c = weights(tmp_path / "a", 0), weights(tmp_path / "b", 0), weights(tmp_path / "c", 1)
+    assert a.keys() == b.keys()
+    assert all((a[k] == b[k]).all() for k in a)
+    assert any(not (a[k] == c[k]).all() for k in a)
+
+
+def test_sequence_classification(tiny_world, tmp_path):
+    from _tiny import make_sentences
+
+    tokens, tags = make_sentences(360, seed=5)
+    texts = [" ".join(t) for t in tokens]
+    labels = ["person" if "B-PER" in g else "none" for g in tags]
+    train = datasets.Dataset.from_dict({"text": texts[:320], "label": labels[:320]})
+    test = datasets.Dataset.from_dict({"sentence": texts[320:], "class": labels[320:]})
+    session = new_session(tmp_path / "cache")
+    model = session.finetune(str(tiny_world["base"]), train=train, seed=0, epochs=5, learning_rate=2e-3)
+    assert model.task == "sequence-classification" and model.labels == ["none", "person"]
+    y_true, y_pred, got_texts = model.homog_predict(test)
+    assert got_texts == texts[320:] and y_true == labels[320:]
+    assert sum(t == p for t, p in zip(y_true, y_pred, strict=True)) / len(y_true) > 0.9
+    assert model.homog_features(test).shape == (sum(len(t.split()) for t in texts[320:]), 32)
+
+
+def test_model_from_directory_object_and_pipeline(tuned, tiny_world):
+    from transformers import pipeline
+
+    session, model, _ = tuned
+    expected = model.homog_predict(str(tiny_world["test"]))[1]
+    from_dir = session.model(str(model.path))
+    assert from_dir.task == "token-classification" and from_dir.homog_name
+    assert from_dir.homog_predict(str(tiny_world["test"]))[1] == expected
+    assert session.model(str(model.path)) is from_dir
+    from_obj = session.model(model.model, tokenizer=load_tokenizer(model.path))
+    assert from_obj.homog_predict(str(tiny_world["test"]))[1] == expected
+    pipe = pipeline("token-classification", model=model.model, tokenizer=model.tokenizer, device="cpu")
+    assert session.model(pipe).homog_predict(str(tiny_world["test"]))[1] == expected
+
+
+def test_finetune_from_a_loaded_model_and_from_an_object(tuned, tiny_world):
+    session, model, _ = tuned
+    base = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
+    again = session.finetune(base, train=str(tiny_world["train"]), seed=0, max_steps=2, learning_rate=1e-3)
+    assert again.cache_status == "trained" and again.labels == model.labels
+    obj = session.finetune(
+        (model.model, model.tokenizer), train=str(tiny_world["train"]), seed=0, max_steps=2
+    )
+    assert obj.cache_status == "trained"
+
+
+# -- bad input --------------------------------------------------------------------------------------------
+
+
+def test_labels_the_model_does_not_know(tuned):
+    _, model, _ = tuned
+    data = datasets.Dataset.from_dict({"tokens": [["Acme", "Inc"]], "tags": [["B-ORG", "I-ORG"]]})
+    with pytest.raises(HomogDataError, match=r"labels model .* does not know: \['B-ORG', 'I-ORG'\]"):
+        model.homog_predict(data)
+    with pytest.raises(HomogDataError, match=r"does token-classification but the data is for sequence"):
+        model.homog_predict(datasets.Dataset.from_dict({"text": ["x"], "label": ["a"]}))
+
+
+def tiny_config(**extra):
+    from transformers import BertConfig
+
+    return BertConfig(
+        vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=8, **extra
+    )
+
+
+def test_regression_and_generation_heads_are_refused(tuned, tmp_path):
+    from transformers import BertForSequenceClassification, BertLMHeadModel
+
+    session, model, _ = tuned
+    regression = BertForSequenceClassification(tiny_config(num_labels=1, problem_type="regression"))
+    with pytest.raises(HomogModelError, match=r"regression head .* checks classifiers"):
+        session.model(regression, tokenizer=model.tokenizer)
+    generator = BertLMHeadModel(tiny_config(is_decoder=True))
+    with pytest.raises(HomogModelError, match=r"generation head"):
+        session.model(generator, tokenizer=model.tokenizer)
+    generator.save_pretrained(tmp_path / "gen")
+    model.tokenizer.save_pretrained(tmp_path / "gen")
+    with pytest.raises(HomogModelError, match=r"generation head"):
+        session.model(str(tmp_path / "gen"))
+    assert (
+        session.model(str(tmp_path / "gen"), task="ner", labels=["O", "B-X"]).task == "token-classification"
+    )
+
+
+def test_train_set_without_entities(tiny_world, tmp_path):
+    session = new_session(tmp_path / "cache")
+    flat = datasets.Dataset.from_dict({"tokens": [["a", "b"], ["c"]], "tags": [["O", "O"], ["O"]]})
+    with pytest.raises(HomogDataError, match=r"no entity: all 3 tags of its 2 sentences are 'O'"):
+        session.finetune(str(tiny_world["base"]), train=flat, **FAST)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_missing_model_fails_fast_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    session = new_session(tmp_path / "cache")
+    started = time.perf_counter()
+    with pytest.raises(
+        HomogModelError, match=r"'acme/ner-v9' was not found.*HF_HUB_OFFLINE is set.*save_pretrained"
+    ):
+        session.model("acme/ner-v9")
+    assert time.perf_counter() - started < 1.0
+    with pytest.raises(HomogModelError, match=r"no directory of that name"):
+        session.model("./models/missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(HomogModelError, match=r"holds no config.json"):
+        session.model(str(tmp_path / "empty"))
+
+
+def test_bad_arguments(tuned, tiny_world):
+    session, _, _ = tuned
+    with pytest.raises(HomogUsageError, match=r"task='summarization' is not supported"):
+        session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), task="summarization")
+    with pytest.raises(HomogUsageError, match=r"epochs=-1 must be positive"):
+        session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), epochs=-1)
+    with pytest.raises(HomogUsageError, match=r"got int"):
+        session.model(42)
+    assert isinstance(session.model(session.models[next(iter(session.models))]), HomogModel)
+
+
+def test_assertions_accept_models_with_a_dataset_or_a_path(tuned, tiny_world):
+    assertions = pytest.importorskip("pytest_homog.assertions")  # the quality assertions' module
+    session, model, _ = tuned
+    test = session.dataset(str(tiny_world["test"]))
+    estimate = assertions.assert_f1_above(model, test, 0.6)
+    y_true, y_pred, _ = model.homog_predict(test)
+    assert estimate.value == pytest.approx(f1_score(y_true, y_pred))
+    assertions.assert_f1_above(model, str(tiny_world["test"]), 0.6)
+    with pytest.raises(AssertionError, match="assert_f1_above failed"):
+        assertions.assert_f1_above(model, test, 0.999)
+
+
+def test_refresh_rebuilds_once_per_run_across_workers(tuned, tiny_world):
+    _, model, cache = tuned
+    started = time.time()
+    messages: dict[str, list[str]] = {"a": [], "b": []}
+    workers = {
+        w: ModelSession(
+            HomogConfig(enabled=True, device="cpu", cache_dir=cache, refresh=True),
+            report=messages[w].append,
+            started=started,
+        )
+        for w in "ab"
+    }
+    first = workers["a"].finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    second = workers["b"].finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    assert first.cache_status == second.cache_status == "refreshed"
+    assert any(m.startswith("fine-tuning") for m in messages["a"])
+    assert not any(m.startswith("fine-tuning") for m in messages["b"])  # worker b reads a's fresh entry
+    assert first.homog_key == model.homog_key
+
+
+def test_models_stay_resident_and_the_least_recently_used_is_evicted(tuned, tiny_world, monkeypatch):
+    import torch
+
+    _, model, cache = tuned
+    size = sum(p.numel() * p.element_size() for p in model.model.parameters()) + sum(
+        b.numel() * b.element_size() for b in model.model.buffers()
+    )
+    session = new_session(cache, gpu_memory=str(int(size * 1.5)))  # room for one tiny model, not two
+    first = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    second = session.model(str(model.path), name="second")
+    session._device = torch.device("cuda", 0)  # from here on as on a GPU; only the moves are faked
+    moves: list[tuple[str, str]] = []
+    for m in (first, second):
+        monkeypatch.setattr(
+            m.model, "to", lambda dev, _m=m: moves.append((_m.homog_name, str(dev))) or _m.model
+        )
+    test = session.dataset(str(tiny_world["test"])).select(range(3))
+    monkeypatch.setattr(
+        predict_module, "predict_tags", lambda model, tok, sents, *a, **k: [["O"] * len(s) for s in sents]
+    )
+    first.homog_predict(test)
+    second.homog_predict(test)
+    first.predict([["Alice"]])
+    assert moves == [
+        (first.homog_name, "cuda:0"),
+        (first.homog_name, "cpu"),  # evicted: both do not fit
+        ("second", "cuda:0"),
+        ("second", "cpu"),
+        (first.homog_name, "cuda:0"),
+    ]
+    assert [e["status"] for e in session.drain_events() if e["kind"] == "evict"] == [
+        "moved to cpu to stay within --homog-gpu-memory"
+    ] * 2

@@ -1,0 +1,234 @@
+"""The model fixtures end to end: pytester runs, xdist workers, and a fine-tune killed by SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+FINETUNE = "homog_finetune(BASE, train=TRAIN, epochs=3, learning_rate=1e-3, seed=0)"
+
+
+def test_file(tiny_world) -> str:
+    return textwrap.dedent(
+        f"""
+        import pytest
+
+        pytestmark = pytest.mark.homog
+        BASE, TRAIN = {str(tiny_world["base"])!r}, {str(tiny_world["train"])!r}
+        TEST = {str(tiny_world["test"])!r}
+
+
+        @pytest.fixture(scope="session")
+        def tuned(homog_finetune):
+            return {FINETUNE}
+
+
+        def test_quality(tuned, homog_dataset):
+            from seqeval.metrics import f1_score
+
+            y_true, y_pred, words = tuned.homog_predict(homog_dataset(TEST))
+            assert f1_score(y_true, y_pred) > 0.6
+
+
+        def test_reused_within_the_session(tuned, homog_finetune, homog_model):
+            assert {FINETUNE} is tuned
+            assert homog_model(tuned) is tuned
+        """
+    )
+
+
+test_file.__test__ = False  # type: ignore[attr-defined]
+
+
+def test_options_in_help(pytester):
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*--homog-refresh*", "*--homog-gpu-memory=SIZE*"])
+
+
+def test_bad_gpu_memory_value(pytester):
+    result = pytester.runpytest("--homog-gpu-memory=lots")
+    result.stderr.fnmatch_lines(["*--homog-gpu-memory*'lots' is not a memory budget*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    pytester.makeini("[pytest]\nhomog_gpu_memory = 200%\n")
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines(["*homog_gpu_memory = '200%'*not a memory budget*"])
+
+
+def test_options_and_ini_twins_reach_the_config(pytester):
+    pytester.makepyfile(
+        """
+        def test_config(homog_config, pytestconfig):
+            expected = pytestconfig.getoption("expected").split(",")
+            assert [str(homog_config.refresh), homog_config.gpu_memory] == expected
+        """
+    )
+    pytester.makeconftest("def pytest_addoption(parser):\n    parser.addoption('--expected')\n")
+    pytester.runpytest("--expected=False,80%").assert_outcomes(passed=1)
+    pytester.runpytest("--homog-refresh", "--homog-gpu-memory=8GiB", "--expected=True,8GiB").assert_outcomes(
+        passed=1
+    )
+    pytester.makeini("[pytest]\nhomog_refresh = true\nhomog_gpu_memory = 50%\n")
+    pytester.runpytest("--expected=True,50%").assert_outcomes(passed=1)
+    pytester.runpytest("--homog-gpu-memory=2G", "--expected=True,2G").assert_outcomes(passed=1)
+
+
+def test_import_stays_cheap():
+    code = (
+        "import sys, pytest_homog.plugin; heavy = [m for m in ('torch', 'transformers', 'datasets', 'numpy') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_fixtures_end_to_end_then_cache_hit_then_refresh(pytester, tiny_world, tmp_path):
+    pytester.makepyfile(test_e2e_models=test_file(tiny_world))
+    args = ["--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-p", "no:cacheprovider"]
+
+    first = pytester.runpytest(*args)
+    first.assert_outcomes(passed=2)
+    first.stdout.fnmatch_lines(
+        ["*pytest-homog models*", "homog model fine-tune: tiny-bert+token-ft-* trained in *"]
+    )
+    assert "hit" not in "\n".join(line for line in first.outlines if line.startswith("homog model"))
+
+    second = pytester.runpytest(*args)
+    second.assert_outcomes(passed=2)
+    second.stdout.fnmatch_lines(["homog model fine-tune: tiny-bert+token-ft-* hit in *"])
+    assert "trained" not in "\n".join(line for line in second.outlines if line.startswith("homog model"))
+
+    refreshed = pytester.runpytest(*args, "--homog-refresh")
+    refreshed.assert_outcomes(passed=1, failed=1)
+    refreshed.stdout.fnmatch_lines(
+        [
+            "*model cache refreshed by --homog-refresh; review the change, then run again*",
+            "homog model fine-tune: * refreshed in *",
+        ]
+    )
+
+    after = pytester.runpytest(*args)
+    after.assert_outcomes(passed=2)
+    after.stdout.fnmatch_lines(["homog model fine-tune: * hit in *"])
+
+
+def test_unwritable_cache_dir_falls_back(pytester, tiny_world, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    pytester.makepyfile(test_e2e_models=test_file(tiny_world))
+    result = pytester.runpytest("--homog", f"--homog-cache-dir={blocker / 'cache'}", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*HomogWarning: pytest-homog cannot write its cache directory*"])
+
+
+def test_two_xdist_workers_fine_tune_once(pytester, tiny_world, tmp_path, monkeypatch):
+    pytest.importorskip("xdist")
+    body = test_file(tiny_world).replace('@pytest.fixture(scope="session")', "@pytest.fixture")
+    body += "\n\n@pytest.mark.parametrize('i', range(4))\ndef test_more(tuned, i):\n    assert tuned.labels\n"
+    pytester.makepyfile(test_e2e_models=body)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny models; two workers share the cores
+    result = pytester.runpytest_subprocess(
+        "--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-n", "2", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=6)
+    lines = [line for line in result.outlines if line.startswith("homog model fine-tune:")]
+    assert sum(" trained in " in line for line in lines) == 1, lines
+    assert sum(" hit in " in line for line in lines) >= 1, lines
+    assert len(list((tmp_path / "cache" / "models").iterdir())) == 1
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, pathlib, sys, time
+    import torch
+    torch.set_num_threads(1)
+    from transformers import Trainer
+    import pytest_homog.models.cache as cache_module
+    from pytest_homog.config import HomogConfig
+    from pytest_homog.models.session import ModelSession
+
+    cache_dir, base, train, where = sys.argv[1:5]
+
+    def stall():
+        print("STALLED", flush=True)
+        time.sleep(120)
+
+    if where == "training":
+        real_step = Trainer.training_step
+        def step(self, *args, **kwargs):
+            out = real_step(self, *args, **kwargs)
+            if self.state.global_step >= 2:
+                stall()
+            return out
+        Trainer.training_step = step
+    else:  # weights and manifest written, not yet renamed into place
+        real_replace = os.replace
+        def replace(src, dst):
+            if pathlib.Path(dst).parent.name == "models":
+                stall()
+            return real_replace(src, dst)
+        cache_module.os.replace = replace
+
+    session = ModelSession(HomogConfig(enabled=True, device="cpu", cache_dir=pathlib.Path(cache_dir)))
+    session.finetune(base, train=train, epochs=3, learning_rate=1e-3, seed=0)
+    print("FINISHED", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("where", ["training", "before-rename"])
+def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
+    from pytest_homog.config import HomogConfig
+    from pytest_homog.models.session import ModelSession
+
+    cache_dir = tmp_path / "cache"
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER)
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
+    }
+    err = (tmp_path / "stderr.txt").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            str(cache_dir),
+            str(tiny_world["base"]),
+            str(tiny_world["train"]),
+            where,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=err,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "STALLED"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        err.close()
+    assert proc.returncode == -signal.SIGKILL
+    stderr = (tmp_path / "stderr.txt").read_text()
+    progress = [line for line in stderr.splitlines() if line.startswith("homog: ")]
+    assert progress[0].startswith("homog: fine-tuning tiny-bert+token-ft-")  # shown although not a tty
+    assert list((cache_dir / "models").iterdir()) == []
+    assert list((cache_dir / "tmp").iterdir()) != []  # the half-built entry stays where nobody reads it
+
+    waited: list[str] = []
+    session = ModelSession(HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir), report=waited.append)
+    model = session.finetune(
+        str(tiny_world["base"]), train=str(tiny_world["train"]), epochs=3, learning_rate=1e-3, seed=0
+    )
+    assert model.cache_status == "trained"
+    assert not any("waiting" in line for line in waited)  # the dead process's lock was released by the OS
+    assert len(list((cache_dir / "models").iterdir())) == 1
