@@ -64,6 +64,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "pytest_homog.assertions": (
         "assert_f1_above",
         "assert_models_diverge",
+        "assert_no_regression",
         "assert_not_homogeneous",
         "assert_precision_above",
         "assert_recall_above",
@@ -91,6 +92,7 @@ if TYPE_CHECKING:
     from pytest_homog.assertions import (
         assert_f1_above,
         assert_models_diverge,
+        assert_no_regression,
         assert_not_homogeneous,
         assert_precision_above,
         assert_recall_above,

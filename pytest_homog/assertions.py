@@ -4,7 +4,8 @@ Every helper takes the subject first and the ground truth second (see :mod:`pyte
 what it measured with :func:`pytest_homog.record.record_check` (pass or fail), and returns what it measured.
 
 Sections: quality assertions (``assert_f1_above``, ``assert_precision_above``, ``assert_recall_above``);
-diversity and homogenization assertions (``assert_models_diverge``, ``assert_not_homogeneous``); shared
+diversity and homogenization assertions (``assert_models_diverge``, ``assert_not_homogeneous``); the release
+gate ``assert_no_regression``; shared
 argument checks and message helpers are at the top.
 """
 
@@ -22,6 +23,7 @@ from pytest_homog.record import CheckRecord, record_check
 __all__ = [
     "assert_f1_above",
     "assert_models_diverge",
+    "assert_no_regression",
     "assert_not_homogeneous",
     "assert_precision_above",
     "assert_recall_above",
@@ -895,3 +897,136 @@ def assert_not_homogeneous(
             "level of shared failure is acceptable."
         )
     raise AssertionError("\n".join(lines))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# release gate: candidate against baseline
+# ----------------------------------------------------------------------------------------------------------
+
+
+def assert_no_regression(
+    candidate: Any,
+    baseline: Any,
+    data: Any,
+    *,
+    metric: str = "f1",
+    tolerance: float = 0.0,
+    confidence: float | None = 0.95,
+    level: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    average: str = "micro",
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+) -> Any:
+    """Assert that ``candidate`` is not worse than ``baseline`` on ``metric`` by more than ``tolerance``.
+
+    The difference d = metric(candidate) - metric(baseline) is estimated with the paired bootstrap of
+    :func:`~pytest_homog.metrics.stats.compare` (the same resampled sentences for both subjects). With a
+    ``confidence`` the check fails only when the regression is established at that confidence: the whole
+    interval of d lies below ``-tolerance`` (its upper bound is < ``-tolerance``), so sampling noise on the test
+    data cannot fail a release. With ``confidence=None`` the point difference is compared: it fails when
+    d < ``-tolerance``.
+
+    Parameters
+    ----------
+    candidate, baseline : subject
+        Models (anything with ``homog_predict(data)``) or predictions of ``data``.
+    data : references or dataset
+        The references (for predictions) or the data the models predict.
+    metric : {"f1", "precision", "recall"}
+        What must not regress.
+    tolerance : float
+        How large a drop is accepted (absolute, >= 0).
+    confidence : float, optional
+        Interval coverage (default 0.95); ``None`` compares the point difference.
+    level, scheme, mode, average
+        As in :func:`pytest_homog.f1_score`.
+    n_resamples, seed : int
+        Bootstrap replicates and seed.
+
+    Returns
+    -------
+    Estimate
+        The paired difference candidate - baseline, with its interval and bootstrap p-value.
+
+    Raises
+    ------
+    AssertionError
+        The candidate regressed beyond ``tolerance``.
+
+    Examples
+    --------
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]] * 10
+    >>> old = [["B-PER", "O"], ["O", "O"]] * 10
+    >>> new = [["B-PER", "O"], ["B-LOC", "O"]] * 10
+    >>> round(assert_no_regression(new, old, y_true).value, 3)
+    0.333
+    """
+    __tracebackhide__ = True
+    from pytest_homog.metrics.quality import check_average, check_metric
+    from pytest_homog.metrics.stats import check_confidence, compare
+
+    started = time.perf_counter()
+    check_metric(metric)
+    tol = _check_number(tolerance, "tolerance")
+    conf = None if confidence is None else check_confidence(confidence)
+    if check_average(average) is None:
+        raise HomogUsageError(
+            "assert_no_regression needs a single number: average must be 'micro', 'macro' or 'weighted'; got None."
+        )
+    rc, rb = _resolve_pair(candidate, baseline, data)
+    est = compare(
+        rc.y_true, rc.y_pred, rb.y_pred, metric, level=level, scheme=scheme, mode=mode, average=average,
+        confidence=EVIDENCE_CONFIDENCE if conf is None else conf, n_resamples=n_resamples, seed=seed,
+    )  # fmt: skip
+    measured = est.value if conf is None else est.high
+    passed = bool(measured >= -tol)
+    record_check(
+        CheckRecord(
+            check="assert_no_regression",
+            metric=f"{metric}_delta",
+            value=est.value,
+            passed=passed,
+            threshold=-tol,
+            compared="value" if conf is None else "high",
+            low=est.low,
+            high=est.high,
+            confidence=est.confidence,
+            n=est.n,
+            level=est.level,
+            scheme=scheme if est.level == "entity" else None,
+            mode=mode if est.level == "entity" else None,
+            subjects=(rc.name, rb.name),
+            data=rc.data_name,
+            details={"average": average, "n_resamples": n_resamples, "seed": seed, "p_value": est.p_value},
+            duration=time.perf_counter() - started,
+            higher_is_better=True,
+        )
+    )
+    if passed:
+        return est
+    title = _METRIC_TITLE[metric]
+    interval = f"[{est.low:+.4f}, {est.high:+.4f}]"
+    if conf is None:
+        verdict = (
+            f"assert_no_regression failed: {est.level} {title} of {rc.name!r} is {-est.value:.4f} below "
+            f"{rb.name!r}, more than the tolerance {tol:g} (delta {est.value:+.4f})."
+        )
+    else:
+        verdict = (
+            f"assert_no_regression failed: {est.level} {title} of {rc.name!r} is below {rb.name!r} by more than "
+            f"the tolerance {tol:g} at {conf:.0%} confidence: delta {est.value:+.4f}, CI {interval}, upper bound "
+            f"{est.high:+.4f} < {-tol:+g}."
+        )
+    evidence = [
+        f"delta = {title}({rc.name}) - {title}({rb.name}); {est.confidence:.0%} CI {interval}, "
+        f"bootstrap p = {est.p_value:.3g}",
+        f"n = {est.n} {_units(est.level or "entity")}, {est.n_resamples} paired resamples (seed {seed}), average={average}"
+        + (f", scheme={scheme}, mode={mode}" if est.level == "entity" else ""),
+    ]
+    step = (
+        "Next step: compare the two per label (pytest_homog.classification_report on each) to see where the "
+        "candidate lost; fix the candidate, or raise the tolerance deliberately if the drop is acceptable."
+    )
+    raise AssertionError(failure_message(verdict, evidence, step))
