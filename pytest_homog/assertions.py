@@ -1022,7 +1022,8 @@ def assert_no_regression(
     evidence = [
         f"delta = {title}({rc.name}) - {title}({rb.name}); {est.confidence:.0%} CI {interval}, "
         f"bootstrap p = {est.p_value:.3g}",
-        f"n = {est.n} {_units(est.level or "entity")}, {est.n_resamples} paired resamples (seed {seed}), average={average}"
+        f"n = {est.n} {_units(est.level or 'entity')}, {est.n_resamples} paired resamples (seed {seed}), "
+        f"average={average}"
         + (f", scheme={scheme}, mode={mode}" if est.level == "entity" else ""),
     ]
     step = (

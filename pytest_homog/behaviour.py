@@ -39,7 +39,7 @@ from typing import Any, cast
 
 from pytest_homog.errors import HomogModelError, HomogUsageError
 from pytest_homog.perturbations import Example, LabelledSentence, Perturbation, Perturbed, TextExample
-from pytest_homog.record import CheckRecord, record_check
+from pytest_homog.record import CheckRecord, record_check, record_example_check
 
 __all__ = [
     "CACHE_SIZE",
@@ -357,7 +357,7 @@ def assert_invariant(
         if pred_o != pred_p:
             flagged = {0}
     passed = not flagged
-    record_check(
+    record_example_check(
         CheckRecord(
             check="assert_invariant",
             metric="changed_predictions",
@@ -490,7 +490,7 @@ def assert_directional(
         else:
             passed, value = pred_o != gold or pred_p == gold, float(pred_p == gold) - float(pred_o == gold)
         detail = f"gold {gold!r}: predicted {pred_o!r} on the original, {pred_p!r} on the perturbed text"
-    record_check(
+    record_example_check(
         CheckRecord(
             check="assert_directional",
             metric=expect if isinstance(expect, str) else "expect",

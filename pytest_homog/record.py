@@ -23,6 +23,7 @@ Values in ``details`` may be numpy scalars or arrays; :meth:`CheckRecord.to_dict
 from __future__ import annotations
 
 import contextvars
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -36,6 +37,7 @@ __all__ = [
     "json_default",
     "jsonable",
     "record_check",
+    "record_example_check",
     "record_fields",
 ]
 
@@ -148,6 +150,8 @@ class RunRecord:
     checks: list[CheckRecord] = field(default_factory=list)
     plugin_version: str = ""
     started: float = 0.0
+    # property tests' folded records, by (test id, check, subjects, perturbation); see record_example_check
+    property_checks: dict[tuple[Any, ...], CheckRecord] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The run as plain JSON-compatible data."""
@@ -268,3 +272,60 @@ def record_check(record: CheckRecord) -> CheckRecord:
     if run is not None:
         run.checks.append(record)
     return record
+
+
+def _in_hypothesis_test() -> bool:
+    """Whether the caller runs inside a hypothesis ``@given`` test (without importing hypothesis)."""
+    control = sys.modules.get("hypothesis.control")
+    return control is not None and bool(control.currently_in_test_context())
+
+
+def record_example_check(record: CheckRecord) -> CheckRecord:
+    """Record a check made on one generated example, folding a property test's examples into one record.
+
+    Inside a hypothesis ``@given`` test a behavioural check runs once per generated (and shrunk) example; one
+    row per example would bury the report. There the first example's record is added to the run and later
+    examples of the same test, check and subjects update it: ``metric`` becomes ``"examples_passed"``, ``value``
+    the share of examples on which the check passed, ``n`` the number of examples, ``threshold`` 1.0, and
+    ``passed`` is true only if every example passed. The per-example metric and the first failing example's
+    details are kept in ``details``. Outside a hypothesis test this is :func:`record_check`.
+    """
+    if not _in_hypothesis_test():
+        return record_check(record)
+    if not record.test_id:
+        record.test_id = _current_test.get()
+    run = _active_run
+    if run is None:
+        return record
+    key = (record.test_id, record.check, record.subjects, str(record.details.get("perturbation", "")))
+    merged = run.property_checks.get(key)
+    if merged is None:
+        merged = CheckRecord(
+            check=record.check,
+            metric="examples_passed",
+            value=0.0,
+            passed=True,
+            threshold=1.0,
+            n=0,
+            level=record.level,
+            scheme=record.scheme,
+            mode=record.mode,
+            subjects=record.subjects,
+            data=record.data,
+            details={"example_metric": record.metric, "examples": 0, "failed_examples": 0},
+            test_id=record.test_id,
+            higher_is_better=True,
+        )
+        run.property_checks[key] = merged
+        run.checks.append(merged)
+    details = merged.details
+    details["examples"] += 1
+    if not record.passed:
+        details["failed_examples"] += 1
+        details.setdefault("first_failure", {"value": record.value, **record.details})
+    examples = details["examples"]
+    merged.n = examples
+    merged.value = (examples - details["failed_examples"]) / examples
+    merged.passed = merged.passed and record.passed
+    merged.duration += record.duration
+    return merged

@@ -51,3 +51,73 @@ def test_records_are_collected_under_homog(pytester: pytest.Pytester) -> None:
     out = pytester.runpytest("-s", "--homog").stdout.str()
     assert "RECORDS [('test_records_are_collected_under_homog.py::test_a', 0.25)]" in out
     assert "RECORDS None" in pytester.runpytest("-s").stdout.str()
+
+
+def test_a_property_test_folds_its_examples_into_one_record(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_homog.record import active_run
+
+        def pytest_sessionfinish(session):
+            for r in active_run().checks:
+                print("REC", r.test_id.split("::")[1], r.metric, r.n, round(r.value, 4), r.passed,
+                      r.details.get("examples"), r.details.get("failed_examples"), r.details.get("first_failure"))
+        """
+    )
+    pytester.makepyfile(
+        """
+        from hypothesis import given, settings, strategies as st
+        from pytest_homog.record import CheckRecord, record_example_check
+
+        SEEN = {"all": 0, "odd": 0}
+
+        @settings(max_examples=30, database=None, derandomize=True)
+        @given(st.integers(0, 1000))
+        def test_all_pass(x):
+            SEEN["all"] += 1
+            record_example_check(CheckRecord(check="c", metric="m", value=1.0, passed=True, subjects=("s",)))
+
+        def test_calls():
+            print("CALLS", SEEN["all"])
+
+        def test_outside_hypothesis():
+            record_example_check(CheckRecord(check="c", metric="m", value=0.5, passed=True))
+        """
+    )
+    result = pytester.runpytest("-s", "--homog", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    out = result.stdout.str()
+    calls = int(out.split("CALLS ")[1].split()[0])
+    assert calls >= 2
+    assert f"REC test_all_pass examples_passed {calls} 1.0 True {calls} 0 None" in out
+    assert "REC test_outside_hypothesis m None 0.5 True None None None" in out  # not folded: its own record
+    assert out.count("REC ") == 2
+
+
+def test_failing_examples_fail_the_folded_record() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pytest_homog.record import record_example_check
+
+    run = RunRecord()
+    previous = active_run()
+    set_active_run(run)
+
+    @settings(max_examples=50, database=None, derandomize=True)
+    @given(st.integers(0, 100))
+    def prop(x: int) -> None:
+        record_example_check(
+            CheckRecord(check="c", metric="m", value=float(x), passed=x < 10, details={"x": x})
+        )
+
+    try:
+        with current_test("t::p"):
+            prop()
+    finally:
+        set_active_run(previous)
+    [rec] = run.checks
+    assert rec.test_id == "t::p" and rec.passed is False and rec.metric == "examples_passed"
+    assert rec.n == rec.details["examples"] > rec.details["failed_examples"] > 0
+    assert rec.value == (rec.n - rec.details["failed_examples"]) / rec.n
+    assert rec.details["first_failure"]["x"] >= 10
