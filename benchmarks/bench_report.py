@@ -114,6 +114,8 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     env_path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     os.environ["PYTHONPATH"] = env_path  # this checkout's pytest_homog, also in the subprocesses
+    # the runs measure pytest as users run it: with cached bytecode, not recompiling every module each time
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -7,13 +7,10 @@ imports nothing heavy; ``from pytest_homog import f1_score`` imports the module 
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("pytest-homog")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+if TYPE_CHECKING:
+    __version__: str
 
 # module -> the public names it defines
 _MODULES: dict[str, tuple[str, ...]] = {
@@ -139,7 +136,20 @@ if TYPE_CHECKING:
     from pytest_homog.perturbations import LabelledSentence, TextExample
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pytest-homog")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed metadata on first use, not at import
+        value: Any = _version()
+        globals()[name] = value
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'pytest_homog' has no attribute {name!r}")

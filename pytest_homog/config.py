@@ -28,6 +28,7 @@ __all__ = [
     "Tolerance",
     "default_cache_dir",
     "parse_device",
+    "parse_memory",
     "parse_seed",
     "parse_tolerance",
     "resolve_config",
@@ -197,6 +198,39 @@ def parse_tolerance(value: str) -> Tolerance:
     return Tolerance(amount / 100 if relative else amount, relative=relative)
 
 
+#: a memory size: a number with an optional unit (k, M, G, T; KiB, MiB, GiB, TiB; B)
+SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+def parse_memory(value: str) -> str:
+    """Validate a device-memory budget; used as the argparse ``type=`` of ``--homog-gpu-memory``.
+
+    A size (``24GiB``, ``8G``, ``512MiB``, plain bytes) or a share of the device's memory (``80%``).
+
+    Examples
+    --------
+    >>> parse_memory("80%"), parse_memory("24GiB")
+    ('80%', '24GiB')
+    >>> parse_memory("lots")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'lots' is not a memory budget; use a size such as 24GiB, ...
+    """
+    text = str(value).strip()
+    if text.endswith("%"):
+        try:
+            share = float(text[:-1])
+        except ValueError:
+            share = -1.0
+        if 0 < share <= 100:
+            return text
+    elif SIZE_RE.match(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{value!r} is not a memory budget; use a size such as 24GiB, 8G, 512MiB or a share such as 80%"
+    )
+
+
 def _parse_bool(value: str, source: str) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE:
@@ -251,8 +285,6 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
 
     paths = {name: _report_path(config, name, check=enabled) for name in _REPORT_OPTIONS}
     # models: --homog-refresh, --homog-gpu-memory
-    from pytest_homog.models.cache import parse_memory
-
     refresh = bool(config.getoption("homog_refresh", default=False)) or bool(config.getini("homog_refresh"))
     gpu_memory = config.getoption("homog_gpu_memory", default=None) or _from_ini(
         config, "homog_gpu_memory", parse_memory

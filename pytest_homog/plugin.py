@@ -22,11 +22,11 @@ from pytest_homog.config import (
     HOMOG_CONFIG_KEY,
     HomogConfig,
     parse_device,
+    parse_memory,
     parse_seed,
     parse_tolerance,
     resolve_config,
 )
-from pytest_homog.models.cache import parse_memory
 
 if TYPE_CHECKING:
     import torch
@@ -150,9 +150,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     homog = resolve_config(config)
     config.stash[HOMOG_CONFIG_KEY] = homog
-    config.pluginmanager.register(ModelReports(config), ModelReports.name)
     if homog.enabled:
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
+        # a controller under pytest-xdist never builds a model itself but shows the workers' model events
+        _register_model_reports(config)
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_configure")
@@ -440,7 +441,13 @@ def _model_session(config: pytest.Config) -> Any:
         started = getattr(config, "workerinput", {}).get("homog_started")
         session = ModelSession(config.stash[HOMOG_CONFIG_KEY], worker_index=index, started=started)
         config.stash[_MODEL_SESSION_KEY] = session
+        _register_model_reports(config)
     return session
+
+
+def _register_model_reports(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin(ModelReports.name):
+        config.pluginmanager.register(ModelReports(config), ModelReports.name)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -473,34 +480,34 @@ def homog_finetune(request: pytest.FixtureRequest) -> Any:
     return _model_session(request.config).finetune
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    session = item.config.stash.get(_MODEL_SESSION_KEY, None)
-    if session is None:
-        return report
-    for event in session.drain_events():
-        report.user_properties.append((MODEL_EVENT, event))
-        if event["status"] == "refreshed":
-            item.stash[_REFRESHED_KEY] = True
-    if report.when == "call" and item.stash.get(_REFRESHED_KEY, False):
-        if report.passed:
-            report.outcome = "failed"
-            report.longrepr = REFRESH_MESSAGE
-        else:
-            report.sections.append(("homog", REFRESH_MESSAGE))
-    return report
-
-
 class ModelReports:
-    """Collects the model events attached to test reports (also those sent by xdist workers) and prints them
-    in the terminal summary, so a run shows which fine-tunes were cache hits."""
+    """Attaches model events (cache hit, trained, refreshed) to test reports, collects them (also those sent by
+    xdist workers) and prints them in the terminal summary, so a run shows which fine-tunes were cache hits.
+    Registered when a model session starts (or with --homog), so a run that loads no model pays nothing."""
 
     name = "homog-model-reports"
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.events: list[dict[str, Any]] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        session = item.config.stash.get(_MODEL_SESSION_KEY, None)
+        if session is None:
+            return report
+        for event in session.drain_events():
+            report.user_properties.append((MODEL_EVENT, event))
+            if event["status"] == "refreshed":
+                item.stash[_REFRESHED_KEY] = True
+        if report.when == "call" and item.stash.get(_REFRESHED_KEY, False):
+            if report.passed:
+                report.outcome = "failed"
+                report.longrepr = REFRESH_MESSAGE
+            else:
+                report.sections.append(("homog", REFRESH_MESSAGE))
+        return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -29,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pytest_homog.config import SIZE_RE as _SIZE_RE
+from pytest_homog.config import parse_memory
 from pytest_homog.errors import HomogCacheError, HomogUsageError, HomogWarning
 
 __all__ = [
@@ -123,7 +124,6 @@ def hash_directory(directory: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {
     "": 1,
     "b": 1,
@@ -136,37 +136,6 @@ _UNITS = {
     "gi": 2**30,
     "ti": 2**40,
 }
-
-
-def parse_memory(value: str) -> str:
-    """Validate a device-memory budget; used as the argparse ``type=`` of ``--homog-gpu-memory``.
-
-    A size (``24GiB``, ``8G``, ``512MiB``, plain bytes) or a share of the device's memory (``80%``).
-
-    Examples
-    --------
-    >>> parse_memory("80%"), parse_memory("24GiB")
-    ('80%', '24GiB')
-    >>> parse_memory("lots")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: 'lots' is not a memory budget; use a size such as 24GiB, ...
-    """
-    import argparse
-
-    text = str(value).strip()
-    if text.endswith("%"):
-        try:
-            share = float(text[:-1])
-        except ValueError:
-            share = -1.0
-        if 0 < share <= 100:
-            return text
-    elif _SIZE_RE.match(text):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"{value!r} is not a memory budget; use a size such as 24GiB, 8G, 512MiB or a share such as 80%"
-    )
 
 
 def memory_bytes(spec: str, total: int) -> int:
