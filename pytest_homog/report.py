@@ -618,12 +618,9 @@ def threshold_text(record: CheckRecord) -> str:
     """``low >= 0.4000``: which number was compared, how, and with what; empty without a threshold."""
     if record.threshold is None:
         return ""
-    if record.compared == "low":
-        op = ">="
-    elif record.compared == "high":
-        op = "<="
-    else:
-        op = ">=" if higher_is_better(record) else "<="
+    # the bound is a floor when more is better (f1 low >= 0.40; a drop's upper bound high >= -0.02) and a ceiling
+    # when less is (outcome homogenization <= 2.0)
+    op = ">=" if higher_is_better(record) else "<="
     return f"{record.compared} {op} {_num(record.threshold)}"
 
 

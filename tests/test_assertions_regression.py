@@ -109,3 +109,11 @@ def test_release_gate_end_to_end(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--homog")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*assert_no_regression failed: entity F1 of 'predictions (a)' is below*"])
+
+
+def test_the_summary_shows_the_gate_as_a_floor_on_the_upper_bound(run: RunRecord) -> None:
+    from pytest_homog.report import threshold_text
+
+    gold, old = corpus(50, 0, miss=0.2)
+    assert_no_regression(old, old, gold, tolerance=0.02)
+    assert threshold_text(run.checks[-1]) == "high >= -0.0200"
