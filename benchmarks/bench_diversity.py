@@ -20,36 +20,13 @@ import sys
 import time
 from collections.abc import Callable
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
+from _wnut import WNUT, read_conll
 
-DATA = Path(__file__).resolve().parent.parent / "examples" / "data" / "wnut17" / "test.conll"
+DATA = WNUT / "test.conll"
 TYPES = ["person", "location", "group", "creative-work", "corporation", "product"]
 REPEATS = 5
-
-
-def read_conll(path: Path) -> tuple[list[list[str]], list[list[str]]]:
-    """Tokens and tags of a two-column CoNLL file (tab or space separated, blank line between sentences)."""
-    tokens: list[list[str]] = []
-    tags: list[list[str]] = []
-    words: list[str] = []
-    labels: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.rstrip("\n")
-        if not line.strip():
-            if words:
-                tokens.append(words)
-                tags.append(labels)
-                words, labels = [], []
-            continue
-        parts = line.split("\t") if "\t" in line else line.rsplit(" ", 1)
-        words.append(parts[0])
-        labels.append(parts[-1].strip())
-    if words:
-        tokens.append(words)
-        tags.append(labels)
-    return tokens, tags
 
 
 def spans(sentence: list[str]) -> list[tuple[str, int, int]]:

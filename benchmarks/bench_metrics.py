@@ -22,28 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _wnut import WNUT, read_conll  # noqa: E402
 from seqeval.metrics import f1_score as seqeval_f1  # noqa: E402
 
 from pytest_homog.metrics.quality import f1_score  # noqa: E402
 from pytest_homog.metrics.stats import score  # noqa: E402
 
-WNUT_TEST = ROOT / "examples" / "data" / "wnut17" / "test.conll"
+WNUT_TEST = WNUT / "test.conll"
 REPEATS = 15
-
-
-def read_conll(path: Path) -> list[list[str]]:
-    sentences: list[list[str]] = []
-    current: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if current:
-                sentences.append(current)
-                current = []
-            continue
-        current.append(line.split()[-1])
-    if current:
-        sentences.append(current)
-    return sentences
 
 
 def noisy(gold: list[list[str]], rate: float = 0.1, seed: int = 0) -> list[list[str]]:
@@ -61,7 +47,7 @@ def seconds(fn: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    gold = read_conll(WNUT_TEST)
+    _, gold = read_conll(WNUT_TEST)
     pred = noisy(gold)
     assert len(gold) == 1287, len(gold)
     warnings.simplefilter("ignore")

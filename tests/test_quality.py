@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import seqeval.metrics as sq
+from _conll import read_conll
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2
@@ -30,22 +31,6 @@ SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBE
 PREFIXES = {"IOB1": "IOB", "IOB2": "IOB", "IOE1": "IOE", "IOE2": "IOE", "IOBES": "IOBES", "BILOU": "BILOU"}
 AVERAGES = ["micro", "macro", "weighted", None]
 TOL = 1e-12
-
-
-def read_conll(path: Path) -> list[list[str]]:
-    """Tags of a CoNLL file: ``token TAB-or-space tag`` per line, a blank line between sentences."""
-    sentences: list[list[str]] = []
-    current: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if current:
-                sentences.append(current)
-                current = []
-            continue
-        current.append(line.split()[-1])
-    if current:
-        sentences.append(current)
-    return sentences
 
 
 def tag(prefix: str, typ: str) -> str:

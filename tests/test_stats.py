@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import seqeval.metrics as sq
+from _conll import read_conll
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import precision_recall_fscore_support
@@ -27,21 +28,6 @@ from pytest_homog.metrics.stats import (
 
 WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
 TOL = 1e-12
-
-
-def read_conll(path: Path) -> list[list[str]]:
-    sentences: list[list[str]] = []
-    current: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if current:
-                sentences.append(current)
-                current = []
-            continue
-        current.append(line.split()[-1])
-    if current:
-        sentences.append(current)
-    return sentences
 
 
 def corrupt(sentences: list[list[str]], rate: float, seed: int) -> list[list[str]]:
