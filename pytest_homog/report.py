@@ -18,6 +18,7 @@ Key of a check
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -267,9 +268,10 @@ class Delta:
         """Measured minus stored value."""
         return self.record.value - self.baseline
 
-    @property
+    @functools.cached_property
     def regressed(self) -> bool:
-        """Whether the metric moved the wrong way by more than the tolerance allows."""
+        """Whether the metric moved the wrong way by more than the tolerance allows (worked out once: the
+        reports and the summary ask for it many times)."""
         value, stored = self.record.value, self.baseline
         if math.isnan(stored):
             return False
@@ -357,6 +359,7 @@ class RunReport:
     outputs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _rows: tuple[list[str], list[list[str]]] | None = field(default=None, repr=False, compare=False)
+    _counts: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, run: RunRecord, baseline: Baseline | None = None, tolerance: Tolerance | None = None) -> RunReport:
@@ -372,16 +375,18 @@ class RunReport:
         return {d.key: d for d in self.comparison.deltas} if self.comparison else {}
 
     def counts(self) -> dict[str, int]:
-        """Summary counts: checks, passed, failed, tests, regressions."""
-        checks = self.run.checks
-        passed = sum(1 for c in checks if c.passed)
-        return {
-            "checks": len(checks),
-            "passed": passed,
-            "failed": len(checks) - passed,
-            "tests": len({c.test_id for c in checks}),
-            "regressions": len(self.comparison.regressions) if self.comparison else 0,
-        }
+        """Summary counts: checks, passed, failed, tests, regressions (counted once; a fresh dict each call)."""
+        if self._counts is None:
+            checks = self.run.checks
+            passed = sum(1 for c in checks if c.passed)
+            self._counts = {
+                "checks": len(checks),
+                "passed": passed,
+                "failed": len(checks) - passed,
+                "tests": len({c.test_id for c in checks}),
+                "regressions": len(self.comparison.regressions) if self.comparison else 0,
+            }
+        return dict(self._counts)
 
 
 def _iso(seconds: float) -> str:
@@ -846,7 +851,12 @@ def _md(value: Any) -> str:
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     out = ["| " + " | ".join(_md(h) for h in headers) + " |", "|" + "---|" * len(headers)]
-    out.extend("| " + " | ".join(_md(v) for v in row) + " |" for row in rows)
+    for row in rows:
+        cells = [v if type(v) is str else _cell(v) for v in row]
+        text = "".join(cells)
+        if "|" in text or "\n" in text:  # escaped only in a row that needs it
+            cells = [_md(v) for v in cells]
+        out.append("| " + " | ".join(cells) + " |")
     return out
 
 
@@ -878,11 +888,12 @@ def render_markdown(report: RunReport) -> str:
         lines += ["", f"### Baseline `{base.path.name}` (tolerance {comparison.tolerance})", ""]
         lines += [f"- ⚠️ {p}" for p in base.problems]
         if base.usable:
+            regressions = comparison.regressions
             lines.append(
-                f"- {len(comparison.deltas)} compared, {len(comparison.regressions)} regressed, "
+                f"- {len(comparison.deltas)} compared, {len(regressions)} regressed, "
                 f"{len(comparison.new)} new, {len(comparison.missing)} missing"
             )
-            lines += [f"- ❌ {_md(d.describe())}" for d in comparison.regressions]
+            lines += [f"- ❌ {_md(d.describe())}" for d in regressions]
             lines += [f"- missing from this run: `{k}`" for k in comparison.missing[:20]]
     matrices, tables = [], []
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
@@ -981,8 +992,8 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
 def _colour(t: float) -> str:
     """White to dark blue for t in [0, 1]."""
     t = min(1.0, max(0.0, t))
-    r, g, b = (round(255 + (c - 255) * t) for c in (8, 69, 148))
-    return f"#{r:02x}{g:02x}{b:02x}"
+    # 255 + (c - 255) * t for the channels (8, 69, 148) of the dark end
+    return f"#{round(255 - 247 * t):02x}{round(255 - 186 * t):02x}{round(255 - 107 * t):02x}"
 
 
 def _heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str:
@@ -996,22 +1007,30 @@ def _heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str
         f'<svg class="heatmap" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" font-size="11">'
     ]
-    for i, name in enumerate(names):
+    escaped = [_e(name) for name in names]
+    for i, name in enumerate(escaped):
         cy = top + i * cell + cell / 2 + 4
         cx = label_w + i * cell + cell / 2
-        parts.append(f'<text x="{label_w - 6}" y="{cy}" text-anchor="end">{_e(name)}</text>')
-        parts.append(f'<text x="{cx}" y="{top - 6}" transform="rotate(-45 {cx} {top - 6})">{_e(name)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{cy}" text-anchor="end">{name}</text>')
+        parts.append(f'<text x="{cx}" y="{top - 6}" transform="rotate(-45 {cx} {top - 6})">{name}</text>')
+    # per column: the cell's left edge, the text's centre and the column's name, worked out once
+    columns = [(label_w + j * cell, label_w + j * cell + cell / 2, f" / {name}: ") for j, name in enumerate(escaped)]
+    span = vmax - vmin
     for i, row in enumerate(values):
-        for j, v in enumerate(row):
-            t = (v - vmin) / (vmax - vmin) if math.isfinite(v) and vmax > vmin else 0.0
-            fill = _colour(t) if math.isfinite(v) else "#eeeeee"
-            x0, y0 = label_w + j * cell, top + i * cell
-            text_fill = "#ffffff" if t > 0.55 else "#1b1f23"
+        y0 = top + i * cell
+        rect_y = f'" y="{y0}" width="{cell}" height="{cell}" fill="'
+        text_y = f'" y="{y0 + cell / 2 + 4}" text-anchor="middle" fill="'
+        row_name = escaped[i]
+        for (x0, tx, column), v in zip(columns, row, strict=True):
+            # numbers as _num and f"{v:.2f}" write them hold no character that HTML escapes
+            if math.isfinite(v):
+                t = (v - vmin) / span if span > 0 else 0.0
+                fill, shown = _colour(t), f"{v:.2f}"
+            else:
+                t, fill, shown = 0.0, "#eeeeee", "-"
             parts.append(
-                f'<rect x="{x0}" y="{y0}" width="{cell}" height="{cell}" fill="{fill}" stroke="#ffffff">'
-                f"<title>{_e(names[i])} / {_e(names[j])}: {_e(_num(v))}</title></rect>"
-                f'<text x="{x0 + cell / 2}" y="{y0 + cell / 2 + 4}" text-anchor="middle" '
-                f'fill="{text_fill}">{_e(f"{v:.2f}" if math.isfinite(v) else "-")}</text>'
+                f'<rect x="{x0}{rect_y}{fill}" stroke="#ffffff"><title>{row_name}{column}{_num(v)}</title></rect>'
+                f'<text x="{tx}{text_y}{"#ffffff" if t > 0.55 else "#1b1f23"}">{shown}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -1053,12 +1072,11 @@ def render_html(report: RunReport) -> str:
     head_cells = "".join(f"<th>{_e(h)}</th>" for h in [*headers, "estimate"])
     body = []
     for record, key, row in zip(report.run.checks, report.keys, rows, strict=True):
-        verdict = row[-1]
-        cells = "".join(
-            f'<td class="num">{_e(v)}</td>' if i in (3,) else f"<td>{_e(v)}</td>" for i, v in enumerate(row[:-1])
-        )
+        # the cells are strings, escaped only in a row that needs it; the fourth (the value) is a number
+        c = [_e(v) for v in row] if _SPECIAL.search("".join(row)) else row
         body.append(
-            f'<tr class="{verdict.lower()}">{cells}<td class="verdict">{_e(verdict)}</td>'
+            f'<tr class="{c[-1].lower()}"><td>{c[0]}</td><td>{c[1]}</td><td>{c[2]}</td><td class="num">{c[3]}</td>'
+            f'<td>{"</td><td>".join(c[4:-1])}</td><td class="verdict">{c[-1]}</td>'
             f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
         )
     parts = [
@@ -1080,11 +1098,12 @@ def render_html(report: RunReport) -> str:
         parts.append(f"<h2>Baseline {_e(base.path.name)} (tolerance {_e(comparison.tolerance)})</h2><ul>")
         parts += [f'<li class="problem">{_e(p)}</li>' for p in base.problems]
         if base.usable:
+            regressions = comparison.regressions
             parts.append(
-                f"<li>{len(comparison.deltas)} compared, {len(comparison.regressions)} regressed, "
+                f"<li>{len(comparison.deltas)} compared, {len(regressions)} regressed, "
                 f"{len(comparison.new)} new, {len(comparison.missing)} missing</li>"
             )
-            parts += [f'<li class="regression">{_e(d.describe())}</li>' for d in comparison.regressions]
+            parts += [f'<li class="regression">{_e(d.describe())}</li>' for d in regressions]
         parts.append("</ul>")
     parts += [
         "<h2>Checks</h2>",
