@@ -529,7 +529,8 @@ def dumps(data: Any) -> str:
     return head.replace(json.dumps(sentinel), "[\n  " + body + "\n ]") + "\n"
 
 
-_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default)
+# no check for circular references: a cycle would fail in the fallback through jsonable() just the same
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, check_circular=False)
 _INDENTED = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, indent=1)
 
 
@@ -1071,12 +1072,18 @@ def render_html(report: RunReport) -> str:
     headers, rows = summary_rows(report)
     head_cells = "".join(f"<th>{_e(h)}</th>" for h in [*headers, "estimate"])
     body = []
+    thresholds: dict[str, str] = {}  # "low >= 0.4000" always needs escaping: once per distinct text
     for record, key, row in zip(report.run.checks, report.keys, rows, strict=True):
-        # the cells are strings, escaped only in a row that needs it; the fourth (the value) is a number
-        c = [_e(v) for v in row] if _SPECIAL.search("".join(row)) else row
+        # the cells are strings: test, check, metric, value, interval, threshold, [baseline, change,] verdict;
+        # the other cells are escaped only in a row that needs it
+        threshold = thresholds.get(row[5])
+        if threshold is None:
+            threshold = thresholds[row[5]] = _e(row[5])
+        c = row if _SPECIAL.search("".join(row[:5]) + "".join(row[6:])) is None else [_e(v) for v in row]
+        extra = "<td>" + "</td><td>".join(c[6:-1]) + "</td>" if len(c) > 7 else ""
         body.append(
             f'<tr class="{c[-1].lower()}"><td>{c[0]}</td><td>{c[1]}</td><td>{c[2]}</td><td class="num">{c[3]}</td>'
-            f'<td>{"</td><td>".join(c[4:-1])}</td><td class="verdict">{c[-1]}</td>'
+            f'<td>{c[4]}</td><td>{threshold}</td>{extra}<td class="verdict">{c[-1]}</td>'
             f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
         )
     parts = [
