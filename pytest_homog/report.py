@@ -26,7 +26,6 @@ import os
 import re
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,12 +132,12 @@ def record_key(record: CheckRecord, occurrence: int = 1) -> str:
 
 def assign_keys(records: Iterable[CheckRecord]) -> list[str]:
     """Keys of ``records`` in order, numbering repeats of the same key (see :func:`record_key`)."""
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
     keys = []
     for record in records:
-        base = record_key(record)
-        seen[base] += 1
-        keys.append(record_key(record, seen[base]))
+        base = f"{record.test_id}::{record.check}::{record.metric}::{','.join(record.subjects)}"  # record_key
+        occurrence = seen[base] = seen.get(base, 0) + 1
+        keys.append(base if occurrence == 1 else f"{base}#{occurrence}")
     return keys
 
 
@@ -331,17 +330,16 @@ def compare_to_baseline(
     comparison = Comparison(baseline=baseline, tolerance=tolerance)
     if not baseline.usable:
         return comparison
-    present = set()
+    entries, deltas, new, allowance = baseline.entries, comparison.deltas, comparison.new, tolerance.allowance
     for record, key in zip(records, keys, strict=True):
-        present.add(key)
-        entry = baseline.entries.get(key)
+        entry = entries.get(key)
         if entry is None:
-            comparison.new.append(key)
-            continue
-        hib = higher_is_better(record)
-        comparison.deltas.append(Delta(key, record, entry.value, hib, tolerance.allowance(entry.value)))
+            new.append(key)
+        else:
+            deltas.append(Delta(key, record, entry.value, higher_is_better(record), allowance(entry.value)))
     if find_missing:
-        comparison.missing = [k for k in baseline.entries if k not in present]
+        present = set(keys)
+        comparison.missing = [k for k in entries if k not in present]
     return comparison
 
 
