@@ -959,8 +959,13 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
     baseline value (if any) as a grey diamond; the scale spans [0, 1] and every number drawn."""
     value, low, high, threshold = record.value, record.low, record.high, record.threshold
     stored = delta.baseline if delta is not None else None
-    finite = [p for p in (value, low, high, threshold, stored) if p is not None and math.isfinite(p)]
-    lo, hi = min(0.0, *finite), max(1.0, *finite)
+    lo, hi = 0.0, 1.0  # the smallest and largest finite number drawn, as min(0.0, ...) and max(1.0, ...)
+    for p in (value, low, high, threshold, stored):
+        if p is not None and math.isfinite(p):
+            if p < lo:
+                lo = p
+            elif p > hi:
+                hi = p
     pad, y = _BAR_PAD, _BAR_H // 2
     scale = (_BAR_W - 2 * pad) / (hi - lo)
     parts = [_BAR_HEAD, _BAR_AXIS]  # the numbers are in the same table row
@@ -1117,6 +1122,7 @@ def render_html(report: RunReport) -> str:
         f'<table id="checks"><thead><tr>{head_cells}</tr></thead><tbody>{"".join(body)}</tbody></table>',
     ]
     heatmaps, tables = [], []
+    drawn: dict[tuple[tuple[str, ...], str], str] = {}  # a matrix recorded by several checks is drawn once
     every = len(report.run.checks) <= DETAIL_LIMIT
     for record, row in zip(report.run.checks, rows, strict=True):
         shown = every or row[-1] != "PASS"
@@ -1128,7 +1134,12 @@ def render_html(report: RunReport) -> str:
             if matrix is not None:
                 names, values, by = matrix
                 caption = f"{title} ({by})" if by else title
-                heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{_heatmap_svg(names, values)}</figure>")
+                # repr tells every two floats apart that are drawn differently (0.0 and -0.0, say)
+                drawing = (tuple(names), repr(values))
+                svg = drawn.get(drawing)
+                if svg is None:
+                    svg = drawn[drawing] = _heatmap_svg(names, values)
+                heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>")
                 continue
             table = table_from(value)
             if table is not None:
