@@ -895,6 +895,7 @@ def render_markdown(report: RunReport) -> str:
             lines += [f"- ❌ {_md(d.describe())}" for d in regressions]
             lines += [f"- missing from this run: `{k}`" for k in comparison.missing[:20]]
     matrices, tables = [], []
+    written: dict[tuple[tuple[str, ...], str], list[str]] = {}  # a matrix recorded by several checks: one table
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
     # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
     deltas = report.delta_for()
@@ -910,7 +911,13 @@ def render_markdown(report: RunReport) -> str:
                 names, values, by = matrix
                 heading = f"{title} ({by})" if by else title
                 matrices += ["", f"**{_md(heading)}**", ""]
-                matrices += _md_table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
+                # repr tells every two floats apart that are written differently (0.0 and -0.0, say)
+                table_key = (tuple(names), repr(values))
+                if table_key not in written:
+                    written[table_key] = _md_table(
+                        ["", *names], [[n, *row] for n, row in zip(names, values, strict=True)]
+                    )
+                matrices += written[table_key]
                 continue
             table = table_from(value)
             if table is not None:
