@@ -977,20 +977,21 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
     scale = (_BAR_W - 2 * pad) / (hi - lo)
     parts = [_BAR_HEAD, _BAR_AXIS]  # the numbers are in the same table row
     if threshold is not None and math.isfinite(threshold):
-        tx = pad + (threshold - lo) * scale
+        tx = f"{pad + (threshold - lo) * scale:.2f}"  # each coordinate formatted once
         parts.append(
-            f'<line class="threshold" x1="{tx:.2f}" y1="1" x2="{tx:.2f}" y2="{_BAR_H - 1}" stroke="#cf222e" '
+            f'<line class="threshold" x1="{tx}" y1="1" x2="{tx}" y2="{_BAR_H - 1}" stroke="#cf222e" '
             'stroke-width="2" stroke-dasharray="3,2"/>'
         )
     if stored is not None and math.isfinite(stored):
         bx = pad + (stored - lo) * scale
+        mid = f"{bx:.2f}"
         parts.append(
-            f'<path class="baseline" d="M{bx:.2f} 4 L{bx + 4:.2f} 8 L{bx:.2f} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
+            f'<path class="baseline" d="M{mid} 4 L{bx + 4:.2f} 8 L{mid} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
         )
     if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
-        a, b = pad + (low - lo) * scale, pad + (high - lo) * scale
+        a, b = f"{pad + (low - lo) * scale:.2f}", f"{pad + (high - lo) * scale:.2f}"
         parts.append(
-            f'<path class="interval" d="M{a:.2f} {y} H{b:.2f} M{a:.2f} {y - 5} V{y + 5} M{b:.2f} {y - 5} V{y + 5}" '
+            f'<path class="interval" d="M{a} {y} H{b} M{a} {y - 5} V{y + 5} M{b} {y - 5} V{y + 5}" '
             'stroke="#0969da" stroke-width="1.5" fill="none"/>'
         )
     if math.isfinite(value):
