@@ -18,7 +18,6 @@ Key of a check
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import math
@@ -267,10 +266,17 @@ class Delta:
         """Measured minus stored value."""
         return self.record.value - self.baseline
 
-    @functools.cached_property
+    @property
     def regressed(self) -> bool:
         """Whether the metric moved the wrong way by more than the tolerance allows (worked out once: the
         reports and the summary ask for it many times)."""
+        known: bool | None = self.__dict__.get("_regressed")
+        if known is None:
+            known = self._regressed_now()
+            object.__setattr__(self, "_regressed", known)  # a cache, not a field: equality and repr ignore it
+        return known
+
+    def _regressed_now(self) -> bool:
         value, stored = self.record.value, self.baseline
         if math.isnan(stored):
             return False
