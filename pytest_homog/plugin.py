@@ -10,7 +10,6 @@ import contextlib
 import gc
 import os
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -255,11 +254,13 @@ class HomogSession:
         found: list[Delta] = []
         if self.baseline is not None:
             found = compare_to_baseline(new, keys, self.baseline, self.homog.tolerance, find_missing=False).deltas
-        deltas = {d.key: d for d in found}
-        seen = Counter(r.metric for r in self._item_records[:start])
+        deltas = {d.key: d for d in found} if found else {}
+        seen: dict[str, int] = {}  # checks of each metric in this test so far
+        for record in self._item_records[:start]:
+            seen[record.metric] = seen.get(record.metric, 0) + 1
         for record, key in zip(new, keys, strict=True):
-            seen[record.metric] += 1
-            prefix = property_prefix(record, seen[record.metric])
+            occurrence = seen[record.metric] = seen.get(record.metric, 0) + 1
+            prefix = property_prefix(record, occurrence)
             item.user_properties.extend(junit_properties(record, prefix, deltas.get(key)))
         return found
 

@@ -25,7 +25,6 @@ import os
 import re
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,12 +131,12 @@ def record_key(record: CheckRecord, occurrence: int = 1) -> str:
 
 def assign_keys(records: Iterable[CheckRecord]) -> list[str]:
     """Keys of ``records`` in order, numbering repeats of the same key (see :func:`record_key`)."""
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
     keys = []
     for record in records:
-        base = record_key(record)
-        seen[base] += 1
-        keys.append(record_key(record, seen[base]))
+        base = f"{record.test_id}::{record.check}::{record.metric}::{','.join(record.subjects)}"  # record_key
+        occurrence = seen[base] = seen.get(base, 0) + 1
+        keys.append(base if occurrence == 1 else f"{base}#{occurrence}")
     return keys
 
 
@@ -269,7 +268,15 @@ class Delta:
 
     @property
     def regressed(self) -> bool:
-        """Whether the metric moved the wrong way by more than the tolerance allows."""
+        """Whether the metric moved the wrong way by more than the tolerance allows (worked out once: the
+        reports and the summary ask for it many times)."""
+        known: bool | None = self.__dict__.get("_regressed")
+        if known is None:
+            known = self._regressed_now()
+            object.__setattr__(self, "_regressed", known)  # a cache, not a field: equality and repr ignore it
+        return known
+
+    def _regressed_now(self) -> bool:
         value, stored = self.record.value, self.baseline
         if math.isnan(stored):
             return False
@@ -329,17 +336,16 @@ def compare_to_baseline(
     comparison = Comparison(baseline=baseline, tolerance=tolerance)
     if not baseline.usable:
         return comparison
-    present = set()
+    entries, deltas, new, allowance = baseline.entries, comparison.deltas, comparison.new, tolerance.allowance
     for record, key in zip(records, keys, strict=True):
-        present.add(key)
-        entry = baseline.entries.get(key)
+        entry = entries.get(key)
         if entry is None:
-            comparison.new.append(key)
-            continue
-        hib = higher_is_better(record)
-        comparison.deltas.append(Delta(key, record, entry.value, hib, tolerance.allowance(entry.value)))
+            new.append(key)
+        else:
+            deltas.append(Delta(key, record, entry.value, higher_is_better(record), allowance(entry.value)))
     if find_missing:
-        comparison.missing = [k for k in baseline.entries if k not in present]
+        present = set(keys)
+        comparison.missing = [k for k in entries if k not in present]
     return comparison
 
 
@@ -357,6 +363,7 @@ class RunReport:
     outputs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _rows: tuple[list[str], list[list[str]]] | None = field(default=None, repr=False, compare=False)
+    _counts: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, run: RunRecord, baseline: Baseline | None = None, tolerance: Tolerance | None = None) -> RunReport:
@@ -372,16 +379,18 @@ class RunReport:
         return {d.key: d for d in self.comparison.deltas} if self.comparison else {}
 
     def counts(self) -> dict[str, int]:
-        """Summary counts: checks, passed, failed, tests, regressions."""
-        checks = self.run.checks
-        passed = sum(1 for c in checks if c.passed)
-        return {
-            "checks": len(checks),
-            "passed": passed,
-            "failed": len(checks) - passed,
-            "tests": len({c.test_id for c in checks}),
-            "regressions": len(self.comparison.regressions) if self.comparison else 0,
-        }
+        """Summary counts: checks, passed, failed, tests, regressions (counted once; a fresh dict each call)."""
+        if self._counts is None:
+            checks = self.run.checks
+            passed = sum(1 for c in checks if c.passed)
+            self._counts = {
+                "checks": len(checks),
+                "passed": passed,
+                "failed": len(checks) - passed,
+                "tests": len({c.test_id for c in checks}),
+                "regressions": len(self.comparison.regressions) if self.comparison else 0,
+            }
+        return dict(self._counts)
 
 
 def _iso(seconds: float) -> str:
@@ -524,7 +533,8 @@ def dumps(data: Any) -> str:
     return head.replace(json.dumps(sentinel), "[\n  " + body + "\n ]") + "\n"
 
 
-_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default)
+# no check for circular references: a cycle would fail in the fallback through jsonable() just the same
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, check_circular=False)
 _INDENTED = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, indent=1)
 
 
@@ -846,7 +856,12 @@ def _md(value: Any) -> str:
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     out = ["| " + " | ".join(_md(h) for h in headers) + " |", "|" + "---|" * len(headers)]
-    out.extend("| " + " | ".join(_md(v) for v in row) + " |" for row in rows)
+    for row in rows:
+        cells = [v if type(v) is str else _cell(v) for v in row]
+        text = "".join(cells)
+        if "|" in text or "\n" in text:  # escaped only in a row that needs it
+            cells = [_md(v) for v in cells]
+        out.append("| " + " | ".join(cells) + " |")
     return out
 
 
@@ -878,13 +893,15 @@ def render_markdown(report: RunReport) -> str:
         lines += ["", f"### Baseline `{base.path.name}` (tolerance {comparison.tolerance})", ""]
         lines += [f"- ⚠️ {p}" for p in base.problems]
         if base.usable:
+            regressions = comparison.regressions
             lines.append(
-                f"- {len(comparison.deltas)} compared, {len(comparison.regressions)} regressed, "
+                f"- {len(comparison.deltas)} compared, {len(regressions)} regressed, "
                 f"{len(comparison.new)} new, {len(comparison.missing)} missing"
             )
-            lines += [f"- ❌ {_md(d.describe())}" for d in comparison.regressions]
+            lines += [f"- ❌ {_md(d.describe())}" for d in regressions]
             lines += [f"- missing from this run: `{k}`" for k in comparison.missing[:20]]
     matrices, tables = [], []
+    written: dict[tuple[tuple[str, ...], str], list[str]] = {}  # a matrix recorded by several checks: one table
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
     # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
     deltas = report.delta_for()
@@ -900,7 +917,13 @@ def render_markdown(report: RunReport) -> str:
                 names, values, by = matrix
                 heading = f"{title} ({by})" if by else title
                 matrices += ["", f"**{_md(heading)}**", ""]
-                matrices += _md_table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
+                # repr tells every two floats apart that are written differently (0.0 and -0.0, say)
+                table_key = (tuple(names), repr(values))
+                if table_key not in written:
+                    written[table_key] = _md_table(
+                        ["", *names], [[n, *row] for n, row in zip(names, values, strict=True)]
+                    )
+                matrices += written[table_key]
                 continue
             table = table_from(value)
             if table is not None:
@@ -949,26 +972,32 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
     baseline value (if any) as a grey diamond; the scale spans [0, 1] and every number drawn."""
     value, low, high, threshold = record.value, record.low, record.high, record.threshold
     stored = delta.baseline if delta is not None else None
-    finite = [p for p in (value, low, high, threshold, stored) if p is not None and math.isfinite(p)]
-    lo, hi = min(0.0, *finite), max(1.0, *finite)
+    lo, hi = 0.0, 1.0  # the smallest and largest finite number drawn, as min(0.0, ...) and max(1.0, ...)
+    for p in (value, low, high, threshold, stored):
+        if p is not None and math.isfinite(p):
+            if p < lo:
+                lo = p
+            elif p > hi:
+                hi = p
     pad, y = _BAR_PAD, _BAR_H // 2
     scale = (_BAR_W - 2 * pad) / (hi - lo)
     parts = [_BAR_HEAD, _BAR_AXIS]  # the numbers are in the same table row
     if threshold is not None and math.isfinite(threshold):
-        tx = pad + (threshold - lo) * scale
+        tx = f"{pad + (threshold - lo) * scale:.2f}"  # each coordinate formatted once
         parts.append(
-            f'<line class="threshold" x1="{tx:.2f}" y1="1" x2="{tx:.2f}" y2="{_BAR_H - 1}" stroke="#cf222e" '
+            f'<line class="threshold" x1="{tx}" y1="1" x2="{tx}" y2="{_BAR_H - 1}" stroke="#cf222e" '
             'stroke-width="2" stroke-dasharray="3,2"/>'
         )
     if stored is not None and math.isfinite(stored):
         bx = pad + (stored - lo) * scale
+        mid = f"{bx:.2f}"
         parts.append(
-            f'<path class="baseline" d="M{bx:.2f} 4 L{bx + 4:.2f} 8 L{bx:.2f} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
+            f'<path class="baseline" d="M{mid} 4 L{bx + 4:.2f} 8 L{mid} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
         )
     if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
-        a, b = pad + (low - lo) * scale, pad + (high - lo) * scale
+        a, b = f"{pad + (low - lo) * scale:.2f}", f"{pad + (high - lo) * scale:.2f}"
         parts.append(
-            f'<path class="interval" d="M{a:.2f} {y} H{b:.2f} M{a:.2f} {y - 5} V{y + 5} M{b:.2f} {y - 5} V{y + 5}" '
+            f'<path class="interval" d="M{a} {y} H{b} M{a} {y - 5} V{y + 5} M{b} {y - 5} V{y + 5}" '
             'stroke="#0969da" stroke-width="1.5" fill="none"/>'
         )
     if math.isfinite(value):
@@ -981,8 +1010,8 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
 def _colour(t: float) -> str:
     """White to dark blue for t in [0, 1]."""
     t = min(1.0, max(0.0, t))
-    r, g, b = (round(255 + (c - 255) * t) for c in (8, 69, 148))
-    return f"#{r:02x}{g:02x}{b:02x}"
+    # 255 + (c - 255) * t for the channels (8, 69, 148) of the dark end
+    return f"#{round(255 - 247 * t):02x}{round(255 - 186 * t):02x}{round(255 - 107 * t):02x}"
 
 
 def _heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str:
@@ -996,22 +1025,30 @@ def _heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str
         f'<svg class="heatmap" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" font-size="11">'
     ]
-    for i, name in enumerate(names):
+    escaped = [_e(name) for name in names]
+    for i, name in enumerate(escaped):
         cy = top + i * cell + cell / 2 + 4
         cx = label_w + i * cell + cell / 2
-        parts.append(f'<text x="{label_w - 6}" y="{cy}" text-anchor="end">{_e(name)}</text>')
-        parts.append(f'<text x="{cx}" y="{top - 6}" transform="rotate(-45 {cx} {top - 6})">{_e(name)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{cy}" text-anchor="end">{name}</text>')
+        parts.append(f'<text x="{cx}" y="{top - 6}" transform="rotate(-45 {cx} {top - 6})">{name}</text>')
+    # per column: the cell's left edge, the text's centre and the column's name, worked out once
+    columns = [(label_w + j * cell, label_w + j * cell + cell / 2, f" / {name}: ") for j, name in enumerate(escaped)]
+    span = vmax - vmin
     for i, row in enumerate(values):
-        for j, v in enumerate(row):
-            t = (v - vmin) / (vmax - vmin) if math.isfinite(v) and vmax > vmin else 0.0
-            fill = _colour(t) if math.isfinite(v) else "#eeeeee"
-            x0, y0 = label_w + j * cell, top + i * cell
-            text_fill = "#ffffff" if t > 0.55 else "#1b1f23"
+        y0 = top + i * cell
+        rect_y = f'" y="{y0}" width="{cell}" height="{cell}" fill="'
+        text_y = f'" y="{y0 + cell / 2 + 4}" text-anchor="middle" fill="'
+        row_name = escaped[i]
+        for (x0, tx, column), v in zip(columns, row, strict=True):
+            # numbers as _num and f"{v:.2f}" write them hold no character that HTML escapes
+            if math.isfinite(v):
+                t = (v - vmin) / span if span > 0 else 0.0
+                fill, shown = _colour(t), f"{v:.2f}"
+            else:
+                t, fill, shown = 0.0, "#eeeeee", "-"
             parts.append(
-                f'<rect x="{x0}" y="{y0}" width="{cell}" height="{cell}" fill="{fill}" stroke="#ffffff">'
-                f"<title>{_e(names[i])} / {_e(names[j])}: {_e(_num(v))}</title></rect>"
-                f'<text x="{x0 + cell / 2}" y="{y0 + cell / 2 + 4}" text-anchor="middle" '
-                f'fill="{text_fill}">{_e(f"{v:.2f}" if math.isfinite(v) else "-")}</text>'
+                f'<rect x="{x0}{rect_y}{fill}" stroke="#ffffff"><title>{row_name}{column}{_num(v)}</title></rect>'
+                f'<text x="{tx}{text_y}{"#ffffff" if t > 0.55 else "#1b1f23"}">{shown}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -1052,13 +1089,18 @@ def render_html(report: RunReport) -> str:
     headers, rows = summary_rows(report)
     head_cells = "".join(f"<th>{_e(h)}</th>" for h in [*headers, "estimate"])
     body = []
+    thresholds: dict[str, str] = {}  # "low >= 0.4000" always needs escaping: once per distinct text
     for record, key, row in zip(report.run.checks, report.keys, rows, strict=True):
-        verdict = row[-1]
-        cells = "".join(
-            f'<td class="num">{_e(v)}</td>' if i in (3,) else f"<td>{_e(v)}</td>" for i, v in enumerate(row[:-1])
-        )
+        # the cells are strings: test, check, metric, value, interval, threshold, [baseline, change,] verdict;
+        # the other cells are escaped only in a row that needs it
+        threshold = thresholds.get(row[5])
+        if threshold is None:
+            threshold = thresholds[row[5]] = _e(row[5])
+        c = row if _SPECIAL.search("".join(row[:5]) + "".join(row[6:])) is None else [_e(v) for v in row]
+        extra = "<td>" + "</td><td>".join(c[6:-1]) + "</td>" if len(c) > 7 else ""
         body.append(
-            f'<tr class="{verdict.lower()}">{cells}<td class="verdict">{_e(verdict)}</td>'
+            f'<tr class="{c[-1].lower()}"><td>{c[0]}</td><td>{c[1]}</td><td>{c[2]}</td><td class="num">{c[3]}</td>'
+            f'<td>{c[4]}</td><td>{threshold}</td>{extra}<td class="verdict">{c[-1]}</td>'
             f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
         )
     parts = [
@@ -1080,11 +1122,12 @@ def render_html(report: RunReport) -> str:
         parts.append(f"<h2>Baseline {_e(base.path.name)} (tolerance {_e(comparison.tolerance)})</h2><ul>")
         parts += [f'<li class="problem">{_e(p)}</li>' for p in base.problems]
         if base.usable:
+            regressions = comparison.regressions
             parts.append(
-                f"<li>{len(comparison.deltas)} compared, {len(comparison.regressions)} regressed, "
+                f"<li>{len(comparison.deltas)} compared, {len(regressions)} regressed, "
                 f"{len(comparison.new)} new, {len(comparison.missing)} missing</li>"
             )
-            parts += [f'<li class="regression">{_e(d.describe())}</li>' for d in comparison.regressions]
+            parts += [f'<li class="regression">{_e(d.describe())}</li>' for d in regressions]
         parts.append("</ul>")
     parts += [
         "<h2>Checks</h2>",
@@ -1093,6 +1136,7 @@ def render_html(report: RunReport) -> str:
         f'<table id="checks"><thead><tr>{head_cells}</tr></thead><tbody>{"".join(body)}</tbody></table>',
     ]
     heatmaps, tables = [], []
+    drawn: dict[tuple[tuple[str, ...], str], str] = {}  # a matrix recorded by several checks is drawn once
     every = len(report.run.checks) <= DETAIL_LIMIT
     for record, row in zip(report.run.checks, rows, strict=True):
         shown = every or row[-1] != "PASS"
@@ -1104,7 +1148,12 @@ def render_html(report: RunReport) -> str:
             if matrix is not None:
                 names, values, by = matrix
                 caption = f"{title} ({by})" if by else title
-                heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{_heatmap_svg(names, values)}</figure>")
+                # repr tells every two floats apart that are drawn differently (0.0 and -0.0, say)
+                drawing = (tuple(names), repr(values))
+                svg = drawn.get(drawing)
+                if svg is None:
+                    svg = drawn[drawing] = _heatmap_svg(names, values)
+                heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>")
                 continue
             table = table_from(value)
             if table is not None:
