@@ -312,6 +312,13 @@ class Comparison:
         """Every delta that regressed."""
         return [d for d in self.deltas if d.regressed]
 
+    def counts_text(self, regressions: list[Delta]) -> str:
+        """``"12 compared, 1 regressed, 0 new, 2 missing"``, given :attr:`regressions` (worked out once)."""
+        return (
+            f"{len(self.deltas)} compared, {len(regressions)} regressed, {len(self.new)} new, "
+            f"{len(self.missing)} missing"
+        )
+
 
 def compare_to_baseline(
     records: Sequence[CheckRecord],
@@ -780,8 +787,7 @@ def _baseline_lines(comparison: Comparison | None) -> list[tuple[str, dict[str, 
     regressions = comparison.regressions
     out.append(
         (
-            f"baseline {base.path} (tolerance {comparison.tolerance}): {len(comparison.deltas)} compared, "
-            f"{len(regressions)} regressed, {len(comparison.new)} new, {len(comparison.missing)} missing",
+            f"baseline {base.path} (tolerance {comparison.tolerance}): {comparison.counts_text(regressions)}",
             {"bold": True, "red" if regressions else "green": True},
         )
     )
@@ -894,10 +900,7 @@ def render_markdown(report: RunReport) -> str:
         lines += [f"- ⚠️ {p}" for p in base.problems]
         if base.usable:
             regressions = comparison.regressions
-            lines.append(
-                f"- {len(comparison.deltas)} compared, {len(regressions)} regressed, "
-                f"{len(comparison.new)} new, {len(comparison.missing)} missing"
-            )
+            lines.append(f"- {comparison.counts_text(regressions)}")
             lines += [f"- ❌ {_md(d.describe())}" for d in regressions]
             lines += [f"- missing from this run: `{k}`" for k in comparison.missing[:20]]
     matrices, tables = [], []
@@ -1123,10 +1126,7 @@ def render_html(report: RunReport) -> str:
         parts += [f'<li class="problem">{_e(p)}</li>' for p in base.problems]
         if base.usable:
             regressions = comparison.regressions
-            parts.append(
-                f"<li>{len(comparison.deltas)} compared, {len(regressions)} regressed, "
-                f"{len(comparison.new)} new, {len(comparison.missing)} missing</li>"
-            )
+            parts.append(f"<li>{comparison.counts_text(regressions)}</li>")
             parts += [f'<li class="regression">{_e(d.describe())}</li>' for d in regressions]
         parts.append("</ul>")
     parts += [
