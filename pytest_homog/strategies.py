@@ -69,7 +69,9 @@ def register_profile(*, replace: bool = False) -> None:
 
     deadline off (models are slow and their first call slower), ``HealthCheck.too_slow`` suppressed,
     ``derandomize=True`` (the same examples on every CI run) and ``database=None`` (nothing written to disk).
-    A ``homog`` profile the user registered first is kept unless ``replace=True``.
+    Every other setting is hypothesis' own default, inside or outside CI (hypothesis loads its ``ci`` profile
+    when it sees a CI environment variable; ``homog`` does not inherit from it). A ``homog`` profile the user
+    registered first is kept unless ``replace=True``.
 
     Examples
     --------
@@ -85,6 +87,7 @@ def register_profile(*, replace: bool = False) -> None:
             pass
     settings.register_profile(
         PROFILE,
+        parent=settings.get_profile("default"),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
         derandomize=True,

@@ -550,6 +550,21 @@ def test_brittle(example, perturbation):
 """
 
 
+#: Variables whose presence makes hypothesis load its ``ci`` profile at import (hypothesis' own list).
+CI_VARIABLES = (
+    "CI", "__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI", "TF_BUILD", "bamboo.buildKey", "BUILDKITE", "CIRCLECI",
+    "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS", "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION",
+)  # fmt: skip
+
+
+@pytest.fixture
+def outside_ci(monkeypatch):
+    """Child runs that see no CI variable, so that hypothesis starts from its ``default`` profile."""
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("outside_ci")
 def test_end_to_end_with_the_homog_profile(pytester: pytest.Pytester):
     pytester.makepyfile(test_props=E2E)
     result = pytester.runpytest_subprocess("--hypothesis-profile=homog", "-s", "-p", "no:cacheprovider")
@@ -565,6 +580,7 @@ def test_end_to_end_with_the_homog_profile(pytester: pytest.Pytester):
     )
 
 
+@pytest.mark.usefixtures("outside_ci")
 def test_a_homog_profile_the_user_registered_first_is_kept(pytester: pytest.Pytester):
     pytester.makeconftest("from hypothesis import settings\nsettings.register_profile('homog', max_examples=7)\n")
     pytester.makepyfile(
@@ -576,6 +592,7 @@ def test_a_homog_profile_the_user_registered_first_is_kept(pytester: pytest.Pyte
     pytester.runpytest_subprocess("--hypothesis-profile=homog").assert_outcomes(passed=1)
 
 
+@pytest.mark.usefixtures("outside_ci")
 def test_the_plugin_never_loads_a_profile_on_its_own(pytester: pytest.Pytester):
     pytester.makepyfile(
         textwrap.dedent(
@@ -597,6 +614,30 @@ def test_the_plugin_never_loads_a_profile_on_its_own(pytester: pytest.Pytester):
     result = pytester.runpytest_subprocess("--homog", "-s", "--hypothesis-profile=ci")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*PROFILE ci STRATEGIES False*"])
+
+
+def test_the_homog_profile_is_the_same_inside_ci(pytester: pytest.Pytester, monkeypatch):
+    """In CI hypothesis loads its ``ci`` profile first (print_blob on); ``homog`` does not inherit from it."""
+    monkeypatch.setenv("CI", "true")
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            from hypothesis import settings
+
+            def test_profile():
+                s = settings.default
+                print("PROFILE", settings.get_current_profile_name(), "BLOB", s.print_blob, "DERANDOMIZE",
+                      s.derandomize, "DATABASE", s.database, "DEADLINE", s.deadline, "EXAMPLES", s.max_examples)
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-s", "--hypothesis-profile=homog", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*PROFILE homog BLOB False DERANDOMIZE True DATABASE None DEADLINE None EXAMPLES 100*"]
+    )
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*PROFILE ci BLOB True*"])
 
 
 ANY_PERTURBATION = st.one_of(
