@@ -241,27 +241,22 @@ class HomogSession:
 
     def _annotate(self, item: pytest.Item, new: list[CheckRecord]) -> list[Delta]:
         """Add the new records' numbers to the test's JUnit properties; compare them with the baseline."""
-        from pytest_homog.report import (
-            assign_keys,
-            compare_to_baseline,
-            junit_properties,
-            property_prefix,
-        )
+        from pytest_homog.report import assign_keys, baseline_delta, junit_properties, property_prefix
 
         start = len(self._item_records)
         self._item_records.extend(new)
         keys = assign_keys(self._item_records)[start:]
+        baseline, tolerance = self.baseline, self.homog.tolerance
         found: list[Delta] = []
-        if self.baseline is not None:
-            found = compare_to_baseline(new, keys, self.baseline, self.homog.tolerance, find_missing=False).deltas
-        deltas = {d.key: d for d in found} if found else {}
         seen: dict[str, int] = {}  # checks of each metric in this test so far
         for record in self._item_records[:start]:
             seen[record.metric] = seen.get(record.metric, 0) + 1
         for record, key in zip(new, keys, strict=True):
+            delta = baseline_delta(record, key, baseline, tolerance) if baseline is not None else None
+            if delta is not None:
+                found.append(delta)
             occurrence = seen[record.metric] = seen.get(record.metric, 0) + 1
-            prefix = property_prefix(record, occurrence)
-            item.user_properties.extend(junit_properties(record, prefix, deltas.get(key)))
+            item.user_properties.extend(junit_properties(record, property_prefix(record, occurrence), delta))
         return found
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "Delta",
     "RunReport",
     "assign_keys",
+    "baseline_delta",
     "baseline_dict",
     "compare_to_baseline",
     "higher_is_better",
@@ -318,6 +319,26 @@ class Comparison:
             f"{len(self.deltas)} compared, {len(regressions)} regressed, {len(self.new)} new, "
             f"{len(self.missing)} missing"
         )
+
+
+def baseline_delta(record: CheckRecord, key: str, baseline: Baseline, tolerance: Tolerance) -> Delta | None:
+    """``record`` (keyed ``key``) compared with its stored value, or ``None`` when ``baseline`` has none or is
+    unusable: one check of :func:`compare_to_baseline`, for the comparison made as each test ends.
+
+    Examples
+    --------
+    >>> from pytest_homog.config import Tolerance
+    >>> rec = CheckRecord(check="c", metric="f1", value=0.40, passed=True, test_id="t")
+    >>> base = Baseline(path=Path("b.json"), entries={record_key(rec): BaselineEntry(0.45)})
+    >>> baseline_delta(rec, record_key(rec), base, Tolerance(0.01)).regressed
+    True
+    >>> baseline_delta(rec, "another key", base, Tolerance(0.01)) is None
+    True
+    """
+    entry = baseline.entries.get(key) if baseline.usable else None
+    if entry is None:
+        return None
+    return Delta(key, record, entry.value, higher_is_better(record), tolerance.allowance(entry.value))
 
 
 def compare_to_baseline(
@@ -954,6 +975,10 @@ tr.regressed td.verdict{color:#9a6700;font-weight:bold}
 .meta{color:#57606a}.problem{color:#9a6700}.regression{color:#cf222e}
 figure{display:inline-block;margin:1em 2em 1em 0}figcaption{font-size:.9em;margin-bottom:.4em}
 svg text{font-family:inherit}
+.errorbar .axis{stroke:#d0d7de;stroke-width:10}
+.errorbar .threshold{stroke:#cf222e;stroke-width:20;stroke-dasharray:30,20}
+.errorbar .baseline{fill:#8c959f}.errorbar .interval{stroke:#0969da;stroke-width:15;fill:none}
+.errorbar .value{fill:#1a7f37}.errorbar .value.failed{fill:#cf222e}
 """
 
 
@@ -965,9 +990,21 @@ def _e(value: Any) -> str:
     return html.escape(text, quote=True) if _SPECIAL.search(text) else text
 
 
-_BAR_W, _BAR_H, _BAR_PAD = 220, 22, 8
-_BAR_HEAD = f'<svg class="errorbar" width="{_BAR_W}" height="{_BAR_H}" viewBox="0 0 {_BAR_W} {_BAR_H}" role="img">'
-_BAR_AXIS = f'<line x1="{_BAR_PAD}" y1="{_BAR_H - 3}" x2="{_BAR_W - _BAR_PAD}" y2="{_BAR_H - 3}" stroke="#d0d7de"/>'
+# the error bar: 220 x 22 CSS pixels drawn in 10 user units per pixel, so that every coordinate is a whole number
+# (formatted fast) and still places a point to a tenth of a pixel; its colours and strokes are in _CSS
+_BAR_W, _BAR_H, _BAR_PAD, _BAR_UNIT = 220, 22, 8, 10
+_BAR_LEFT = _BAR_PAD * _BAR_UNIT
+_BAR_SPAN = (_BAR_W - 2 * _BAR_PAD) * _BAR_UNIT
+_BAR_Y = _BAR_H * _BAR_UNIT // 2
+_BAR_HEAD = (
+    f'<svg class="errorbar" width="{_BAR_W}" height="{_BAR_H}" '
+    f'viewBox="0 0 {_BAR_W * _BAR_UNIT} {_BAR_H * _BAR_UNIT}" role="img">'
+    f'<line class="axis" x1="{_BAR_LEFT}" y1="{(_BAR_H - 3) * _BAR_UNIT}" x2="{_BAR_LEFT + _BAR_SPAN}" '
+    f'y2="{(_BAR_H - 3) * _BAR_UNIT}"/>'
+)
+_BAR_THRESHOLD = ('<line class="threshold" x1="', f'" y1="{_BAR_UNIT}" x2="', f'" y2="{(_BAR_H - 1) * _BAR_UNIT}"/>')
+_BAR_CAP = (f" {_BAR_Y - 5 * _BAR_UNIT} V{_BAR_Y + 5 * _BAR_UNIT}", f" {_BAR_Y}")  # an end of the interval
+_BAR_DIAMOND = 4 * _BAR_UNIT  # half the width of the baseline's diamond
 
 
 def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
@@ -982,30 +1019,27 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
                 lo = p
             elif p > hi:
                 hi = p
-    pad, y = _BAR_PAD, _BAR_H // 2
-    scale = (_BAR_W - 2 * pad) / (hi - lo)
-    parts = [_BAR_HEAD, _BAR_AXIS]  # the numbers are in the same table row
+    scale = _BAR_SPAN / (hi - lo)
+    shift = _BAR_LEFT + 0.5 - lo * scale  # x of v is int(shift + v * scale): rounded to the nearest unit
+    parts = [_BAR_HEAD]  # the numbers are in the same table row
     if threshold is not None and math.isfinite(threshold):
-        tx = f"{pad + (threshold - lo) * scale:.2f}"  # each coordinate formatted once
-        parts.append(
-            f'<line class="threshold" x1="{tx}" y1="1" x2="{tx}" y2="{_BAR_H - 1}" stroke="#cf222e" '
-            'stroke-width="2" stroke-dasharray="3,2"/>'
-        )
+        tx = str(int(shift + threshold * scale))
+        parts += (_BAR_THRESHOLD[0], tx, _BAR_THRESHOLD[1], tx, _BAR_THRESHOLD[2])
     if stored is not None and math.isfinite(stored):
-        bx = pad + (stored - lo) * scale
-        mid = f"{bx:.2f}"
+        bx = int(shift + stored * scale)
         parts.append(
-            f'<path class="baseline" d="M{mid} 4 L{bx + 4:.2f} 8 L{mid} 12 L{bx - 4:.2f} 8 Z" fill="#8c959f"/>'
+            f'<path class="baseline" d="M{bx} {_BAR_Y - _BAR_DIAMOND} L{bx + _BAR_DIAMOND} {_BAR_Y} '
+            f'L{bx} {_BAR_Y + _BAR_DIAMOND} L{bx - _BAR_DIAMOND} {_BAR_Y} Z"/>'
         )
     if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
-        a, b = f"{pad + (low - lo) * scale:.2f}", f"{pad + (high - lo) * scale:.2f}"
-        parts.append(
-            f'<path class="interval" d="M{a} {y} H{b} M{a} {y - 5} V{y + 5} M{b} {y - 5} V{y + 5}" '
-            'stroke="#0969da" stroke-width="1.5" fill="none"/>'
-        )
+        a, b = int(shift + low * scale), int(shift + high * scale)
+        cap, mid = _BAR_CAP
+        parts.append(f'<path class="interval" d="M{a}{mid} H{b} M{a}{cap} M{b}{cap}"/>')
     if math.isfinite(value):
-        colour = "#1a7f37" if record.passed else "#cf222e"
-        parts.append(f'<circle class="value" cx="{pad + (value - lo) * scale:.2f}" cy="{y}" r="4" fill="{colour}"/>')
+        parts.append(
+            f'<circle class="{"value" if record.passed else "value failed"}" cx="{int(shift + value * scale)}" '
+            f'cy="{_BAR_Y}" r="{4 * _BAR_UNIT}"/>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 

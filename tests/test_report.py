@@ -300,6 +300,38 @@ def test_error_bar_scale_covers_values_outside_zero_one() -> None:
     page = render_html(RunReport.build(run))
     svg = page[page.index('<svg class="errorbar"') :]
     svg = svg[: svg.index("</svg>")]
+    width = float(svg.split('viewBox="')[1].split('"')[0].split()[2])
     xs = [float(part.split('"')[1]) for part in svg.split(" cx=")[1:]]
-    assert xs and all(0 <= x <= 220 for x in xs)
+    assert xs and all(0 <= x <= width for x in xs)
     assert 'class="threshold"' in svg and 'class="interval"' in svg
+    # the scale runs from 0 to the largest number drawn (4.0) across the axis, 80 to 2120 user units
+    assert xs == [round(80 + 3.5 / 4.0 * 2040)]
+    assert 'class="threshold" x1="1100"' in svg and 'd="M1610 110 H2120 ' in svg
+
+
+def test_error_bar_coordinates_match_a_direct_formula() -> None:
+    """Every coordinate drawn is the rounded position of its number on the [min(0, ...), max(1, ...)] scale."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        numbers = sorted(rng.uniform(-0.5, 1.5) for _ in range(3))
+        low, value, high = numbers
+        threshold, stored = rng.uniform(-0.5, 1.5), rng.uniform(-0.5, 1.5)
+        record = rec(value, threshold=threshold, low=low, high=high, test_id="t")
+        report = RunReport.build(
+            RunRecord(checks=[record]),
+            Baseline(path=Path("b.json"), entries={record_key(record): BaselineEntry(stored)}),
+            Tolerance(0.01),
+        )
+        page = render_html(report)
+        svg = page[page.index('<svg class="errorbar"') :]
+        lo, hi = min(0.0, *numbers, threshold, stored), max(1.0, *numbers, threshold, stored)
+
+        def x(v, lo=lo, hi=hi):
+            return math.floor(80 + (v - lo) / (hi - lo) * 2040 + 0.5)
+
+        assert f'cx="{x(value)}"' in svg
+        assert f'class="threshold" x1="{x(threshold)}"' in svg
+        assert f'd="M{x(low)} 110 H{x(high)} ' in svg
+        assert f'class="baseline" d="M{x(stored)} 70 ' in svg
