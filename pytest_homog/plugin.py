@@ -342,12 +342,14 @@ def _write_outputs(report: RunReport, homog: HomogConfig) -> None:
     """Write every requested report file; a failure to write is reported in the summary, not raised."""
     from pytest_homog import report as rep
 
+    # each file is written piece by piece as it is made: a report of thousands of checks is never held whole
     jobs: list[tuple[Any, str, Any]] = [
-        (homog.report_path, "JSON report", lambda: rep.dumps(rep.report_dict(report))),
-        (homog.save_baseline_path, "baseline", lambda: rep.dumps(rep.baseline_dict(report))),
-        (homog.markdown_path, "Markdown summary", lambda: rep.render_markdown(report)),
-        (homog.html_path, "HTML report", lambda: rep.render_html(report)),
+        (homog.report_path, "JSON report", rep.report_chunks),
+        (homog.save_baseline_path, "baseline", rep.baseline_chunks),
+        (homog.markdown_path, "Markdown summary", rep.markdown_chunks),
+        (homog.html_path, "HTML report", rep.html_chunks),
     ]
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     for path, what, render in jobs:
         if path is None:
             continue
@@ -355,20 +357,20 @@ def _write_outputs(report: RunReport, homog: HomogConfig) -> None:
             # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
             report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
             continue
+        chunks = render(report)
+        text = "".join(chunks) if what == "Markdown summary" and step_summary else None
         try:
-            text = render()
-            rep.write_atomic(path, text)
+            rep.write_atomic(path, chunks if text is None else text)
         except OSError as exc:
             report.errors.append(f"homog: could not write the {what} to {path}: {exc}")
             continue
         report.outputs.append(f"homog: {what} written to {path}")
-        if what == "Markdown summary" and os.environ.get("GITHUB_STEP_SUMMARY"):
-            summary = os.environ["GITHUB_STEP_SUMMARY"]
+        if text is not None and step_summary:
             try:
-                with open(summary, "a", encoding="utf-8") as fh:
+                with open(step_summary, "a", encoding="utf-8") as fh:
                     fh.write(text)
             except OSError as exc:
-                report.errors.append(f"homog: could not append the Markdown summary to {summary}: {exc}")
+                report.errors.append(f"homog: could not append the Markdown summary to {step_summary}: {exc}")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

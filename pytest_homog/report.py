@@ -25,7 +25,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,15 +44,19 @@ __all__ = [
     "Delta",
     "RunReport",
     "assign_keys",
+    "baseline_chunks",
     "baseline_delta",
     "baseline_dict",
     "compare_to_baseline",
     "higher_is_better",
+    "html_chunks",
     "junit_properties",
     "load_baseline",
+    "markdown_chunks",
     "record_key",
     "render_html",
     "render_markdown",
+    "report_chunks",
     "report_dict",
     "summary_lines",
     "write_atomic",
@@ -438,17 +442,14 @@ def _finite(value: Any) -> Any:
 
 def report_dict(report: RunReport) -> dict[str, Any]:
     """The JSON report (schema ``pytest-homog/report``, version 1; documented in the README)."""
-    deltas = report.delta_for()
-    checks = []
-    for record, key in zip(report.run.checks, report.keys, strict=True):
-        item = record_fields(record)
-        item["key"] = key
-        item["higher_is_better"] = higher_is_better(record)
-        delta = deltas.get(key)
-        if delta is not None:
-            item["baseline"] = {"value": delta.baseline, "change": delta.change, "regressed": delta.regressed}
-        checks.append(item)
-    data: dict[str, Any] = {
+    data = _report_head(report)
+    data["checks"] = list(_report_checks(report))
+    return data
+
+
+def _report_head(report: RunReport) -> dict[str, Any]:
+    """The JSON report with ``"checks"`` still to be filled in (in its place among the keys)."""
+    return {
         "schema": REPORT_SCHEMA,
         "version": SCHEMA_VERSION,
         "plugin_version": report.run.plugin_version,
@@ -456,10 +457,28 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "started": _iso(report.run.started),
         "duration": round(report.created - report.run.started, 3) if report.run.started else None,
         "summary": report.counts(),
-        "checks": checks,
+        "checks": None,
         "baseline": _comparison_dict(report.comparison),
     }
-    return data
+
+
+def _report_checks(report: RunReport) -> Iterator[dict[str, Any]]:
+    """The entries of the JSON report's ``checks``, one at a time."""
+    deltas = report.delta_for()
+    for record, key in zip(report.run.checks, report.keys, strict=True):
+        item = record_fields(record)
+        item["key"] = key
+        item["higher_is_better"] = higher_is_better(record)
+        delta = deltas.get(key)
+        if delta is not None:
+            item["baseline"] = {"value": delta.baseline, "change": delta.change, "regressed": delta.regressed}
+        yield item
+
+
+def report_chunks(report: RunReport) -> Iterator[str]:
+    """The text of :func:`dumps` ``(report_dict(report))`` in pieces, each check's entry made as it is written:
+    a large report is never held in memory twice."""
+    return _json_chunks(_report_head(report), _report_checks(report))
 
 
 def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
@@ -491,29 +510,42 @@ def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:
 
 def baseline_dict(report: RunReport) -> dict[str, Any]:
     """The baseline file written by ``--homog-save-baseline`` (schema ``pytest-homog/baseline``)."""
+    data = _baseline_head(report)
+    data["checks"] = list(_baseline_checks(report))
+    return data
+
+
+def _baseline_head(report: RunReport) -> dict[str, Any]:
     return {
         "schema": BASELINE_SCHEMA,
         "version": SCHEMA_VERSION,
         "plugin_version": report.run.plugin_version,
         "created": _iso(report.created),
-        "checks": [
-            {
-                "key": key,
-                "test_id": r.test_id,
-                "check": r.check,
-                "metric": r.metric,
-                "subjects": list(r.subjects),
-                "value": r.value,
-                "higher_is_better": higher_is_better(r),
-            }
-            for r, key in zip(report.run.checks, report.keys, strict=True)
-        ],
+        "checks": None,
     }
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path`` and rename it into place, so a reader never sees a
-    half-written file.
+def _baseline_checks(report: RunReport) -> Iterator[dict[str, Any]]:
+    for r, key in zip(report.run.checks, report.keys, strict=True):
+        yield {
+            "key": key,
+            "test_id": r.test_id,
+            "check": r.check,
+            "metric": r.metric,
+            "subjects": list(r.subjects),
+            "value": r.value,
+            "higher_is_better": higher_is_better(r),
+        }
+
+
+def baseline_chunks(report: RunReport) -> Iterator[str]:
+    """The text of :func:`dumps` ``(baseline_dict(report))`` in pieces (see :func:`report_chunks`)."""
+    return _json_chunks(_baseline_head(report), _baseline_checks(report))
+
+
+def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
+    """Write ``text`` (a string, or its pieces in order) to a temporary file next to ``path`` and rename it into
+    place, so a reader never sees a half-written file; if making a piece fails, the old file is kept.
 
     Examples
     --------
@@ -526,8 +558,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", buffering=_WRITE_BUFFER) as fh:
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -555,10 +590,27 @@ def dumps(data: Any) -> str:
     """
     if not isinstance(data, dict) or not isinstance(data.get("checks"), list) or not data["checks"]:
         return _dump(data, indent=1) + "\n"
+    return "".join(_json_chunks(data, data["checks"]))
+
+
+def _json_chunks(head: dict[str, Any], checks: Iterable[Any]) -> Iterator[str]:
+    """:func:`dumps` of ``head`` with ``head["checks"]`` replaced by ``checks``, in pieces."""
+    entries = iter(checks)
+    first = next(entries, _NOTHING)
+    if first is _NOTHING:
+        yield _dump({**head, "checks": []}, indent=1) + "\n"
+        return
     sentinel = "\x00checks\x00"
-    head = _dump({**data, "checks": sentinel}, indent=1)
-    body = ",\n  ".join(_dump(check) for check in data["checks"])
-    return head.replace(json.dumps(sentinel), "[\n  " + body + "\n ]") + "\n"
+    before, after = _dump({**head, "checks": sentinel}, indent=1).split(json.dumps(sentinel), 1)
+    yield before + "[\n  " + _dump(first)
+    for entry in entries:
+        yield ",\n  " + _dump(entry)
+    yield "\n ]" + after + "\n"
+
+
+_NOTHING = object()
+# bytes buffered before each write to a report file: a few large writes rather than many small ones
+_WRITE_BUFFER = 1 << 16
 
 
 # no check for circular references: a cycle would fail in the fallback through jsonable() just the same
@@ -736,10 +788,15 @@ SUMMARY_HEADERS = ["test", "check", "metric", "value", "interval", "threshold", 
 def summary_rows(report: RunReport) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of the summary table (baseline and change columns when a baseline was compared); fresh
     lists, so a caller may edit them."""
+    headers, rows = _rows(report)
+    return list(headers), [list(row) for row in rows]
+
+
+def _rows(report: RunReport) -> tuple[list[str], list[list[str]]]:
+    """:func:`summary_rows` made once per report and shared, not copied: its callers only read them."""
     if report._rows is None:
         report._rows = _summary_rows(report)
-    headers, rows = report._rows
-    return list(headers), [list(row) for row in rows]
+    return report._rows
 
 
 def _summary_rows(report: RunReport) -> tuple[list[str], list[list[str]]]:
@@ -769,7 +826,7 @@ def _summary_rows(report: RunReport) -> tuple[list[str], list[list[str]]]:
 def summary_lines(report: RunReport, *, verbose: bool = False) -> list[tuple[str, dict[str, bool]]]:
     """Lines of the terminal summary, each with terminal markup (``{"red": True}``...)."""
     out: list[tuple[str, dict[str, bool]]] = []
-    headers, rows = summary_rows(report)
+    headers, rows = _rows(report)
     table = _text_table(headers, rows)
     out.append((table[0], {"bold": True}))
     out.append((table[1], {}))
@@ -881,7 +938,7 @@ def _md(value: Any) -> str:
     return text
 
 
-def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+def _md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     out = ["| " + " | ".join(_md(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     for row in rows:
         cells = [v if type(v) is str else _cell(v) for v in row]
@@ -903,17 +960,25 @@ def render_markdown(report: RunReport) -> str:
     >>> print(render_markdown(RunReport.build(run)).splitlines()[0])
     ## pytest-homog: 1 check, 1 passed, 0 failed
     """
+    return "".join(markdown_chunks(report))
+
+
+_MD_VERDICT = {"PASS": "✅ PASS", "FAIL": "❌ FAIL"}
+
+
+def markdown_chunks(report: RunReport) -> Iterator[str]:
+    """The text of :func:`render_markdown` in pieces, each a whole number of lines."""
     counts = report.counts()
     plural = "" if counts["checks"] == 1 else "s"
-    lines = [
+    yield (
         f"## pytest-homog: {counts['checks']} check{plural}, {counts['passed']} passed, {counts['failed']} failed"
-        + (f", {counts['regressions']} regressed" if counts["regressions"] else ""),
-        "",
-    ]
-    headers, rows = summary_rows(report)
-    for row in rows:
-        row[-1] = {"PASS": "✅ PASS", "FAIL": "❌ FAIL"}.get(row[-1], "⚠️ " + row[-1])
-    lines += _md_table(headers, rows)
+        + (f", {counts['regressions']} regressed" if counts["regressions"] else "")
+        + "\n\n"
+    )
+    headers, rows = _rows(report)  # shared with the terminal summary: not to be edited
+    for line in _md_table(headers, ([*row[:-1], _MD_VERDICT.get(row[-1]) or "⚠️ " + row[-1]] for row in rows)):
+        yield line + "\n"
+    lines: list[str] = []
     comparison = report.comparison
     if comparison is not None:
         base = comparison.baseline
@@ -928,10 +993,9 @@ def render_markdown(report: RunReport) -> str:
     written: dict[tuple[tuple[str, ...], str], list[str]] = {}  # a matrix recorded by several checks: one table
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
     # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
-    deltas = report.delta_for()
     every = len(report.run.checks) <= DETAIL_LIMIT
-    for record, key in zip(report.run.checks, report.keys, strict=True):
-        shown = every or verdict_text(record, deltas.get(key)) != "PASS"
+    for record, row in zip(report.run.checks, rows, strict=True):
+        shown = every or row[-1] != "PASS"
         for name, value in record.details.items():
             matrix = matrix_from(value)
             if matrix is None and not shown:
@@ -959,7 +1023,8 @@ def render_markdown(report: RunReport) -> str:
     if tables:
         summary = "Per-label details" if every else "Per-label details of the checks that failed or regressed"
         lines += ["", f"<details><summary>{summary}</summary>", *tables, "", "</details>"]
-    return "\n".join(lines) + "\n"
+    for line in lines:
+        yield line + "\n"
 
 
 # --- HTML --------------------------------------------------------------------------------------------------------
@@ -1121,25 +1186,12 @@ def render_html(report: RunReport) -> str:
     ...     "<svg")[0]
     (True, True, True, False)
     """
+    return "".join(html_chunks(report))
+
+
+def html_chunks(report: RunReport) -> Iterator[str]:
+    """The text of :func:`render_html` in pieces: the rows of the checks table are made as they are written."""
     counts = report.counts()
-    deltas = report.delta_for()
-    headers, rows = summary_rows(report)
-    head_cells = "".join(f"<th>{_e(h)}</th>" for h in [*headers, "estimate"])
-    body = []
-    thresholds: dict[str, str] = {}  # "low >= 0.4000" always needs escaping: once per distinct text
-    for record, key, row in zip(report.run.checks, report.keys, rows, strict=True):
-        # the cells are strings: test, check, metric, value, interval, threshold, [baseline, change,] verdict;
-        # the other cells are escaped only in a row that needs it
-        threshold = thresholds.get(row[5])
-        if threshold is None:
-            threshold = thresholds[row[5]] = _e(row[5])
-        c = row if _SPECIAL.search("".join(row[:5]) + "".join(row[6:])) is None else [_e(v) for v in row]
-        extra = "<td>" + "</td><td>".join(c[6:-1]) + "</td>" if len(c) > 7 else ""
-        body.append(
-            f'<tr class="{c[-1].lower()}"><td>{c[0]}</td><td>{c[1]}</td><td>{c[2]}</td><td class="num">{c[3]}</td>'
-            f'<td>{c[4]}</td><td>{threshold}</td>{extra}<td class="verdict">{c[-1]}</td>'
-            f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
-        )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -1163,12 +1215,31 @@ def render_html(report: RunReport) -> str:
             parts.append(f"<li>{comparison.counts_text(regressions)}</li>")
             parts += [f'<li class="regression">{_e(d.describe())}</li>' for d in regressions]
         parts.append("</ul>")
+    headers, rows = _rows(report)
+    head_cells = "".join(f"<th>{_e(h)}</th>" for h in [*headers, "estimate"])
     parts += [
         "<h2>Checks</h2>",
         '<p class="meta">estimate: point (green passed, red failed), interval as an error bar (blue), '
         "threshold as a dashed red line, baseline as a grey diamond</p>",
-        f'<table id="checks"><thead><tr>{head_cells}</tr></thead><tbody>{"".join(body)}</tbody></table>',
+        f'<table id="checks"><thead><tr>{head_cells}</tr></thead><tbody>',
     ]
+    yield "\n".join(parts)
+    deltas = report.delta_for()
+    thresholds: dict[str, str] = {}  # "low >= 0.4000" always needs escaping: once per distinct text
+    for record, key, row in zip(report.run.checks, report.keys, rows, strict=True):
+        # the cells are strings: test, check, metric, value, interval, threshold, [baseline, change,] verdict;
+        # the other cells are escaped only in a row that needs it
+        threshold = thresholds.get(row[5])
+        if threshold is None:
+            threshold = thresholds[row[5]] = _e(row[5])
+        c = row if _SPECIAL.search("".join(row[:5]) + "".join(row[6:])) is None else [_e(v) for v in row]
+        extra = "<td>" + "</td><td>".join(c[6:-1]) + "</td>" if len(c) > 7 else ""
+        yield (
+            f'<tr class="{c[-1].lower()}"><td>{c[0]}</td><td>{c[1]}</td><td>{c[2]}</td><td class="num">{c[3]}</td>'
+            f'<td>{c[4]}</td><td>{threshold}</td>{extra}<td class="verdict">{c[-1]}</td>'
+            f'<td class="bar">{_errorbar_svg(record, deltas.get(key))}</td></tr>'
+        )
+    yield "</tbody></table>"
     heatmaps, tables = [], []
     drawn: dict[tuple[tuple[str, ...], str], str] = {}  # a matrix recorded by several checks is drawn once
     every = len(report.run.checks) <= DETAIL_LIMIT
@@ -1192,10 +1263,11 @@ def render_html(report: RunReport) -> str:
             table = table_from(value)
             if table is not None:
                 tables.append(f"<h3>{_e(title)}</h3>{_html_table(*table)}")
+    parts = []
     if heatmaps:
         parts += ["<h2>Similarity matrices</h2>", *heatmaps]
     if tables:
         heading = "Per-label details" if every else "Per-label details of the checks that failed or regressed"
         parts += [f"<h2>{heading}</h2>", *tables]
     parts.append("</body></html>\n")
-    return "\n".join(parts)
+    yield "\n" + "\n".join(parts)
