@@ -740,7 +740,7 @@ def table_from(obj: Any) -> tuple[list[str], list[list[Any]]] | None:
 
 def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
     """A matrix detail (``{"names", "values"}`` or an object with ``.names``/``.values``), or ``None``."""
-    if isinstance(obj, Mapping):
+    if type(obj) is dict or isinstance(obj, Mapping):  # the exact type first: most details are plain dicts
         if "names" not in obj or "values" not in obj:
             return None
         data: Any = obj
@@ -976,8 +976,12 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
         + "\n\n"
     )
     headers, rows = _rows(report)  # shared with the terminal summary: not to be edited
-    for line in _md_table(headers, ([*row[:-1], _MD_VERDICT.get(row[-1]) or "⚠️ " + row[-1]] for row in rows)):
-        yield line + "\n"
+    yield "\n".join(_md_table(headers, [])) + "\n"
+    for row in rows:  # every cell a string; escaped only in a row that needs it
+        cells = " | ".join(row[:-1])
+        if "|" in cells or "\n" in cells:
+            cells = " | ".join(_md(v) for v in row[:-1])
+        yield f"| {cells} | {_MD_VERDICT.get(row[-1]) or '⚠️ ' + row[-1]} |\n"
     lines: list[str] = []
     comparison = report.comparison
     if comparison is not None:
