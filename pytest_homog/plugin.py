@@ -185,6 +185,7 @@ class HomogSession:
         self._shipped = 0  # records already attached to a test report
         self._item_id = ""
         self._item_records: list[CheckRecord] = []
+        self._deltas: dict[str, Delta] = {}  # baseline comparisons made as each test ended, by key
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         from pytest_homog.record import set_active_run
@@ -255,6 +256,7 @@ class HomogSession:
             delta = baseline_delta(record, key, baseline, tolerance) if baseline is not None else None
             if delta is not None:
                 found.append(delta)
+                self._deltas[key] = delta
             occurrence = seen[record.metric] = seen.get(record.metric, 0) + 1
             item.user_properties.extend(junit_properties(record, property_prefix(record, occurrence), delta))
         return found
@@ -271,7 +273,7 @@ class HomogSession:
         from pytest_homog.report import RunReport
 
         with _gc_paused():
-            self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
+            self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance, known=self._deltas)
             _write_outputs(self.report, self.homog)
         stray = [
             d for d in (self.report.comparison.regressions if self.report.comparison else []) if not d.record.test_id

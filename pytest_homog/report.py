@@ -255,15 +255,16 @@ def _entry(item: Any) -> tuple[str, BaselineEntry] | None:
     return key, BaselineEntry(number, hib if isinstance(hib, bool) else None)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Delta:
-    """One check compared with its baseline value."""
+    """One check compared with its baseline value (plain slots: thousands are made in a large run)."""
 
     key: str
     record: CheckRecord
     baseline: float
     higher_is_better: bool
     allowance: float
+    _regressed: bool | None = field(default=None, repr=False, compare=False)
 
     @property
     def change(self) -> float:
@@ -274,10 +275,9 @@ class Delta:
     def regressed(self) -> bool:
         """Whether the metric moved the wrong way by more than the tolerance allows (worked out once: the
         reports and the summary ask for it many times)."""
-        known: bool | None = self.__dict__.get("_regressed")
+        known = self._regressed
         if known is None:
-            known = self._regressed_now()
-            object.__setattr__(self, "_regressed", known)  # a cache, not a field: equality and repr ignore it
+            known = self._regressed = self._regressed_now()
         return known
 
     def _regressed_now(self) -> bool:
@@ -351,9 +351,12 @@ def compare_to_baseline(
     tolerance: Tolerance,
     *,
     find_missing: bool = True,
+    known: Mapping[str, Delta] | None = None,
 ) -> Comparison:
     """Compare ``records`` (with their ``keys``, see :func:`assign_keys`) with ``baseline``; with
     ``find_missing`` also list the stored checks that ``records`` lack (off when comparing one test's checks).
+    A delta in ``known`` under a record's key is taken as it is when it was made for that same record, stored
+    value and allowance.
 
     Examples
     --------
@@ -368,12 +371,16 @@ def compare_to_baseline(
     if not baseline.usable:
         return comparison
     entries, deltas, new, allowance = baseline.entries, comparison.deltas, comparison.new, tolerance.allowance
+    known = known or {}
     for record, key in zip(records, keys, strict=True):
         entry = entries.get(key)
         if entry is None:
             new.append(key)
-        else:
-            deltas.append(Delta(key, record, entry.value, higher_is_better(record), allowance(entry.value)))
+            continue
+        delta, allowed = known.get(key), allowance(entry.value)
+        if delta is None or delta.record is not record or delta.baseline != entry.value or delta.allowance != allowed:
+            delta = Delta(key, record, entry.value, higher_is_better(record), allowed)
+        deltas.append(delta)
     if find_missing:
         present = set(keys)
         comparison.missing = [k for k in entries if k not in present]
@@ -397,12 +404,20 @@ class RunReport:
     _counts: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def build(cls, run: RunRecord, baseline: Baseline | None = None, tolerance: Tolerance | None = None) -> RunReport:
-        """Key the records and compare them with ``baseline`` when given."""
+    def build(
+        cls,
+        run: RunRecord,
+        baseline: Baseline | None = None,
+        tolerance: Tolerance | None = None,
+        *,
+        known: Mapping[str, Delta] | None = None,
+    ) -> RunReport:
+        """Key the records and compare them with ``baseline`` when given; ``known`` holds comparisons already
+        made (as each test ended, by key), used for the very records they were made for."""
         keys = assign_keys(run.checks)
         comparison = None
         if baseline is not None:
-            comparison = compare_to_baseline(run.checks, keys, baseline, tolerance or Tolerance(0.01))
+            comparison = compare_to_baseline(run.checks, keys, baseline, tolerance or Tolerance(0.01), known=known)
         return cls(run=run, comparison=comparison, keys=keys)
 
     def delta_for(self) -> dict[str, Delta]:

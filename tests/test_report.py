@@ -153,6 +153,24 @@ def test_new_and_missing_checks() -> None:
     assert (cmp.new, cmp.missing, [d.key for d in cmp.deltas]) == (["fresh"], ["old"], ["same"])
 
 
+def test_comparisons_made_as_tests_ended_are_reused_only_for_their_own_records() -> None:
+    a, b = rec(0.40, test_id="t::a"), rec(0.70, test_id="t::b")
+    keys = assign_keys([a, b])
+    base = Baseline(path=Path("b.json"), entries={keys[0]: BaselineEntry(0.45), keys[1]: BaselineEntry(0.60)})
+    tol = Tolerance(0.01)
+    fresh = compare_to_baseline([a, b], keys, base, tol)
+    made = compare_to_baseline([a], keys[:1], base, tol, find_missing=False).deltas[0]
+    stale = compare_to_baseline([rec(0.40, test_id="t::a")], keys[:1], base, tol).deltas[0]  # an equal record
+    loose = compare_to_baseline([a], keys[:1], base, Tolerance(0.5)).deltas[0]  # another tolerance
+    assert compare_to_baseline([a, b], keys, base, tol, known={keys[0]: made}).deltas[0] is made
+    for wrong in (stale, loose):
+        reused = compare_to_baseline([a, b], keys, base, tol, known={keys[0]: wrong})
+        assert reused.deltas[0] is not wrong and reused.deltas == fresh.deltas
+    assert [d.regressed for d in fresh.deltas] == [True, False]
+    report = RunReport.build(RunRecord(checks=[a, b]), base, tol, known={keys[0]: made})
+    assert report.comparison is not None and report.comparison.deltas == fresh.deltas
+
+
 def test_unusable_baseline_compares_nothing() -> None:
     base = Baseline(path=Path("b.json"), entries={"k": BaselineEntry(0.9)}, usable=False)
     cmp = compare_to_baseline([rec(0.1)], ["k"], base, Tolerance(0.01))
