@@ -468,15 +468,17 @@ def homog_dataset(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture(scope="session")
 def homog_model(request: pytest.FixtureRequest) -> Any:
-    """Factory: ``homog_model(source, *, task=None, revision=None, tokenizer=None, labels=None)`` loads a
-    model directory, hub id, transformers model or pipeline once per session, as a ``HomogModel``."""
+    """Factory: ``homog_model(source, *, task=None, revision=None, tokenizer=None, labels=None, name=None,
+    bf16=False, batch_size=32)`` loads a model directory, hub id, transformers model or pipeline once per session,
+    as a ``HomogModel`` (``name`` is its name in messages and reports)."""
     return _model_session(request.config).model
 
 
 @pytest.fixture(scope="session")
 def homog_finetune(request: pytest.FixtureRequest) -> Any:
     """Factory: ``homog_finetune(base, *, train, task=None, epochs=3, learning_rate=5e-5, batch_size=16,
-    seed=None, max_steps=None, **training_args)`` fine-tunes once and caches the weights across runs."""
+    seed=None, max_steps=None, revision=None, name=None, bf16=False, **training_args)`` fine-tunes once and caches
+    the weights across runs (``name`` is the result's name in messages and reports)."""
     return _model_session(request.config).finetune
 
 
