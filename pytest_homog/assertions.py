@@ -11,6 +11,7 @@ argument checks and message helpers are at the top.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import time
@@ -442,9 +443,9 @@ def _resolve_all(subjects: Mapping[str, Any], data: Any) -> list[Any]:
 def _resolve_pair(a: Any, b: Any, data: Any) -> tuple[Any, Any]:
     ra = _resolve(a, data, None, "a")
     rb = _resolve(b, data, None, "b")
-    if ra.name == rb.name:
-        ra = _resolve(a, data, f"{ra.name} (a)", "a")
-        rb = _resolve(b, data, f"{rb.name} (b)", "b")
+    if ra.name == rb.name:  # two models of one name, or two prediction lists: told apart in every message
+        ra = dataclasses.replace(ra, name=f"{ra.name} (a)")
+        rb = dataclasses.replace(rb, name=f"{rb.name} (b)")
     _same_references(ra.y_true, rb.y_true, rb.name)
     return ra, rb
 
@@ -482,6 +483,7 @@ def assert_models_diverge(
     n_resamples: int = 1000,
     seed: int | None = 0,
     debiased: bool = False,
+    max_examples: int = 100,
 ) -> CheckRecord:
     """Assert that two subjects differ by at least ``min_gap``.
 
@@ -503,6 +505,14 @@ def assert_models_diverge(
     must, i.e. its lower bound (for metric gaps, the interval of ``|delta|``). Intervals are paired bootstraps
     over sentences (examples for flat labels).
 
+    ``data`` may also be generated: a hypothesis strategy of examples (``labelled_sentences(...)``,
+    ``text_examples(...)``), searched for ``max_examples`` examples with ``target()`` steering toward examples
+    where the models disagree (as :func:`~pytest_homog.behaviour.assert_models_disagree_somewhere` searches,
+    seeded with ``seed``), or a list of such examples. The subjects are then models in the sense of
+    :mod:`pytest_homog.behaviour` (taggers, classifiers, loaded models), and the divergence is measured on the
+    distinct examples seen, with their gold labels. The search looks for disagreement, so on a strategy the
+    divergence describes the examples where the models differ most, not a random sample.
+
     Parameters
     ----------
     a, b : subject
@@ -518,9 +528,11 @@ def assert_models_diverge(
     level, unit, scheme, mode
         What is counted and how entities are read (see :mod:`pytest_homog.metrics.diversity`).
     n_resamples, seed : int
-        Bootstrap replicates and seed.
+        Bootstrap replicates and seed (also the seed of the search, when ``data`` is a strategy).
     debiased : bool
         For ``by="cka"``: use debiased CKA.
+    max_examples : int
+        When ``data`` is a strategy: how many examples the search draws.
 
     Returns
     -------
@@ -554,6 +566,17 @@ def assert_models_diverge(
             "by='cka' has no bootstrap interval; pass confidence=None (the point value of 1 - CKA is "
             "compared with min_gap), or use by='disagreement' or 'error_consistency' for an interval."
         )
+    from pytest_homog.behaviour import is_example_data
+
+    if is_example_data(data):
+        if by == "cka":
+            raise HomogUsageError(
+                "by='cka' compares hidden states on a dataset; generated examples give predictions only. Use "
+                "by='disagreement', 'error_consistency' or a metric gap, or pass a dataset for by='cka'."
+            )
+        from pytest_homog.behaviour import subjects_on_examples
+
+        a, b, data = subjects_on_examples(a, b, data, max_examples=max_examples, seed=seed)
     ra, rb = _resolve_pair(a, b, data)
     evidence: list[str] = []
     details: dict[str, Any] = {"by": by}

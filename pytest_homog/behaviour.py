@@ -31,6 +31,7 @@ Every check records a :class:`~pytest_homog.record.CheckRecord`, whether it pass
 
 from __future__ import annotations
 
+import sys
 import time
 import weakref
 from collections import OrderedDict
@@ -44,13 +45,16 @@ from pytest_homog.record import CheckRecord, record_check, record_example_check
 __all__ = [
     "CACHE_SIZE",
     "DisagreementTracker",
+    "GeneratedData",
     "assert_directional",
     "assert_invariant",
     "assert_min_functionality",
     "assert_models_disagree_somewhere",
     "clear_prediction_cache",
+    "is_example_data",
     "predict_labels",
     "predict_tags",
+    "subjects_on_examples",
 ]
 
 #: Predictions kept per model and kind (tags or labels) before the least recently used ones are dropped.
@@ -652,6 +656,8 @@ class DisagreementTracker:
         self.union = 0
         self.max_disagreement = 0.0
         self.worst: tuple[Example, Any, Any] | None = None
+        # every distinct example observed, in order, with the two predictions
+        self.observed: dict[Example, tuple[Any, Any]] = {}
 
     @property
     def disagreement(self) -> float:
@@ -663,6 +669,7 @@ class DisagreementTracker:
         (pred_a,) = _predict(self.a, [example])
         (pred_b,) = _predict(self.b, [example])
         value, inter, union = _disagreement(pred_a, pred_b, example)
+        self.observed.setdefault(example, (pred_a, pred_b))
         self.n += 1
         self.intersection += inter
         self.union += union
@@ -759,6 +766,14 @@ def assert_models_disagree_somewhere(
     1.0
     """
     __tracebackhide__ = True
+    tracker = _explore(a, b, examples, max_examples=max_examples, seed=seed)
+    tracker.assert_disagree(min_disagreement=min_disagreement)
+    return tracker
+
+
+def _explore(a: Any, b: Any, examples: Any, *, max_examples: int, seed: int | None) -> DisagreementTracker:
+    """Show a tracker of ``a`` and ``b`` the examples of a strategy (a hypothesis search of ``max_examples``
+    examples steered toward disagreement, seeded with ``seed``) or of an iterable (each once)."""
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise HomogUsageError(f"max_examples must be a positive integer; got {max_examples!r}.")
     tracker = DisagreementTracker(a, b)
@@ -768,7 +783,6 @@ def assert_models_disagree_somewhere(
         from hypothesis import HealthCheck, given, settings
         from hypothesis import seed as hypothesis_seed
 
-        @hypothesis_seed(seed)
         @settings(
             max_examples=max_examples,
             deadline=None,
@@ -780,9 +794,80 @@ def assert_models_disagree_somewhere(
         def explore(example: Example) -> None:
             tracker.observe(example)
 
-        explore()
+        (hypothesis_seed(seed)(explore) if seed is not None else explore)()
     else:
         for example in examples:
             tracker.observe(example)
-    tracker.assert_disagree(min_disagreement=min_disagreement)
     return tracker
+
+
+class _Replayed:
+    """A model's predictions on the examples a search generated, as a subject of the metric assertions."""
+
+    def __init__(self, name: str, y_true: list[Any], y_pred: list[Any], texts: list[str]) -> None:
+        self.homog_name = name
+        self._result = (y_true, y_pred, texts)
+
+    def homog_predict(self, data: Any) -> tuple[list[Any], list[Any], list[str]]:
+        return self._result
+
+
+class GeneratedData:
+    """The distinct examples a search generated (or that were given), as the ``data`` of a metric assertion."""
+
+    def __init__(self, examples: list[Example], generated: bool) -> None:
+        self.examples = examples
+        self.homog_name = f"{'generated' if generated else 'given'} examples ({len(examples)})"
+
+    def homog_references(self) -> list[Any]:
+        """The gold tags (as lists) or labels of the examples."""
+        return [list(e.tags) if isinstance(e, LabelledSentence) else e.label for e in self.examples]
+
+
+def is_example_data(data: Any) -> bool:
+    """Whether ``data`` is a hypothesis strategy or a non-empty list or tuple of examples (all
+    :class:`~pytest_homog.perturbations.LabelledSentence` or all :class:`~pytest_homog.perturbations.TextExample`),
+    without importing hypothesis when nothing has."""
+    if isinstance(data, (list, tuple)):
+        return bool(data) and (
+            all(isinstance(e, LabelledSentence) for e in data) or all(isinstance(e, TextExample) for e in data)
+        )
+    strategies = sys.modules.get("hypothesis.strategies")
+    return strategies is not None and isinstance(data, strategies.SearchStrategy)
+
+
+def subjects_on_examples(
+    a: Any, b: Any, examples: Any, *, max_examples: int = 100, seed: int | None = 0
+) -> tuple[_Replayed, _Replayed, GeneratedData]:
+    """Both models' predictions on ``examples`` (a strategy, searched as :func:`assert_models_disagree_somewhere`
+    searches it, or a list of examples), as two subjects and their data for the metric assertions: the data is
+    the distinct examples seen, in order, with their gold tags or labels.
+
+    Examples
+    --------
+    >>> from pytest_homog.strategies import labelled_sentences
+    >>> upper = lambda batch: [["B-PER" if t[:1].isupper() else "O" for t in s] for s in batch]
+    >>> silent = lambda batch: [["O"] * len(s) for s in batch]
+    >>> ra, rb, data = subjects_on_examples(upper, silent, labelled_sentences(max_len=4), max_examples=20)
+    >>> y_true, y_pred, texts = ra.homog_predict(data)
+    >>> len(y_true) == len(data.examples) == len(texts), rb.homog_name
+    (True, '<lambda>')
+    """
+    tracker = _explore(a, b, examples, max_examples=max_examples, seed=seed)
+    seen = list(tracker.observed)
+    if not seen:
+        raise HomogUsageError("examples gave no example to compare the models on; pass a non-empty strategy or list.")
+    texts = [e.text if isinstance(e, TextExample) else " ".join(e.tokens) for e in seen]
+    gold = GeneratedData(seen, generated=not isinstance(examples, (list, tuple)))
+    y_true = gold.homog_references()
+    if isinstance(seen[0], LabelledSentence):
+        preds_a = [list(tracker.observed[e][0]) for e in seen]
+        preds_b = [list(tracker.observed[e][1]) for e in seen]
+    else:
+        preds_a = [tracker.observed[e][0] for e in seen]
+        preds_b = [tracker.observed[e][1] for e in seen]
+    return (
+        _Replayed(_name(a), y_true, preds_a, texts),
+        _Replayed(_name(b), y_true, preds_b, texts),
+        gold,
+    )
