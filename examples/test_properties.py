@@ -22,6 +22,7 @@ from pytest_homog import (
     assert_invariant,
     assert_min_functionality,
     assert_models_disagree_somewhere,
+    assert_models_diverge,
 )
 from pytest_homog.perturbations import encode_tags
 from pytest_homog.strategies import (
@@ -119,6 +120,13 @@ def test_not_a_clone_of_a_narrower_tagger(tagger):
     # where the two taggers disagree; the check fails if they agree on every generated sentence
     narrow = GazetteerTagger({"PER": DEFAULT_GAZETTEER["PER"]}, scheme="IOBES")
     assert_models_disagree_somewhere(tagger, narrow, SENTENCES, max_examples=50, min_disagreement=0.5)
+
+
+def test_diverges_from_a_narrower_tagger_on_generated_sentences(tagger):
+    # the same search, measured: the disagreement over the distinct sentences hypothesis generated, with its
+    # bootstrap interval, must clear min_gap; it goes into the reports like any other check
+    narrow = GazetteerTagger({"PER": DEFAULT_GAZETTEER["PER"]}, scheme="IOBES")
+    assert_models_diverge(tagger, narrow, SENTENCES, min_gap=0.2, by="disagreement", confidence=0.95, max_examples=50)
 
 
 def test_disagreement_on_sentences_like_wnut():
