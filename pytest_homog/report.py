@@ -794,6 +794,10 @@ def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
 
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     cells = [[_cell(v) for v in row] for row in rows]
+    if any("\n" in text or "\r" in text for text in ("".join(r) for r in [list(headers), *cells])):
+        # a line break inside a cell (a label read from data, say) would tear the table apart: shown escaped
+        headers = [_one_line(h) for h in headers]
+        cells = [[_one_line(c) for c in r] for r in cells]
     numeric = [
         all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows if row[i] is not None)
         for i in range(len(headers))
@@ -805,6 +809,10 @@ def _text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[s
         return "  ".join(parts).rstrip()
 
     return [line(list(headers)), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 # --- terminal ----------------------------------------------------------------------------------------------------

@@ -353,3 +353,21 @@ def test_error_bar_coordinates_match_a_direct_formula() -> None:
         assert f'class="threshold" x1="{x(threshold)}"' in svg
         assert f'd="M{x(low)} 110 H{x(high)} ' in svg
         assert f'class="baseline" d="M{x(stored)} 70 ' in svg
+
+
+def test_a_line_break_in_a_label_does_not_tear_the_terminal_tables_apart() -> None:
+    run = RunRecord(
+        checks=[
+            rec(
+                test_id="t.py::test_q",
+                details={
+                    "per_label": {"two\nlines": {"f1": 0.5}, "plain": {"f1": 0.25}},
+                    "matrix": {"names": ["a\r\nb", "c"], "values": [[1, 0], [0, 1]]},
+                },
+            )
+        ]
+    )
+    lines = [line for line, _ in summary_lines(RunReport.build(run), verbose=True)]
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    assert "    two\\nlines  0.5000" in lines and "    plain       0.2500" in lines
+    assert any(line.startswith("    a\\r\\nb  1.0000") for line in lines)
