@@ -266,6 +266,22 @@ def test_write_atomic_keeps_the_old_file_when_the_rename_fails(tmp_path: Path, m
     assert os.listdir(tmp_path) == ["r.json"]
 
 
+def test_write_atomic_keeps_the_old_file_when_making_a_piece_fails(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text("old")
+
+    def pieces():
+        yield "new, first half"
+        raise RuntimeError("render failed")
+
+    with pytest.raises(RuntimeError, match="render failed"):
+        write_atomic(path, pieces())
+    assert path.read_text() == "old"
+    assert os.listdir(tmp_path) == ["r.json"]
+    write_atomic(path, iter(["new, ", "in ", "pieces"]))
+    assert path.read_text() == "new, in pieces"
+
+
 # --- rendering -------------------------------------------------------------------------------------------------
 
 
