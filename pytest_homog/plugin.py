@@ -186,6 +186,7 @@ class HomogSession:
         self._item_id = ""
         self._item_records: list[CheckRecord] = []
         self._deltas: dict[str, Delta] = {}  # baseline comparisons made as each test ended, by key
+        self._order: dict[str, int] = {}  # under pytest-xdist, on the controller: test ids in collection order
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         from pytest_homog.record import set_active_run
@@ -261,6 +262,13 @@ class HomogSession:
             item.user_properties.extend(junit_properties(record, property_prefix(record, occurrence), delta))
         return found
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """pytest-xdist, on the controller: every worker collects the same tests; their order is kept so that the
+        reports list the checks in collection order, not in the order the workers finished them."""
+        if not self._order:
+            self._order = {nodeid: i for i, nodeid in enumerate(ids)}
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         shipped = getattr(report, "homog_checks", None)
         if shipped and not self.is_worker:  # under xdist, on the controller: records from a worker
@@ -272,6 +280,9 @@ class HomogSession:
             return
         from pytest_homog.report import RunReport
 
+        if self._order:  # stable: the checks of one test keep their order; those of no test come first
+            order = self._order
+            self.run.checks.sort(key=lambda r: order.get(r.test_id, -1))
         with _gc_paused():
             self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance, known=self._deltas)
             _write_outputs(self.report, self.homog)
