@@ -796,21 +796,14 @@ def assert_not_homogeneous(
     __tracebackhide__ = True
     from pytest_homog.metrics.diversity import (
         BY,
+        check_group,
         homogenization_and_similarity,
         outcome_homogenization,
         similarity_matrix,
     )
 
     started = time.perf_counter()
-    if not isinstance(subjects, Mapping):
-        raise HomogUsageError(
-            f"subjects must be a mapping of name -> subject; got {type(subjects).__name__}. "
-            "Pass e.g. {'candidate': model_a, 'incumbent': model_b}."
-        )
-    if len(subjects) < 2:
-        raise HomogUsageError(
-            f"assert_not_homogeneous compares two or more subjects; got {len(subjects)} ({list(subjects)})."
-        )
+    check_group(subjects, "assert_not_homogeneous", "subject", "{'candidate': model_a, 'incumbent': model_b}")
     if by not in BY:
         raise HomogUsageError(f"by must be one of {', '.join(map(repr, BY))}; got {by!r}.")
     max_homogenization = _check_number(max_homogenization, "max_homogenization")

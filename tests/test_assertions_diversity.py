@@ -213,7 +213,8 @@ def test_not_homogeneous_undefined_when_every_subject_is_perfect() -> None:
 def test_not_homogeneous_argument_errors() -> None:
     with pytest.raises(HomogUsageError, match="two or more subjects; got 1"):
         assert_not_homogeneous({"a": GOOD}, Y_TRUE)
-    with pytest.raises(HomogUsageError, match="mapping of name"):
+    wanted = "assert_not_homogeneous needs a mapping of subject name -> subject; got list"
+    with pytest.raises(HomogUsageError, match=wanted):
         assert_not_homogeneous([GOOD, WEAK], Y_TRUE)
     with pytest.raises(HomogUsageError, match="max_homogenization must be a number"):
         assert_not_homogeneous({"a": GOOD, "b": WEAK}, Y_TRUE, max_homogenization="high")

@@ -688,19 +688,24 @@ def cohen_kappa(y_pred_a: Any, y_pred_b: Any) -> float:
 # ----------------------------------------------------------------------------------------------------------
 
 
+def check_group(group: Any, what: str, holds: str, example: str, more: str = "") -> None:
+    """Raise a :class:`~pytest_homog.errors.HomogUsageError` unless ``group`` is a mapping of two or more
+    subjects, each name mapped to what it ``holds`` (shown with ``example``); ``what`` names the caller."""
+    if not isinstance(group, Mapping):
+        raise HomogUsageError(
+            f"{what} needs a mapping of subject name -> {holds}; got {type(group).__name__}. Pass e.g. {example}."
+        )
+    if len(group) < 2:
+        raise HomogUsageError(f"{what} compares two or more subjects; got {len(group)} ({list(group)}).{more}")
+
+
 def _encode_all(
     y_true: Any, predictions: Mapping[str, Any], scheme: str, mode: str, what: str
 ) -> tuple[_Corpus, list[_Encoded]]:
-    if not isinstance(predictions, Mapping):
-        raise HomogUsageError(
-            f"{what} needs a mapping of subject name -> predictions; got {type(predictions).__name__}. "
-            "Pass e.g. {'model_a': preds_a, 'model_b': preds_b}."
-        )
-    if len(predictions) < 2:
-        raise HomogUsageError(
-            f"{what} compares two or more subjects; got {len(predictions)} ({list(predictions)}). "
-            "Add the other models' predictions."
-        )
+    check_group(
+        predictions, what, "predictions", "{'model_a': preds_a, 'model_b': preds_b}",
+        " Add the other models' predictions.",
+    )  # fmt: skip
     corpus = _corpus(y_true, scheme, mode)
     encoded = []
     for name, y_pred in predictions.items():
