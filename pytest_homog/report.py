@@ -264,7 +264,7 @@ class Delta:
     baseline: float
     higher_is_better: bool
     allowance: float
-    _regressed: bool | None = field(default=None, repr=False, compare=False)
+    _regressed: bool | None = field(default=None, init=False, repr=False, compare=False)  # a cache
 
     @property
     def change(self) -> float:
