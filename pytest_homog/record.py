@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any
 
 __all__ = [
@@ -196,8 +197,9 @@ def json_default(value: Any) -> Any:
 
 def jsonable(value: Any) -> Any:
     """Convert ``value`` to plain JSON data: numpy scalars and arrays, tuples, sets and matrix-like objects
-    (``.names`` and ``.values``) become numbers, lists and dicts; NaN and infinities stay floats (the JSON
-    writers spell them ``NaN``/``Infinity``); anything else unknown becomes its ``str``.
+    (``.names`` and ``.values``) become numbers, lists and dicts; enums become their value, and subclasses of
+    ``str``, ``int`` and ``float`` the plain type; NaN and infinities stay floats (the JSON writers spell them
+    ``NaN``/``Infinity``); anything else unknown becomes its ``str``.
 
     Examples
     --------
@@ -211,8 +213,14 @@ def jsonable(value: Any) -> Any:
         return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [jsonable(v) for v in value]
-    if isinstance(value, (bool, int, float, str)):  # subclasses
-        return value
+    if isinstance(value, Enum):
+        return jsonable(value.value)
+    if isinstance(value, str):  # subclasses (numpy.str_, say) as the plain type
+        return str(value)
+    if isinstance(value, int):  # bool is in _PLAIN and cannot be subclassed
+        return int(value)
+    if isinstance(value, float):  # numpy.float64
+        return float(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -29,6 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+try:  # a declared dependency: it writes and reads the JSON files several times faster than the json module
+    import orjson
+except ImportError:  # pragma: no cover - the json module writes the same data, only slower
+    orjson = None  # type: ignore[assignment]
+
 from pytest_homog.config import Tolerance
 from pytest_homog.record import CheckRecord, RunRecord, json_default, jsonable, record_fields
 
@@ -192,12 +197,12 @@ def load_baseline(path: str | os.PathLike[str], *, plugin_version: str = "") -> 
     """
     baseline = Baseline(path=Path(path))
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         return _unusable(baseline, f"cannot be read ({exc.strerror or exc})")
     try:
-        data = json.loads(text)
-    except ValueError as exc:
+        data = _loads(raw)
+    except ValueError as exc:  # UnicodeDecodeError included
         return _unusable(baseline, f"not valid JSON ({exc}); write a new one with --homog-save-baseline")
     if not isinstance(data, dict) or data.get("schema") not in (BASELINE_SCHEMA, REPORT_SCHEMA):
         return _unusable(
@@ -231,6 +236,16 @@ def load_baseline(path: str | os.PathLike[str], *, plugin_version: str = "") -> 
     if skipped:
         baseline.problems.append(f"{skipped} malformed entr{'y' if skipped == 1 else 'ies'} ignored")
     return baseline
+
+
+def _loads(raw: bytes) -> Any:
+    """JSON text (bytes, UTF-8 or -16/-32 as the json module detects them) to data; raises ``ValueError``."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the json module reads some of what orjson refuses (NaN, integers beyond 64 bits) and words the error
+    return json.loads(raw)
 
 
 def _unusable(baseline: Baseline, why: str) -> Baseline:
@@ -588,7 +603,8 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
 
 def dumps(data: Any) -> str:
     """JSON text as pytest-homog writes it: strict JSON (NaN and infinities as ``null``), indented, with each
-    entry of a ``checks`` list on one line, so reports diff line by line and large ones are written fast.
+    entry of a ``checks`` list on one line of compact JSON, so reports diff line by line and large ones are written
+    fast.
 
     Examples
     --------
@@ -596,8 +612,8 @@ def dumps(data: Any) -> str:
     {
      "schema": "s",
      "checks": [
-      {"value": null},
-      {"value": 1}
+      {"value":null},
+      {"value":1}
      ]
     }
     <BLANKLINE>
@@ -627,8 +643,16 @@ _NOTHING = object()
 _WRITE_BUFFER = 1 << 16
 
 
+# Entries are compact JSON, as orjson writes them. Anything that is not plain data goes through json_default in both
+# writers: orjson is told to pass dataclasses and datetimes to it (it writes others, such as enums and UUIDs, just
+# as json_default would); orjson writes NaN and infinities as null itself.
+_ORJSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME if orjson else 0
+)
 # no check for circular references: a cycle would fail in the fallback through jsonable() just the same
-_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, check_circular=False)
+_ENCODER = json.JSONEncoder(
+    allow_nan=False, ensure_ascii=False, default=json_default, check_circular=False, separators=(",", ":")
+)
 _INDENTED = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_default, indent=1)
 
 
@@ -637,20 +661,29 @@ _INDENTED = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=json_d
 _MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 _C_ENCODE: Any = (
     # markers, default, string encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan
-    _MAKE_ENCODER(None, json_default, json.encoder.encode_basestring, None, ": ", ", ", False, False, False)
+    _MAKE_ENCODER(None, json_default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
     if _MAKE_ENCODER is not None
     else None
 )
 
 
 def _dump(data: Any, indent: int | None = None) -> str:
-    encoder = _INDENTED if indent else _ENCODER
+    if indent:
+        try:
+            return _INDENTED.encode(data)
+        except (TypeError, ValueError):  # NaN, infinity, or a key json does not take
+            return _INDENTED.encode(_finite(jsonable(data)))
+    if orjson is not None:
+        try:
+            return orjson.dumps(data, default=json_default, option=_ORJSON_OPTIONS).decode()
+        except TypeError:
+            pass  # what orjson does not write (an integer beyond 64 bits, say): the json module writes it
     try:  # fast path: no NaN or infinity anywhere
-        if _C_ENCODE is not None and not indent:
+        if _C_ENCODE is not None:
             return "".join(_C_ENCODE(data, 0))
-        return encoder.encode(data)
-    except ValueError:
-        return encoder.encode(_finite(jsonable(data)))
+        return _ENCODER.encode(data)
+    except (TypeError, ValueError):
+        return _ENCODER.encode(_finite(jsonable(data)))
 
 
 # --- JUnit properties --------------------------------------------------------------------------------------------

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime
+import enum
 import json
 import math
 import os
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_homog import report as report_module
 from pytest_homog.config import Tolerance, parse_tolerance
-from pytest_homog.record import CheckRecord, RunRecord
+from pytest_homog.record import CheckRecord, RunRecord, jsonable
 from pytest_homog.report import (
     Baseline,
     BaselineEntry,
     RunReport,
     assign_keys,
+    baseline_chunks,
     baseline_dict,
     compare_to_baseline,
     dumps,
@@ -29,6 +35,7 @@ from pytest_homog.report import (
     record_key,
     render_html,
     render_markdown,
+    report_chunks,
     report_dict,
     summary_lines,
     table_from,
@@ -280,6 +287,125 @@ def test_write_atomic_keeps_the_old_file_when_making_a_piece_fails(tmp_path: Pat
     assert os.listdir(tmp_path) == ["r.json"]
     write_atomic(path, iter(["new, ", "in ", "pieces"]))
     assert path.read_text() == "new, in pieces"
+
+
+# --- the two JSON writers: orjson and the json module ----------------------------------------------------------
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+
+
+# what a check author may put in details: plain data and what json_default converts
+detail_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.floats(width=64),  # NaN and infinities included
+        st.integers(-(2**70), 2**70),  # beyond 64 bits too
+        st.text(max_size=6),
+        st.sampled_from([Colour.RED, Level.HIGH, Point(3), datetime.datetime(2026, 1, 2, 3, 4, 5)]),
+        st.floats(allow_nan=False, width=64).map(np.float64),
+        st.integers(-(2**31), 2**31).map(np.int64),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=4), st.integers(-5, 5)), children, max_size=3),
+        st.lists(st.floats(allow_nan=False, width=64), max_size=4).map(np.asarray),
+    ),
+    max_leaves=8,
+)
+
+
+def _plain(value: object) -> object:
+    """The data a JSON reader gets back, worked out directly: NaN and infinities as None, the rest as
+    record.jsonable makes it."""
+    data = jsonable(value)
+
+    def walk(v: object) -> object:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(detail_values)
+def test_both_json_writers_write_the_same_data(value: object) -> None:
+    entry = {"details": {"x": value}}
+    fast = report_module._dump(entry)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(report_module, "orjson", None)
+        slow = report_module._dump(entry)
+    expected = {"details": {"x": _plain(value)}}
+    assert json.loads(fast) == expected
+    assert json.loads(slow) == expected
+    assert "\n" not in fast and "\n" not in slow  # one line each
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_every_finite_float_reads_back_exactly(value: float) -> None:
+    text = dumps({"checks": [{"value": value, "low": -value}]})
+    entry = json.loads(text)["checks"][0]
+    assert (entry["value"], entry["low"]) == (value, -value)
+    assert math.copysign(1.0, entry["value"]) == math.copysign(1.0, value)  # -0.0 stays negative
+
+
+def test_both_json_writers_give_the_same_report_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checks = [
+        rec(0.1 * i, test_id=f"t.py::test_{i}", low=0.05 * i, high=math.inf, subjects=("a", "b"),
+            details={"per_label": {"PER": {"f1": np.float64(0.25), "support": np.int64(4)}}, "big": 2**80,
+                     "level": Level.HIGH, "when": datetime.date(2026, 5, 1), "uni": "é\u2028<"})
+        for i in range(4)
+    ]  # fmt: skip
+    report = RunReport.build(RunRecord(checks=checks, plugin_version="1"))
+    fast = {name: "".join(chunks(report)) for name, chunks in (("r", report_chunks), ("b", baseline_chunks))}
+    monkeypatch.setattr(report_module, "orjson", None)
+    slow = {name: "".join(chunks(report)) for name, chunks in (("r", report_chunks), ("b", baseline_chunks))}
+    for name in fast:
+        assert json.loads(fast[name]) == json.loads(slow[name])
+        assert len(fast[name].splitlines()) == len(slow[name].splitlines())
+    entry = json.loads(fast["r"])["checks"][2]
+    assert entry["details"]["big"] == 2**80 and entry["details"]["level"] == 3 and entry["high"] is None
+    assert entry["details"]["when"] == "2026-05-01" and entry["details"]["uni"] == "é\u2028<"
+
+
+def test_baselines_that_only_the_json_module_reads_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    entry = '{"key": "k", "value": %s}'
+    for number, expected in (("NaN", math.nan), ("1e400", math.inf), (str(2**70), float(2**70))):
+        path.write_text('{"schema": "pytest-homog/baseline", "version": 1, "checks": [%s]}' % (entry % number))
+        value = load_baseline(path).entries["k"].value
+        assert value == expected or (math.isnan(value) and math.isnan(expected))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # a byte order mark, as some editors write
+    assert load_baseline(path).entries["k"].value == float(2**70)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"\xff\xfe\x00garbage\x80", b"\x89PNG\r\n\x1a\n\x00", b"", b'{"schema": "pytest-homog/b']
+)
+def test_a_baseline_that_is_not_json_text_is_reported(raw: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_bytes(raw)
+    base = load_baseline(path)
+    assert not base.usable
+    assert base.problems[0].startswith("not valid JSON") and "--homog-save-baseline" in base.problems[0]
 
 
 # --- rendering -------------------------------------------------------------------------------------------------
