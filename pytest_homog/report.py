@@ -1046,9 +1046,11 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
     headers, rows = _rows(report)  # shared with the terminal summary: not to be edited
     yield "\n".join(_md_table(headers, [])) + "\n"
     for row in rows:  # every cell a string; escaped only in a row that needs it
-        cells = " | ".join(row[:-1])
-        if "|" in cells or "\n" in cells:
+        text = "".join(row[:-1])
+        if "|" in text or "\n" in text:
             cells = " | ".join(_md(v) for v in row[:-1])
+        else:
+            cells = " | ".join(row[:-1])
         yield f"| {cells} | {_MD_VERDICT.get(row[-1]) or '⚠️ ' + row[-1]} |\n"
     lines: list[str] = []
     comparison = report.comparison
