@@ -1143,9 +1143,21 @@ _BAR_HEAD = (
     f'<line class="axis" x1="{_BAR_LEFT}" y1="{(_BAR_H - 3) * _BAR_UNIT}" x2="{_BAR_LEFT + _BAR_SPAN}" '
     f'y2="{(_BAR_H - 3) * _BAR_UNIT}"/>'
 )
-_BAR_THRESHOLD = ('<line class="threshold" x1="', f'" y1="{_BAR_UNIT}" x2="', f'" y2="{(_BAR_H - 1) * _BAR_UNIT}"/>')
-_BAR_CAP = (f" {_BAR_Y - 5 * _BAR_UNIT} V{_BAR_Y + 5 * _BAR_UNIT}", f" {_BAR_Y}")  # an end of the interval
+# the parts of the drawing, with every number that is the same in each bar written in already; %d is an x
+_BAR_THRESHOLD = (
+    f'<line class="threshold" x1="%d" y1="{_BAR_UNIT}" x2="%d" y2="{(_BAR_H - 1) * _BAR_UNIT}"/>'
+)
 _BAR_DIAMOND = 4 * _BAR_UNIT  # half the width of the baseline's diamond
+_BAR_BASELINE = (  # x of the centre, of the right corner, of the centre, of the left corner
+    f'<path class="baseline" d="M%d {_BAR_Y - _BAR_DIAMOND} L%d {_BAR_Y} L%d {_BAR_Y + _BAR_DIAMOND} L%d {_BAR_Y} Z"/>'
+)
+_BAR_INTERVAL = (  # x of the low end, of the high end, of the low end, of the high end
+    f'<path class="interval" d="M%d {_BAR_Y} H%d M%d {_BAR_Y - 5 * _BAR_UNIT} V{_BAR_Y + 5 * _BAR_UNIT} '
+    f'M%d {_BAR_Y - 5 * _BAR_UNIT} V{_BAR_Y + 5 * _BAR_UNIT}"/>'
+)
+_BAR_VALUE = f'<circle class="value" cx="%d" cy="{_BAR_Y}" r="{4 * _BAR_UNIT}"/></svg>'
+_BAR_FAILED = f'<circle class="value failed" cx="%d" cy="{_BAR_Y}" r="{4 * _BAR_UNIT}"/></svg>'
+_isfinite = math.isfinite
 
 
 def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
@@ -1155,34 +1167,26 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
     stored = delta.baseline if delta is not None else None
     lo, hi = 0.0, 1.0  # the smallest and largest finite number drawn, as min(0.0, ...) and max(1.0, ...)
     for p in (value, low, high, threshold, stored):
-        if p is not None and math.isfinite(p):
+        if p is not None and _isfinite(p):
             if p < lo:
                 lo = p
             elif p > hi:
                 hi = p
     scale = _BAR_SPAN / (hi - lo)
     shift = _BAR_LEFT + 0.5 - lo * scale  # x of v is int(shift + v * scale): rounded to the nearest unit
-    parts = [_BAR_HEAD]  # the numbers are in the same table row
-    if threshold is not None and math.isfinite(threshold):
-        tx = str(int(shift + threshold * scale))
-        parts += (_BAR_THRESHOLD[0], tx, _BAR_THRESHOLD[1], tx, _BAR_THRESHOLD[2])
-    if stored is not None and math.isfinite(stored):
+    svg = _BAR_HEAD  # the numbers are in the same table row
+    if threshold is not None and _isfinite(threshold):
+        tx = int(shift + threshold * scale)
+        svg += _BAR_THRESHOLD % (tx, tx)
+    if stored is not None and _isfinite(stored):
         bx = int(shift + stored * scale)
-        parts.append(
-            f'<path class="baseline" d="M{bx} {_BAR_Y - _BAR_DIAMOND} L{bx + _BAR_DIAMOND} {_BAR_Y} '
-            f'L{bx} {_BAR_Y + _BAR_DIAMOND} L{bx - _BAR_DIAMOND} {_BAR_Y} Z"/>'
-        )
-    if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
+        svg += _BAR_BASELINE % (bx, bx + _BAR_DIAMOND, bx, bx - _BAR_DIAMOND)
+    if low is not None and high is not None and _isfinite(low) and _isfinite(high):
         a, b = int(shift + low * scale), int(shift + high * scale)
-        cap, mid = _BAR_CAP
-        parts.append(f'<path class="interval" d="M{a}{mid} H{b} M{a}{cap} M{b}{cap}"/>')
-    if math.isfinite(value):
-        parts.append(
-            f'<circle class="{"value" if record.passed else "value failed"}" cx="{int(shift + value * scale)}" '
-            f'cy="{_BAR_Y}" r="{4 * _BAR_UNIT}"/>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        svg += _BAR_INTERVAL % (a, b, a, b)
+    if _isfinite(value):
+        return svg + (_BAR_VALUE if record.passed else _BAR_FAILED) % int(shift + value * scale)
+    return svg + "</svg>"
 
 
 def _colour(t: float) -> str:
