@@ -826,7 +826,7 @@ def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
 
 
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[v if type(v) is str else _cell(v) for v in row] for row in rows]
     if any("\n" in text or "\r" in text for text in ("".join(r) for r in [list(headers), *cells])):
         # a line break inside a cell (a label read from data, say) would tear the table apart: shown escaped
         headers = [_one_line(h) for h in headers]
@@ -835,13 +835,11 @@ def _text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[s
         all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows if row[i] is not None)
         for i in range(len(headers))
     ]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
-        return "  ".join(parts).rstrip()
-
-    return [line(list(headers)), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+    columns = zip(*cells, strict=True) if cells else [()] * len(headers)
+    widths = [max(len(h), max(map(len, column), default=0)) for h, column in zip(headers, columns, strict=True)]
+    # one format per table: numbers right-aligned, text left-aligned, two spaces between columns
+    layout = "  ".join(("{:>%d}" if num else "{:<%d}") % w for num, w in zip(numeric, widths, strict=True))
+    return [layout.format(*r).rstrip() for r in [headers, ["-" * w for w in widths], *cells]]
 
 
 def _one_line(text: str) -> str:
