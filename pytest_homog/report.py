@@ -117,12 +117,21 @@ def higher_is_better(record: CheckRecord) -> bool:
     """
     if record.higher_is_better is not None:
         return bool(record.higher_is_better)
-    name = record.metric.strip().lower()
-    if name in _HIGHER_IS_BETTER:
-        return True
-    if name in _LOWER_IS_BETTER or "homogenization" in name or "similarity" in name:
-        return False
-    return record.compared != "high"
+    known = _DIRECTIONS.get((record.metric, record.compared))
+    if known is None:  # worked out once per metric name and compared bound: every report asks, for every check
+        name = record.metric.strip().lower()
+        if name in _HIGHER_IS_BETTER:
+            known = True
+        elif name in _LOWER_IS_BETTER or "homogenization" in name or "similarity" in name:
+            known = False
+        else:
+            known = record.compared != "high"
+        if len(_DIRECTIONS) < 4096:
+            _DIRECTIONS[(record.metric, record.compared)] = known
+    return known
+
+
+_DIRECTIONS: dict[tuple[str, str], bool] = {}
 
 
 def record_key(record: CheckRecord, occurrence: int = 1) -> str:
@@ -279,21 +288,17 @@ class Delta:
     baseline: float
     higher_is_better: bool
     allowance: float
-    _regressed: bool | None = field(default=None, init=False, repr=False, compare=False)  # a cache
+    #: whether the metric moved the wrong way by more than the tolerance allows (worked out when the delta is made:
+    #: the reports and the summary ask for it many times)
+    regressed: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.regressed = self._regressed_now()
 
     @property
     def change(self) -> float:
         """Measured minus stored value."""
         return self.record.value - self.baseline
-
-    @property
-    def regressed(self) -> bool:
-        """Whether the metric moved the wrong way by more than the tolerance allows (worked out once: the
-        reports and the summary ask for it many times)."""
-        known = self._regressed
-        if known is None:
-            known = self._regressed = self._regressed_now()
-        return known
 
     def _regressed_now(self) -> bool:
         value, stored = self.record.value, self.baseline
@@ -417,6 +422,7 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     _rows: tuple[list[str], list[list[str]]] | None = field(default=None, repr=False, compare=False)
     _counts: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    _deltas: dict[str, Delta] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -436,8 +442,10 @@ class RunReport:
         return cls(run=run, comparison=comparison, keys=keys)
 
     def delta_for(self) -> dict[str, Delta]:
-        """Deltas by key."""
-        return {d.key: d for d in self.comparison.deltas} if self.comparison else {}
+        """Deltas by key (made once per report and shared: not to be edited)."""
+        if self._deltas is None:
+            self._deltas = {d.key: d for d in self.comparison.deltas} if self.comparison else {}
+        return self._deltas
 
     def counts(self) -> dict[str, int]:
         """Summary counts: checks, passed, failed, tests, regressions (counted once; a fresh dict each call)."""
