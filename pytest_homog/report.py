@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 try:  # a declared dependency: it writes and reads the JSON files several times faster than the json module
     import orjson
@@ -161,9 +161,9 @@ def assign_keys(records: Iterable[CheckRecord]) -> list[str]:
 # --- baselines ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BaselineEntry:
-    """A stored value of one check."""
+class BaselineEntry(NamedTuple):
+    """A stored value of one check (a named tuple: a baseline holds one per check, and a named tuple is made
+    faster than a frozen dataclass)."""
 
     value: float
     higher_is_better: bool | None = None
