@@ -22,6 +22,7 @@ import html
 import json
 import math
 import os
+import struct
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -833,6 +834,13 @@ def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
     return names, rows, str(data.get("by", ""))
 
 
+def _bits(values: list[list[float]]) -> bytes:
+    """The exact bits of a matrix's numbers: the same for two matrices shown alike (and different for 0.0 and
+    -0.0, which are written differently); a key for showing a matrix recorded by several checks once."""
+    flat = [v for row in values for v in row]
+    return struct.pack(f"{len(flat)}d", *flat)
+
+
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     cells = [[v if type(v) is str else _cell(v) for v in row] for row in rows]
     if any("\n" in text or "\r" in text for text in ("".join(r) for r in [list(headers), *cells])):
@@ -1070,7 +1078,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
             lines += [f"- ❌ {_md(d.describe())}" for d in regressions]
             lines += [f"- missing from this run: `{k}`" for k in comparison.missing[:20]]
     matrices, tables = [], []
-    written: dict[tuple[tuple[str, ...], str], list[str]] = {}  # a matrix recorded by several checks: one table
+    written: dict[tuple[tuple[str, ...], bytes], list[str]] = {}  # a matrix recorded by several checks: one table
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
     # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
     every = len(report.run.checks) <= DETAIL_LIMIT
@@ -1085,8 +1093,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
                 names, values, by = matrix
                 heading = f"{title} ({by})" if by else title
                 matrices += ["", f"**{_md(heading)}**", ""]
-                # repr tells every two floats apart that are written differently (0.0 and -0.0, say)
-                table_key = (tuple(names), repr(values))
+                table_key = (tuple(names), _bits(values))
                 if table_key not in written:
                     written[table_key] = _md_table(
                         ["", *names], [[n, *row] for n, row in zip(names, values, strict=True)]
@@ -1327,7 +1334,7 @@ def html_chunks(report: RunReport) -> Iterator[str]:
         )
     yield "</tbody></table>"
     heatmaps, tables = [], []
-    drawn: dict[tuple[tuple[str, ...], str], str] = {}  # a matrix recorded by several checks is drawn once
+    drawn: dict[tuple[tuple[str, ...], bytes], str] = {}  # a matrix recorded by several checks is drawn once
     every = len(report.run.checks) <= DETAIL_LIMIT
     for record, row in zip(report.run.checks, rows, strict=True):
         shown = every or row[-1] != "PASS"
@@ -1339,8 +1346,7 @@ def html_chunks(report: RunReport) -> Iterator[str]:
             if matrix is not None:
                 names, values, by = matrix
                 caption = f"{title} ({by})" if by else title
-                # repr tells every two floats apart that are drawn differently (0.0 and -0.0, say)
-                drawing = (tuple(names), repr(values))
+                drawing = (tuple(names), _bits(values))
                 svg = drawn.get(drawing)
                 if svg is None:
                     svg = drawn[drawing] = _heatmap_svg(names, values)

@@ -440,6 +440,23 @@ def test_verbose_summary_renders_objects_with_to_markdown() -> None:
     assert "| PER | 0.5 |" in render_markdown(RunReport.build(run))
 
 
+def test_a_matrix_drawn_for_one_check_is_reused_only_for_the_same_numbers() -> None:
+    def check(i: int, values: list[list[float]]) -> CheckRecord:
+        return rec(test_id=f"t.py::test_{i}", details={"matrix": {"names": ["a", "b"], "values": values}})
+
+    same = [[1.0, 0.25], [0.25, 1.0]]
+    checks = [check(0, same), check(1, [row[:] for row in same]), check(2, [[1.0, -0.0], [0.0, 1.0]])]
+    checks.append(check(3, [[1.0, 0.0], [0.0, 1.0]]))
+    report = RunReport.build(RunRecord(checks=checks))
+    page = render_html(report)
+    figures = page.split("<figure>")[1:]
+    assert len(figures) == 4
+    assert figures[0].split("</figcaption>")[1] == figures[1].split("</figcaption>")[1]
+    assert ">-0.00</text>" in figures[2] and ">-0.00</text>" not in figures[3]
+    markdown = render_markdown(report)
+    assert markdown.count("| a | 1.0000 | 0.2500 |") == 2 and markdown.count("| a | 1.0000 | -0.0000 |") == 1
+
+
 def test_html_escapes_everything_it_shows() -> None:
     evil = "<script>alert(1)</script>"
     run = RunRecord(
