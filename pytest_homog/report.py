@@ -836,7 +836,8 @@ def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
 
 def _bits(values: list[list[float]]) -> bytes:
     """The exact bits of a matrix's numbers: the same for two matrices shown alike (and different for 0.0 and
-    -0.0, which are written differently); a key for showing a matrix recorded by several checks once."""
+    -0.0, which are written differently); the key under which a matrix recorded by several checks is drawn, or
+    tabled, only once."""
     flat = [v for row in values for v in row]
     return struct.pack(f"{len(flat)}d", *flat)
 
