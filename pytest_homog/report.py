@@ -118,7 +118,8 @@ def higher_is_better(record: CheckRecord) -> bool:
     """
     if record.higher_is_better is not None:
         return bool(record.higher_is_better)
-    known = _DIRECTIONS.get((record.metric, record.compared))
+    key = (record.metric, record.compared)
+    known = _DIRECTIONS.get(key) if type(record.compared) is str else None
     if known is None:  # worked out once per metric name and compared bound: every report asks, for every check
         name = record.metric.strip().lower()
         if name in _HIGHER_IS_BETTER:
@@ -127,8 +128,8 @@ def higher_is_better(record: CheckRecord) -> bool:
             known = False
         else:
             known = record.compared != "high"
-        if len(_DIRECTIONS) < 4096:
-            _DIRECTIONS[(record.metric, record.compared)] = known
+        if len(_DIRECTIONS) < 4096 and type(record.compared) is str:
+            _DIRECTIONS[key] = known
     return known
 
 
