@@ -425,6 +425,7 @@ class RunReport:
     _rows: tuple[list[str], list[list[str]]] | None = field(default=None, repr=False, compare=False)
     _counts: dict[str, int] | None = field(default=None, repr=False, compare=False)
     _deltas: dict[str, Delta] | None = field(default=None, repr=False, compare=False)
+    _details: list[Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -835,6 +836,29 @@ def matrix_from(obj: Any) -> tuple[list[str], list[list[float]], str] | None:
     return names, rows, str(data.get("by", ""))
 
 
+_Matrix = tuple[list[str], list[list[float]], str]
+
+
+def _shown_details(report: RunReport) -> list[tuple[str, Any, _Matrix | None, tuple[tuple[str, ...], bytes] | None]]:
+    """The details that the Markdown and HTML reports show, in order, as ``(title, value, matrix, matrix key)``:
+    every similarity matrix, and the other details of every check in a run of at most ``DETAIL_LIMIT`` checks, else
+    of the checks that failed or regressed (worked out once per report and shared: not to be edited)."""
+    if report._details is None:
+        every = len(report.run.checks) <= DETAIL_LIMIT
+        shown_details = []
+        for record, row in zip(report.run.checks, _rows(report)[1], strict=True):
+            shown = every or row[-1] != "PASS"
+            for name, value in record.details.items():
+                matrix = matrix_from(value)
+                if matrix is None and not shown:
+                    continue
+                title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
+                key = None if matrix is None else (tuple(matrix[0]), _bits(matrix[1]))
+                shown_details.append((title, value, matrix, key))
+        report._details = shown_details
+    return report._details
+
+
 def _bits(values: list[list[float]]) -> bytes:
     """The exact bits of a matrix's numbers: the same for two matrices shown alike (and different for 0.0 and
     -0.0, which are written differently); the key under which a matrix recorded by several checks is drawn, or
@@ -1084,29 +1108,20 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
     # per-label tables of every check in a small run; in a large one only of the checks that need a look,
     # so the summary stays readable and under GitHub's 1 MiB limit for a job summary
     every = len(report.run.checks) <= DETAIL_LIMIT
-    for record, row in zip(report.run.checks, rows, strict=True):
-        shown = every or row[-1] != "PASS"
-        for name, value in record.details.items():
-            matrix = matrix_from(value)
-            if matrix is None and not shown:
-                continue
-            title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
-            if matrix is not None:
-                names, values, by = matrix
-                heading = f"{title} ({by})" if by else title
-                matrices += ["", f"**{_md(heading)}**", ""]
-                table_key = (tuple(names), _bits(values))
-                if table_key not in written:
-                    written[table_key] = _md_table(
-                        ["", *names], [[n, *row] for n, row in zip(names, values, strict=True)]
-                    )
-                matrices += written[table_key]
-                continue
-            table = table_from(value)
-            if table is not None:
-                tables += ["", f"**{_md(title)}**", "", *_md_table(*table)]
-            elif callable(getattr(value, "to_markdown", None)):
-                tables += ["", f"**{_md(title)}**", "", str(value.to_markdown())]
+    for title, value, matrix, table_key in _shown_details(report):
+        if matrix is not None and table_key is not None:  # the key is there with every matrix
+            names, values, by = matrix
+            heading = f"{title} ({by})" if by else title
+            matrices += ["", f"**{_md(heading)}**", ""]
+            if table_key not in written:
+                written[table_key] = _md_table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
+            matrices += written[table_key]
+            continue
+        table = table_from(value)
+        if table is not None:
+            tables += ["", f"**{_md(title)}**", "", *_md_table(*table)]
+        elif callable(getattr(value, "to_markdown", None)):
+            tables += ["", f"**{_md(title)}**", "", str(value.to_markdown())]
     if matrices:
         lines += ["", "### Similarity matrices", *matrices]
     if tables:
@@ -1338,25 +1353,18 @@ def html_chunks(report: RunReport) -> Iterator[str]:
     heatmaps, tables = [], []
     drawn: dict[tuple[tuple[str, ...], bytes], str] = {}  # a matrix recorded by several checks is drawn once
     every = len(report.run.checks) <= DETAIL_LIMIT
-    for record, row in zip(report.run.checks, rows, strict=True):
-        shown = every or row[-1] != "PASS"
-        for name, value in record.details.items():
-            matrix = matrix_from(value)
-            if matrix is None and not shown:
-                continue
-            title = f"{record.test_id or '<outside tests>'} · {record.check} · {name}"
-            if matrix is not None:
-                names, values, by = matrix
-                caption = f"{title} ({by})" if by else title
-                drawing = (tuple(names), _bits(values))
-                svg = drawn.get(drawing)
-                if svg is None:
-                    svg = drawn[drawing] = _heatmap_svg(names, values)
-                heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>")
-                continue
-            table = table_from(value)
-            if table is not None:
-                tables.append(f"<h3>{_e(title)}</h3>{_html_table(*table)}")
+    for title, value, matrix, drawing in _shown_details(report):
+        if matrix is not None and drawing is not None:  # the key is there with every matrix
+            names, values, by = matrix
+            caption = f"{title} ({by})" if by else title
+            svg = drawn.get(drawing)
+            if svg is None:
+                svg = drawn[drawing] = _heatmap_svg(names, values)
+            heatmaps.append(f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>")
+            continue
+        table = table_from(value)
+        if table is not None:
+            tables.append(f"<h3>{_e(title)}</h3>{_html_table(*table)}")
     parts = []
     if heatmaps:
         parts += ["<h2>Similarity matrices</h2>", *heatmaps]
