@@ -372,13 +372,11 @@ def compare_to_baseline(
     baseline: Baseline,
     tolerance: Tolerance,
     *,
-    find_missing: bool = True,
     known: Mapping[str, Delta] | None = None,
 ) -> Comparison:
-    """Compare ``records`` (with their ``keys``, see :func:`assign_keys`) with ``baseline``; with
-    ``find_missing`` also list the stored checks that ``records`` lack (off when comparing one test's checks).
-    A delta in ``known`` under a record's key is taken as it is when it was made for that same record, stored
-    value and allowance.
+    """Compare ``records`` (with their ``keys``, see :func:`assign_keys`) with ``baseline`` and list the stored
+    checks that ``records`` lack. A delta in ``known`` under a record's key (made by :func:`baseline_delta` as its
+    test ended) is taken as it is when it was made for that same record, stored value and allowance.
 
     Examples
     --------
@@ -403,9 +401,8 @@ def compare_to_baseline(
         if delta is None or delta.record is not record or delta.baseline != entry.value or delta.allowance != allowed:
             delta = Delta(key, record, entry.value, higher_is_better(record), allowed)
         deltas.append(delta)
-    if find_missing:
-        present = set(keys)
-        comparison.missing = [k for k in entries if k not in present]
+    present = set(keys)
+    comparison.missing = [k for k in entries if k not in present]
     return comparison
 
 

@@ -26,6 +26,7 @@ from pytest_homog.report import (
     RunReport,
     assign_keys,
     baseline_chunks,
+    baseline_delta,
     baseline_dict,
     compare_to_baseline,
     dumps,
@@ -166,9 +167,10 @@ def test_comparisons_made_as_tests_ended_are_reused_only_for_their_own_records()
     base = Baseline(path=Path("b.json"), entries={keys[0]: BaselineEntry(0.45), keys[1]: BaselineEntry(0.60)})
     tol = Tolerance(0.01)
     fresh = compare_to_baseline([a, b], keys, base, tol)
-    made = compare_to_baseline([a], keys[:1], base, tol, find_missing=False).deltas[0]
-    stale = compare_to_baseline([rec(0.40, test_id="t::a")], keys[:1], base, tol).deltas[0]  # an equal record
-    loose = compare_to_baseline([a], keys[:1], base, Tolerance(0.5)).deltas[0]  # another tolerance
+    made = baseline_delta(a, keys[0], base, tol)  # as the plugin makes it when the test ends
+    stale = baseline_delta(rec(0.40, test_id="t::a"), keys[0], base, tol)  # an equal record
+    loose = baseline_delta(a, keys[0], base, Tolerance(0.5))  # another tolerance
+    assert made is not None and stale is not None and loose is not None
     assert compare_to_baseline([a, b], keys, base, tol, known={keys[0]: made}).deltas[0] is made
     for wrong in (stale, loose):
         reused = compare_to_baseline([a, b], keys, base, tol, known={keys[0]: wrong})
