@@ -18,6 +18,7 @@ Key of a check
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -118,22 +119,21 @@ def higher_is_better(record: CheckRecord) -> bool:
     """
     if record.higher_is_better is not None:
         return bool(record.higher_is_better)
-    key = (record.metric, record.compared)
-    known = _DIRECTIONS.get(key) if type(record.compared) is str else None
-    if known is None:  # worked out once per metric name and compared bound: every report asks, for every check
-        name = record.metric.strip().lower()
-        if name in _HIGHER_IS_BETTER:
-            known = True
-        elif name in _LOWER_IS_BETTER or "homogenization" in name or "similarity" in name:
-            known = False
-        else:
-            known = record.compared != "high"
-        if len(_DIRECTIONS) < 4096 and type(record.compared) is str:
-            _DIRECTIONS[key] = known
-    return known
+    try:
+        return _direction(record.metric, record.compared)
+    except TypeError:  # a field that cannot be a cache key: worked out without the cache
+        return _direction.__wrapped__(record.metric, record.compared)
 
 
-_DIRECTIONS: dict[tuple[str, str], bool] = {}
+# worked out once per metric name and compared bound: every report asks, for every check
+@functools.lru_cache(maxsize=4096)
+def _direction(metric: str, compared: str) -> bool:
+    name = metric.strip().lower()
+    if name in _HIGHER_IS_BETTER:
+        return True
+    if name in _LOWER_IS_BETTER or "homogenization" in name or "similarity" in name:
+        return False
+    return compared != "high"
 
 
 def record_key(record: CheckRecord, occurrence: int = 1) -> str:
