@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pytest_homog.behaviour import assert_invariant, clear_prediction_cache  # noqa: E402
+from pytest_homog.checks.behaviour import assert_invariant  # noqa: E402
 from pytest_homog.metrics.tags import extract_entities  # noqa: E402
 from pytest_homog.perturbations import (  # noqa: E402
     CaseChange,
@@ -37,6 +37,7 @@ from pytest_homog.perturbations import (  # noqa: E402
     Whitespace,
     encode_tags,
 )
+from pytest_homog.prediction_cache import clear_prediction_cache  # noqa: E402
 
 DATA = ROOT / "examples" / "data" / "wnut17"
 N_SENTENCES = 1000

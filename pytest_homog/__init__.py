@@ -66,7 +66,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "assert_precision_above",
         "assert_recall_above",
     ),
-    "pytest_homog.behaviour": (
+    "pytest_homog.checks.behaviour": (
         "DisagreementTracker",
         "assert_directional",
         "assert_invariant",
@@ -94,7 +94,7 @@ if TYPE_CHECKING:
         assert_precision_above,
         assert_recall_above,
     )
-    from pytest_homog.behaviour import (
+    from pytest_homog.checks.behaviour import (
         DisagreementTracker,
         assert_directional,
         assert_invariant,

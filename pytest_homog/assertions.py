@@ -566,7 +566,7 @@ def assert_models_diverge(
             "by='cka' has no bootstrap interval; pass confidence=None (the point value of 1 - CKA is "
             "compared with min_gap), or use by='disagreement' or 'error_consistency' for an interval."
         )
-    from pytest_homog.behaviour import is_example_data
+    from pytest_homog.example_subjects import is_example_data
 
     if is_example_data(data):
         if by == "cka":
@@ -574,7 +574,7 @@ def assert_models_diverge(
                 "by='cka' compares hidden states on a dataset; generated examples give predictions only. Use "
                 "by='disagreement', 'error_consistency' or a metric gap, or pass a dataset for by='cka'."
             )
-        from pytest_homog.behaviour import subjects_on_examples
+        from pytest_homog.example_subjects import subjects_on_examples
 
         a, b, data = subjects_on_examples(a, b, data, max_examples=max_examples, seed=seed)
     ra, rb = _resolve_pair(a, b, data)

@@ -1,6 +1,6 @@
 """Labelled examples and perturbations that keep their gold labels correct.
 
-The behavioural checks (:mod:`pytest_homog.behaviour`) compare a model's predictions on an example and on a
+The behavioural checks (:mod:`pytest_homog.checks.behaviour`) compare a model's predictions on an example and on a
 perturbed copy of it. This module holds the pieces, as plain deterministic Python: no hypothesis import, so a
 hand-written CheckList-style test can use them directly. :mod:`pytest_homog.strategies` draws them at random.
 
@@ -513,7 +513,7 @@ class EntitySwap(_Base):
     differ from the current one. The new name may
     have a different number of words; later tokens shift and :attr:`Perturbed.alignment` follows them. Entity
     swaps do not preserve labels inside the span (a different entity stands there), so
-    :func:`~pytest_homog.behaviour.assert_invariant` compares predictions outside it only.
+    :func:`~pytest_homog.checks.behaviour.assert_invariant` compares predictions outside it only.
 
     Examples
     --------

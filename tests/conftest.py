@@ -23,3 +23,33 @@ def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # Tiny models gain nothing from intra-op threads; on a busy shared CI machine extra threads only contend.
     torch.set_num_threads(1)
     return build_tiny_world(tmp_path_factory.mktemp("tiny"))
+
+
+# -- behavioural checks: a brittle and a robust gazetteer tagger (tests/_taggers.py), and a run record ------------
+@pytest.fixture(scope="module")
+def brittle():
+    from _taggers import GazetteerTagger
+
+    from pytest_homog.strategies import DEFAULT_GAZETTEER
+
+    return GazetteerTagger(DEFAULT_GAZETTEER, case_sensitive=True)
+
+
+@pytest.fixture(scope="module")
+def robust():
+    from _taggers import GazetteerTagger
+
+    from pytest_homog.strategies import DEFAULT_GAZETTEER
+
+    return GazetteerTagger(DEFAULT_GAZETTEER, case_sensitive=False)
+
+
+@pytest.fixture
+def run_record():
+    """A run record made active for the test, so the checks it makes can be read back."""
+    from pytest_homog.record import RunRecord, set_active_run
+
+    run = RunRecord()
+    set_active_run(run)
+    yield run
+    set_active_run(None)

@@ -1,25 +1,19 @@
-"""Strategies and perturbations: generated examples are valid in their scheme, perturbations keep gold labels
-correct, arguments are validated when a strategy is built."""
+"""Strategies: generated examples are valid in their scheme, arguments are validated when a strategy is built, and
+the ``homog`` hypothesis profile."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
-import seqeval.scheme
+from _seqeval import seqeval_strict
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from pytest_homog.errors import HomogDataError, HomogUsageError
 from pytest_homog.metrics.tags import SCHEMES, extract_entities
 from pytest_homog.perturbations import (
-    CaseChange,
-    ContextInsertion,
-    EntitySwap,
     LabelledSentence,
-    Punctuation,
-    TextExample,
-    Typo,
-    Whitespace,
     encode_tags,
 )
 from pytest_homog.strategies import (
@@ -37,43 +31,6 @@ from pytest_homog.strategies import (
 )
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def seqeval_strict(tags, scheme):
-    """Independent oracle: seqeval's strict reading of one sentence."""
-    entities = seqeval.scheme.Entities([list(tags)], getattr(seqeval.scheme, scheme))
-    return [(t, s, e) for _, t, s, e in (x.to_tuple() for x in entities.entities[0])]
-
-
-# ---------------------------------------------------------------------------------------------------- encoding
-
-
-@pytest.mark.parametrize(
-    ("scheme", "tags"),
-    [
-        ("IOB2", ["B-LOC", "I-LOC", "B-LOC", "O", "B-PER"]),
-        ("IOB1", ["I-LOC", "I-LOC", "B-LOC", "O", "I-PER"]),
-        ("IOE2", ["I-LOC", "E-LOC", "E-LOC", "O", "E-PER"]),
-        ("IOE1", ["I-LOC", "E-LOC", "I-LOC", "O", "I-PER"]),
-        ("IOBES", ["B-LOC", "E-LOC", "S-LOC", "O", "S-PER"]),
-        ("BILOU", ["B-LOC", "L-LOC", "U-LOC", "O", "U-PER"]),
-    ],
-)
-def test_encode_tags_hand_written(scheme, tags):
-    entities = [("LOC", 0, 2), ("LOC", 2, 3), ("PER", 4, 5)]
-    assert list(encode_tags(entities, 5, scheme=scheme)) == tags
-    assert seqeval_strict(tags, scheme) == entities
-
-
-@pytest.mark.parametrize("entities", [[("LOC", 0, 3)], [("LOC", 1, 2), ("PER", 1, 3)], [("", 0, 1)]])
-def test_encode_tags_rejects_bad_spans(entities):
-    with pytest.raises(HomogDataError, match="fix the spans"):
-        encode_tags(entities, 2)
-
-
-def test_encode_tags_rejects_unknown_scheme():
-    with pytest.raises(HomogUsageError, match="scheme must be one of"):
-        encode_tags([], 1, scheme="BIO")
 
 
 # ---------------------------------------------------------------------------------------------------- sentences
@@ -183,15 +140,6 @@ def test_sentences_shrink_to_the_shortest_with_an_entity():
     assert s.tags == ("B-PER",) and s.tokens == ("Alice",)
 
 
-def test_from_tags_reads_entities_strictly_and_rejects_foreign_tags():
-    s = LabelledSentence.from_tags(["a", "Paris"], ["O", "S-LOC"], scheme="IOBES")
-    assert s.entities == (("LOC", 1, 2),)
-    with pytest.raises(HomogDataError):
-        LabelledSentence.from_tags(["Paris"], ["S-LOC"], scheme="IOB2")
-    with pytest.raises(HomogDataError, match="one tag per token"):
-        LabelledSentence(("a",), (), "IOB2", ())
-
-
 # ---------------------------------------------------------------------------------------------------- texts
 
 
@@ -201,145 +149,6 @@ def test_text_examples_hold_one_cue_of_their_label(example):
     assert example.label in {"pos", "neg"}
     assert ("awful" in example.text) == (example.label == "neg")
     assert 1 <= len(example.tokens) <= 6
-
-
-# ---------------------------------------------------------------------------------------------------- perturbations
-
-PERTURBATIONS = {
-    "case_change": case_change(how=None, target="entity"),
-    "case_change_sentence": case_change(how=None, target="sentence"),
-    "case_change_context": case_change(target="context"),
-    "typo": typo(),
-    "typo_inside": typo(inside_entities=True),
-    "entity_swap": entity_swap(),
-    "punctuation": punctuation(),
-    "whitespace": whitespace(),
-    "context_insertion": context_insertion(),
-}
-
-
-def _ioe1_unreadable(s: LabelledSentence) -> bool:
-    """seqeval's strict IOE1 cannot read a one-token entity directly followed by one of the same type."""
-    return s.scheme == "IOE1" and any(
-        a[2] - a[1] == 1 and a[2] == b[1] and a[0] == b[0] for a, b in zip(s.entities, s.entities[1:], strict=False)
-    )
-
-
-@pytest.mark.parametrize("name", sorted(PERTURBATIONS))
-@pytest.mark.parametrize("scheme", ["IOB1", "IOE1", "BILOU"])
-@settings(FAST, max_examples=25)
-@given(data=st.data())
-def test_perturbations_keep_gold_labels_correct(name, scheme, data):
-    s = data.draw(labelled_sentences(scheme=scheme, max_len=10))
-    p = data.draw(PERTURBATIONS[name])(s)
-    o, q = p.original, p.perturbed
-    assert o == s and isinstance(q, LabelledSentence) and q.scheme == scheme
-    if not _ioe1_unreadable(q):
-        assert extract_entities(list(q.tags), scheme=scheme, mode="strict") == list(q.entities)
-    assert list(q.tags) == list(encode_tags(q.entities, len(q.tokens), scheme=scheme))
-    assert len(p.alignment) == len(o.tokens)
-    aligned = [j for j in p.alignment if j is not None]
-    assert aligned == sorted(aligned) and len(set(aligned)) == len(aligned)
-    assert all(0 <= j < len(q.tokens) for j in [*aligned, *p.changed])
-    span = set(p.changed)
-    for i, j in enumerate(p.alignment):
-        if j is None:
-            continue
-        if j not in span:
-            assert q.tokens[j] == o.tokens[i]  # untouched tokens are the same words...
-        if p.preserves_labels or j not in span:
-            # ...and every aligned token keeps its entity membership and type
-            assert (q.tags[j] == "O") == (o.tags[i] == "O")
-            assert q.tags[j][2:] == o.tags[i][2:]
-    if not p.applied:
-        assert q == o and not p.changed
-    # the inserted/edited tokens are the only new words
-    new_positions = set(range(len(q.tokens))) - set(aligned)
-    assert new_positions <= span
-
-
-def test_each_perturbation_by_hand():
-    s = LabelledSentence.from_entities(["Yes", "Alice", "met", "Bob", "Smith", "."], [("PER", 1, 2), ("PER", 3, 5)])
-    p = CaseChange(how="upper", target="entity", index=1)(s)
-    assert p.perturbed.tokens == ("Yes", "Alice", "met", "BOB", "SMITH", ".") and p.changed == (3, 4)
-    p = CaseChange(target="context")(s)
-    assert p.perturbed.tokens[0] == "yes" and p.changed == (0,)
-    p = Typo(style="replace", inside_entities=True, index=1, offset=0, char="C")(s)
-    assert p.perturbed.tokens[3] == "Cob" and p.perturbed.tags == s.tags
-    p = EntitySwap({"PER": ["Bob Smith", "Ahmed"]}, index=1)(s)
-    assert p.perturbed.tokens == ("Yes", "Alice", "met", "Ahmed", ".")
-    assert p.alignment == (0, 1, 2, None, None, 4) and p.changed == (3,) and not p.preserves_labels
-    p = Punctuation(action="remove")(s)
-    assert p.perturbed.tokens[-1] == "Smith" and p.alignment[-1] is None and p.preserves_labels
-    p = Whitespace(index=3, space="\t")(s)
-    assert p.perturbed.tokens[3] == "\tBob\t"
-    p = ContextInsertion(where="end", phrase="as usual")(s)
-    assert p.perturbed.tokens[-2:] == ("as", "usual") and p.changed == (6, 7)
-
-
-@FAST
-@given(s=labelled_sentences(max_len=8), swap=entity_swap())
-def test_entity_swap_has_a_short_reproducible_form(s, swap):
-    small = swap.minimal(s)
-    if swap(s).applied:
-        again = eval(repr(small), {"EntitySwap": EntitySwap})
-        assert again(s).perturbed == small(s).perturbed == swap(s).perturbed
-        assert sum(len(n) for n in small.gazetteer.values()) == 1
-    else:
-        assert not small(s).applied
-
-
-def test_entity_swap_picks_an_entity_it_can_change():
-    s = LabelledSentence.from_entities(["Alice", "in", "Paris"], [("PER", 0, 1), ("LOC", 2, 3)])
-    for index in range(3):
-        assert EntitySwap({"LOC": ["Kyoto"]}, index=index)(s).perturbed.tokens == ("Alice", "in", "Kyoto")
-    lower = LabelledSentence.from_entities(["alice", "in", "Paris"], [("PER", 0, 1), ("LOC", 2, 3)])
-    assert CaseChange(how="lower", index=0)(lower).changed == (2,)
-
-
-def test_perturbations_that_do_not_apply_leave_the_example_unchanged():
-    s = LabelledSentence.from_entities(["it", "rained"], [])
-    for perturbation in (
-        CaseChange(),
-        EntitySwap({"PER": ["Alice"]}),
-        Punctuation(action="remove"),
-        Typo(inside_entities=True),
-    ):
-        p = perturbation(s)
-        assert not p.applied and p.perturbed == s and "not applied" in p.description
-    alone = LabelledSentence.from_entities(["Kyoto"], [("LOC", 0, 1)])
-    assert not EntitySwap({"LOC": ["Kyoto"]})(alone).applied
-
-
-def test_text_perturbations():
-    t = TextExample("a great film .", "pos")
-    assert CaseChange(how="upper", target="sentence")(t).perturbed.text == "A GREAT FILM ."
-    assert Typo(style="delete", index=0, offset=0)(t).perturbed.text == "a reat film ."
-    assert Punctuation(action="add", mark="!")(t).perturbed.text == "a great film .!"
-    assert Punctuation(action="remove")(t).perturbed.text == "a great film"
-    assert Whitespace(index=1, space="\n")(t).perturbed.text == "a great\nfilm ."
-    assert ContextInsertion(where="start", index=0)(t).perturbed.text == "Yesterday , a great film ."
-    assert not EntitySwap({"PER": ["Alice"]})(t).applied
-    assert all(p(t).perturbed.label == "pos" for p in (CaseChange(target="sentence"), Whitespace()))
-
-
-def test_perturbations_reject_bad_arguments_and_foreign_examples():
-    with pytest.raises(HomogUsageError, match="how must be one of"):
-        CaseChange(how="shout")
-    with pytest.raises(HomogUsageError, match="style must be one of"):
-        Typo(style="smudge")
-    with pytest.raises(HomogUsageError, match="one character"):
-        Typo(char="ab")
-    with pytest.raises(HomogUsageError, match="mark must be punctuation"):
-        Punctuation(mark="a")
-    with pytest.raises(HomogUsageError, match="whitespace"):
-        Whitespace(space="x")
-    with pytest.raises(HomogUsageError, match="phrase must be"):
-        ContextInsertion(phrase=())
-    with pytest.raises(HomogUsageError, match="mapping"):
-        EntitySwap(["Alice"])  # type: ignore[arg-type]
-    with pytest.raises(HomogUsageError, match=r"applies to a LabelledSentence or a TextExample; got tuple"):
-        CaseChange()((["a"], ["O"]))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------------- validation
@@ -394,3 +203,129 @@ def test_the_homog_profile_is_registered_on_import():
     assert profile.derandomize is True
     assert profile.database is None
     assert HealthCheck.too_slow in profile.suppress_health_check
+
+
+# -------------------------------------------------------------------------------------- the homog profile, end to end
+
+E2E = """
+import sys
+import pytest
+from hypothesis import given, settings
+from pytest_homog import assert_invariant
+from pytest_homog.perturbations import encode_tags
+from pytest_homog.strategies import case_change, labelled_sentences
+
+NAMES = {"Alice": "PER", "Paris": "LOC"}
+
+def brittle(batch):
+    return [[("B-" + NAMES[t]) if t in NAMES else "O" for t in s] for s in batch]
+
+def robust(batch):
+    names = {k.lower(): v for k, v in NAMES.items()}
+    return [[("B-" + names[t.lower()]) if t.lower() in names else "O" for t in s] for s in batch]
+
+SENTENCES = labelled_sentences(gazetteer={"PER": ["Alice"], "LOC": ["Paris"]}, max_len=8)
+
+def test_profile():
+    print("PROFILE", settings.get_current_profile_name())
+    print("DERANDOMIZE", settings.default.derandomize, "DATABASE", settings.default.database)
+
+@given(example=SENTENCES, perturbation=case_change())
+def test_robust(example, perturbation):
+    assert_invariant(robust, example, perturbation)
+
+@given(example=SENTENCES, perturbation=case_change())
+def test_brittle(example, perturbation):
+    assert_invariant(brittle, example, perturbation)
+"""
+
+
+#: Variables whose presence makes hypothesis load its ``ci`` profile at import (hypothesis' own list).
+CI_VARIABLES = (
+    "CI", "__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI", "TF_BUILD", "bamboo.buildKey", "BUILDKITE", "CIRCLECI",
+    "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS", "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION",
+)  # fmt: skip
+
+
+@pytest.fixture
+def outside_ci(monkeypatch):
+    """Child runs that see no CI variable, so that hypothesis starts from its ``default`` profile."""
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("outside_ci")
+def test_end_to_end_with_the_homog_profile(pytester: pytest.Pytester):
+    pytester.makepyfile(test_props=E2E)
+    result = pytester.runpytest_subprocess("--hypothesis-profile=homog", "-s", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*PROFILE homog",
+            "DERANDOMIZE True DATABASE None",
+            "*assert_invariant failed for brittle: 1 of 1 compared tag predictions changed under case_change*",
+            "*Failing test case: test_brittle(",
+            "*example=LabelledSentence(tokens=('Alice',),",
+        ]
+    )
+
+
+@pytest.mark.usefixtures("outside_ci")
+def test_a_homog_profile_the_user_registered_first_is_kept(pytester: pytest.Pytester):
+    pytester.makeconftest("from hypothesis import settings\nsettings.register_profile('homog', max_examples=7)\n")
+    pytester.makepyfile(
+        "from hypothesis import settings\n"
+        "def test_profile():\n"
+        "    assert settings.get_current_profile_name() == 'homog'\n"
+        "    assert settings.default.max_examples == 7 and settings.default.derandomize is False\n"
+    )
+    pytester.runpytest_subprocess("--hypothesis-profile=homog").assert_outcomes(passed=1)
+
+
+@pytest.mark.usefixtures("outside_ci")
+def test_the_plugin_never_loads_a_profile_on_its_own(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import sys
+            from hypothesis import settings
+
+            def test_profile():
+                loaded = "pytest_homog.strategies" in sys.modules
+                print("PROFILE", settings.get_current_profile_name(), "STRATEGIES", loaded)
+            """
+        )
+    )
+    pytester.makeconftest("from hypothesis import settings\nsettings.register_profile('ci', max_examples=5)\n")
+    result = pytester.runpytest_subprocess("--homog", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PROFILE default STRATEGIES False*"])
+    # another profile is left to hypothesis, and homog's is not registered behind the user's back
+    result = pytester.runpytest_subprocess("--homog", "-s", "--hypothesis-profile=ci")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PROFILE ci STRATEGIES False*"])
+
+
+def test_the_homog_profile_is_the_same_inside_ci(pytester: pytest.Pytester, monkeypatch):
+    """In CI hypothesis loads its ``ci`` profile first (print_blob on); ``homog`` does not inherit from it."""
+    monkeypatch.setenv("CI", "true")
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            from hypothesis import settings
+
+            def test_profile():
+                s = settings.default
+                print("PROFILE", settings.get_current_profile_name(), "BLOB", s.print_blob, "DERANDOMIZE",
+                      s.derandomize, "DATABASE", s.database, "DEADLINE", s.deadline, "EXAMPLES", s.max_examples)
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-s", "--hypothesis-profile=homog", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*PROFILE homog BLOB False DERANDOMIZE True DATABASE None DEADLINE None EXAMPLES 100*"]
+    )
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*PROFILE ci BLOB True*"])
+
