@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from pytest_homog.errors import HomogUsageError
-from pytest_homog.perturbations import Example, LabelledSentence, TextExample
+from pytest_homog.labelled import Example, LabelledSentence, TextExample
 
 __all__ = ["GeneratedData", "ReplayedSubject", "is_example_data", "subjects_on_examples"]
 

@@ -1,11 +1,11 @@
-"""Labelled examples and perturbations that keep their gold labels correct.
+"""Perturbations of labelled examples that keep their gold labels correct.
 
-The behavioural checks (:mod:`pytest_homog.checks.behaviour`) compare a model's predictions on an example and on a
-perturbed copy of it. This module holds the pieces, as plain deterministic Python: no hypothesis import, so a
-hand-written CheckList-style test can use them directly. :mod:`pytest_homog.strategies` draws them at random.
+The behavioural checks (:mod:`pytest_homog.checks.behaviour`) compare a model's predictions on an example (a
+:class:`~pytest_homog.labelled.LabelledSentence` or :class:`~pytest_homog.labelled.TextExample`, importable from
+here too) and on a perturbed copy of it. This module holds the perturbations, as plain deterministic Python: no
+hypothesis import, so a hand-written CheckList-style test can use them directly. :mod:`pytest_homog.strategies`
+draws them at random.
 
-- :class:`LabelledSentence`: tokens with their gold tags in a tagging scheme (sequence labelling).
-- :class:`TextExample`: a text with its gold label (text classification).
 - Perturbations (:class:`CaseChange`, :class:`Typo`, :class:`EntitySwap`, :class:`Punctuation`,
   :class:`Whitespace`, :class:`ContextInsertion`): frozen dataclasses whose ``apply(example)`` (or call) returns a
   :class:`Perturbed`. Their integer fields (``index``, ``offset``, ...) are taken modulo the number of candidates
@@ -24,10 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_homog.errors import HomogDataError, HomogUsageError
-from pytest_homog.metrics.tags import SCHEMES
+from pytest_homog.labelled import Entity, Example, LabelledSentence, TextExample, encode_tags, entity_positions
 
 __all__ = [
-    "SCHEMES",
+    "CASES",
+    "CASE_TARGETS",
+    "DEFAULT_CONTEXT",
+    "INSERTION_PLACES",
+    "PUNCTUATION_ACTIONS",
+    "TYPO_STYLES",
     "CaseChange",
     "ContextInsertion",
     "EntitySwap",
@@ -40,176 +45,10 @@ __all__ = [
     "Typo",
     "Whitespace",
     "encode_tags",
+    "is_punctuation",
+    "normalise_gazetteer",
 ]
 
-Entity = tuple[str, int, int]
-"""An entity: ``(type, start, end)`` with ``end`` exclusive, as the metric layer's ``extract_entities`` gives."""
-
-
-def _check_scheme(scheme: str) -> None:
-    if scheme not in SCHEMES:
-        raise HomogUsageError(f"scheme must be one of {SCHEMES}; got {scheme!r}.")
-
-
-def encode_tags(entities: Iterable[Entity], length: int, *, scheme: str = "IOB2") -> tuple[str, ...]:
-    """Tags of a sentence of ``length`` tokens holding ``entities``, written in ``scheme``.
-
-    The inverse of the metric layer's strict entity extraction: reading the result back with
-    ``extract_entities(tags, scheme=scheme, mode="strict")`` gives ``entities`` again. IOB1 writes ``B-`` only where
-    an entity directly follows one of the same type, IOE1 writes ``E-`` only where one directly precedes one of the
-    same type; the other schemes mark every boundary.
-
-    Parameters
-    ----------
-    entities : iterable of (type, start, end)
-        Non-overlapping spans, ``end`` exclusive.
-    length : int
-        Number of tokens.
-    scheme : str
-        One of :data:`SCHEMES`.
-
-    Returns
-    -------
-    tuple of str
-
-    Examples
-    --------
-    >>> encode_tags([("LOC", 0, 2), ("PER", 3, 4)], 4, scheme="IOB2")
-    ('B-LOC', 'I-LOC', 'O', 'B-PER')
-    >>> encode_tags([("LOC", 0, 2), ("PER", 3, 4)], 4, scheme="BILOU")
-    ('B-LOC', 'L-LOC', 'O', 'U-PER')
-    >>> encode_tags([("LOC", 0, 1), ("LOC", 1, 2)], 2, scheme="IOB1")
-    ('I-LOC', 'B-LOC')
-    """
-    _check_scheme(scheme)
-    spans = sorted(entities, key=lambda e: e[1])
-    tags = ["O"] * length
-    previous_end = 0
-    for etype, start, end in spans:
-        if not (isinstance(etype, str) and etype) or not 0 <= start < end <= length or start < previous_end:
-            raise HomogDataError(
-                f"entity {(etype, start, end)!r} is not a non-empty type with 0 <= start < end <= {length} "
-                f"that starts after the previous entity (ends at {previous_end}); fix the spans."
-            )
-        previous_end = end
-    starts = {(etype, start) for etype, start, _ in spans}
-    ends = {(etype, end) for etype, _, end in spans}
-    for etype, start, end in spans:
-        n = end - start
-        inner = [f"I-{etype}"] * n
-        if scheme == "IOB2":
-            inner[0] = f"B-{etype}"
-        elif scheme == "IOB1":
-            if (etype, start) in ends:
-                inner[0] = f"B-{etype}"
-        elif scheme == "IOE2":
-            inner[-1] = f"E-{etype}"
-        elif scheme == "IOE1":
-            if (etype, end) in starts:
-                inner[-1] = f"E-{etype}"
-        elif n == 1:
-            inner[0] = f"{'S' if scheme == 'IOBES' else 'U'}-{etype}"
-        else:
-            inner[0] = f"B-{etype}"
-            inner[-1] = f"{'E' if scheme == 'IOBES' else 'L'}-{etype}"
-        tags[start:end] = inner
-    return tuple(tags)
-
-
-@dataclass(frozen=True)
-class LabelledSentence:
-    """Tokens with their gold tags in a tagging scheme.
-
-    Build one with :meth:`from_entities` (tags written for you) or :meth:`from_tags` (entities read strictly);
-    :func:`pytest_homog.strategies.labelled_sentences` generates them.
-
-    Attributes
-    ----------
-    tokens : tuple of str
-    tags : tuple of str
-        One tag per token, valid in ``scheme``.
-    scheme : str
-        One of :data:`SCHEMES`.
-    entities : tuple of (type, start, end)
-        The gold entities, ``end`` exclusive, in order.
-
-    Examples
-    --------
-    >>> s = LabelledSentence.from_entities(["Alice", "lives", "in", "New", "York"], [("PER", 0, 1), ("LOC", 3, 5)])
-    >>> s.tags
-    ('B-PER', 'O', 'O', 'B-LOC', 'I-LOC')
-    >>> s.entity_text(1)
-    'New York'
-    """
-
-    tokens: tuple[str, ...]
-    tags: tuple[str, ...]
-    scheme: str
-    entities: tuple[Entity, ...]
-
-    def __post_init__(self) -> None:
-        _check_scheme(self.scheme)
-        if len(self.tokens) != len(self.tags):
-            raise HomogDataError(
-                f"a sentence needs one tag per token; got {len(self.tokens)} tokens and {len(self.tags)} tags: "
-                f"{self.tokens!r} / {self.tags!r}."
-            )
-
-    @classmethod
-    def from_entities(
-        cls, tokens: Sequence[str], entities: Iterable[Entity], *, scheme: str = "IOB2"
-    ) -> LabelledSentence:
-        """A sentence whose tags are written from ``entities`` with :func:`encode_tags`."""
-        spans = tuple(sorted((str(t), int(s), int(e)) for t, s, e in entities))
-        spans = tuple(sorted(spans, key=lambda x: x[1]))
-        tokens = tuple(tokens)
-        return cls(tokens, encode_tags(spans, len(tokens), scheme=scheme), scheme, spans)
-
-    @classmethod
-    def from_tags(cls, tokens: Sequence[str], tags: Sequence[str], *, scheme: str = "IOB2") -> LabelledSentence:
-        """A sentence whose entities are read from ``tags`` by the metric layer's strict extraction.
-
-        Raises :class:`~pytest_homog.errors.HomogDataError` when a tag is not valid in ``scheme``.
-        """
-        from pytest_homog.metrics.tags import extract_entities
-
-        _check_scheme(scheme)
-        spans = tuple((t, s, e) for t, s, e in extract_entities(list(tags), scheme=scheme, mode="strict"))
-        return cls(tuple(tokens), tuple(tags), scheme, spans)
-
-    def entity_text(self, index: int) -> str:
-        """The words of entity ``index``, joined by spaces."""
-        _, start, end = self.entities[index]
-        return " ".join(self.tokens[start:end])
-
-    def entity_positions(self) -> frozenset[int]:
-        """Positions of tokens inside a gold entity."""
-        return frozenset(i for _, s, e in self.entities for i in range(s, e))
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-
-@dataclass(frozen=True)
-class TextExample:
-    """A text with its gold label, for text classification.
-
-    Examples
-    --------
-    >>> TextExample("a truly great film", "positive").tokens
-    ('a', 'truly', 'great', 'film')
-    """
-
-    text: str
-    label: str
-
-    @property
-    def tokens(self) -> tuple[str, ...]:
-        """The words of ``text``, split on whitespace."""
-        return tuple(self.text.split())
-
-
-Example = LabelledSentence | TextExample
 
 
 @dataclass(frozen=True)
@@ -274,24 +113,28 @@ def _splice(
     kind: str,
     description: str,
 ) -> Perturbed:
-    """Replace tokens ``start:end`` by ``new_tokens`` (an entity of ``new_type``, or ``O`` tokens when None)."""
+    """Replace tokens ``start:end`` by ``new_tokens`` (an entity of ``new_type``, or ``O`` tokens when None).
+
+    Only ``O`` tokens are ever removed or inserted alone, so every other token keeps its label unless a new entity
+    takes the span.
+    """
     delta = len(new_tokens) - (end - start)
     entities: list[Entity] = []
-    for etype, s, e in example.entities:
-        if e <= start:
-            entities.append((etype, s, e))
-        elif s >= end:
-            entities.append((etype, s + delta, e + delta))
-        elif not (s == start and e == end and new_type is not None):
-            raise HomogDataError(f"cannot splice tokens {start}:{end} across entity {(etype, s, e)!r}.")
+    for entity in example.entities:
+        etype, entity_start, entity_end = entity
+        if entity_end <= start:
+            entities.append(entity)
+        elif entity_start >= end:
+            entities.append((etype, entity_start + delta, entity_end + delta))
+        elif not (entity_start == start and entity_end == end and new_type is not None):
+            raise HomogDataError(f"cannot splice tokens {start}:{end} across entity {entity!r}.")
     if new_type is not None:
         entities.append((new_type, start, start + len(new_tokens)))
     tokens = example.tokens[:start] + tuple(new_tokens) + example.tokens[end:]
     perturbed = LabelledSentence.from_entities(tokens, entities, scheme=example.scheme)
     alignment = tuple(i if i < start else (None if i < end else i + delta) for i in range(len(example.tokens)))
     changed = tuple(range(start, start + len(new_tokens)))
-    preserves = new_type is None and end == start  # pure insertion of O tokens
-    return Perturbed(example, perturbed, alignment, changed, preserves, kind, description)
+    return Perturbed(example, perturbed, alignment, changed, new_type is None, kind, description)
 
 
 def _text_result(example: TextExample, text: str, kind: str, description: str) -> Perturbed:
@@ -328,13 +171,15 @@ class _Base:
         raise NotImplementedError
 
 
-_CASES: dict[str, Callable[[str], str]] = {
+#: The case changes of :class:`CaseChange`, by the name its ``how`` takes.
+CASES: dict[str, Callable[[str], str]] = {
     "lower": str.lower,
     "upper": str.upper,
     "title": str.title,
     "swapcase": str.swapcase,
 }
-_TARGETS = ("entity", "token", "context", "sentence")
+#: What a :class:`CaseChange` changes (its ``target``).
+CASE_TARGETS = ("entity", "token", "context", "sentence")
 
 
 def _choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
@@ -365,42 +210,41 @@ class CaseChange(_Base):
     kind = "case_change"
 
     def __post_init__(self) -> None:
-        _choice("how", self.how, tuple(_CASES))
-        _choice("target", self.target, _TARGETS)
+        _choice("how", self.how, tuple(CASES))
+        _choice("target", self.target, CASE_TARGETS)
 
-    def _positions(self, tokens: Sequence[str], entities: Sequence[Entity]) -> list[int]:
-        inside = {i for _, s, e in entities for i in range(s, e)}
+    def _edits(self, tokens: Sequence[str], entities: Sequence[Entity]) -> dict[int, str]:
+        """The tokens of the target whose case the change alters, by position, changed."""
+        change = CASES[self.how]
+        alters = [change(token) != token for token in tokens]
         if self.target == "sentence":
-            return list(range(len(tokens)))
-        if self.target == "entity":
-            change = _CASES[self.how]
-            spans = [(s, e) for _, s, e in entities if any(change(tokens[i]) != tokens[i] for i in range(s, e))]
-            if not spans:
-                return []
-            s, e = _pick(spans, self.index)
-            return list(range(s, e))
-        candidates = [i for i in range(len(tokens)) if self.target == "token" or i not in inside]
-        candidates = [i for i in candidates if _CASES[self.how](tokens[i]) != tokens[i]]
-        return [_pick(candidates, self.index)] if candidates else []
+            positions = [i for i, altered in enumerate(alters) if altered]
+        elif self.target == "entity":
+            spans = [range(start, end) for _, start, end in entities if any(alters[start:end])]
+            positions = [i for i in _pick(spans, self.index) if alters[i]] if spans else []
+        else:
+            inside = entity_positions(entities)
+            candidates = [
+                i for i, altered in enumerate(alters) if altered and (self.target == "token" or i not in inside)
+            ]
+            positions = [_pick(candidates, self.index)] if candidates else []
+        return {i: change(tokens[i]) for i in positions}
 
     def _sentence(self, example: LabelledSentence) -> Perturbed:
-        change = _CASES[self.how]
-        positions = self._positions(example.tokens, example.entities)
-        edits = {i: change(example.tokens[i]) for i in positions if change(example.tokens[i]) != example.tokens[i]}
+        edits = self._edits(example.tokens, example.entities)
         if not edits:
             return _unchanged(example, self.kind, f"no {self.target} whose case {self.how} changes")
         words = " ".join(example.tokens[i] for i in sorted(edits))
         return _edit_tokens(example, edits, self.kind, f"{self.how}-cased {self.target} {words!r}")
 
     def _text(self, example: TextExample) -> Perturbed:
-        tokens = list(example.tokens)
-        positions = self._positions(tokens, [])
-        for i in positions:
-            tokens[i] = _CASES[self.how](tokens[i])
-        return _text_result(example, " ".join(tokens), self.kind, f"{self.how}-cased {self.target}")
+        edits = self._edits(example.tokens, [])
+        text = " ".join(edits.get(i, token) for i, token in enumerate(example.tokens))
+        return _text_result(example, text, self.kind, f"{self.how}-cased {self.target}")
 
 
-_TYPOS = ("swap", "delete", "insert", "replace")
+#: The styles of :class:`Typo`.
+TYPO_STYLES = ("swap", "delete", "insert", "replace")
 
 
 def _typo(word: str, kind: str, offset: int, char: str) -> str:
@@ -410,9 +254,7 @@ def _typo(word: str, kind: str, offset: int, char: str) -> str:
             return word
         i = _pick(pairs, offset)
         return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    if kind == "delete":
-        if len(word) < 2:
-            return word
+    if kind == "delete":  # candidates have two or more letters, so a word never becomes empty
         i = offset % len(word)
         return word[:i] + word[i + 1 :]
     i = offset % (len(word) + (1 if kind == "insert" else 0))
@@ -447,46 +289,57 @@ class Typo(_Base):
     kind = "typo"
 
     def __post_init__(self) -> None:
-        _choice("style", self.style, _TYPOS)
+        _choice("style", self.style, TYPO_STYLES)
         if not (isinstance(self.char, str) and len(self.char) == 1 and not self.char.isspace()):
             raise HomogUsageError(f"char must be one character that is not whitespace; got {self.char!r}.")
 
-    def _candidates(self, tokens: Sequence[str], inside: frozenset[int] | None) -> list[int]:
-        out = []
-        for i, token in enumerate(tokens):
-            if not (token.isalpha() and len(token) >= 2):
-                continue
-            if inside is not None and (i in inside) != self.inside_entities:
-                continue
-            if _typo(token, self.style, self.offset, self.char) != token:
-                out.append(i)
-        return out
+    def _edit(self, tokens: Sequence[str], inside: frozenset[int] | None) -> tuple[int, str] | None:
+        """(position, misspelt word) of the word the typo changes, or None; ``inside`` is None for a text."""
+        candidates = [
+            i
+            for i, token in enumerate(tokens)
+            if token.isalpha()
+            and len(token) >= 2
+            and (inside is None or (i in inside) == self.inside_entities)
+            and _typo(token, self.style, self.offset, self.char) != token
+        ]
+        if not candidates:
+            return None
+        i = _pick(candidates, self.index)
+        return i, _typo(tokens[i], self.style, self.offset, self.char)
 
     def _sentence(self, example: LabelledSentence) -> Perturbed:
-        candidates = self._candidates(example.tokens, example.entity_positions())
-        if not candidates:
+        edit = self._edit(example.tokens, example.entity_positions())
+        if edit is None:
             where = "entity" if self.inside_entities else "context"
             return _unchanged(example, self.kind, f"no {where} word of two or more letters")
-        i = _pick(candidates, self.index)
-        new = _typo(example.tokens[i], self.style, self.offset, self.char)
+        i, new = edit
         return _edit_tokens(example, {i: new}, self.kind, f"{self.style} typo {example.tokens[i]!r} -> {new!r}")
 
     def _text(self, example: TextExample) -> Perturbed:
         tokens = list(example.tokens)
-        candidates = self._candidates(tokens, None)
-        if not candidates:
+        edit = self._edit(tokens, None)
+        if edit is None:
             return _unchanged(example, self.kind, "no word of two or more letters")
-        i = _pick(candidates, self.index)
-        old, tokens[i] = tokens[i], _typo(tokens[i], self.style, self.offset, self.char)
-        return _text_result(example, " ".join(tokens), self.kind, f"{self.style} typo {old!r} -> {tokens[i]!r}")
+        i, new = edit
+        old, tokens[i] = tokens[i], new
+        return _text_result(example, " ".join(tokens), self.kind, f"{self.style} typo {old!r} -> {new!r}")
 
 
 class _Gazetteer(dict[str, tuple[tuple[str, ...], ...]]):
-    """A gazetteer already normalised by :func:`_names` (so drawing many swaps does not redo it)."""
+    """A gazetteer already normalised by :func:`normalise_gazetteer` (so drawing many swaps does not redo it)."""
 
 
-def _names(gazetteer: Mapping[str, Iterable[str | Sequence[str]]]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Normalise a gazetteer to ``type -> tuple of names``, each name a tuple of tokens, without duplicates."""
+def normalise_gazetteer(
+    gazetteer: Mapping[str, Iterable[str | Sequence[str]]],
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Normalise a gazetteer to ``type -> tuple of names``, each name a tuple of tokens, without duplicates.
+
+    Examples
+    --------
+    >>> normalise_gazetteer({"LOC": ["New York", ("Paris",), "New York"]})
+    {'LOC': (('New', 'York'), ('Paris',))}
+    """
     if isinstance(gazetteer, _Gazetteer):
         return gazetteer
     out = _Gazetteer()
@@ -535,7 +388,7 @@ class EntitySwap(_Base):
             raise HomogUsageError(
                 f"gazetteer must be a mapping from entity type to names; got {type(self.gazetteer).__name__}."
             )
-        object.__setattr__(self, "gazetteer", _names(self.gazetteer))
+        object.__setattr__(self, "gazetteer", normalise_gazetteer(self.gazetteer))
 
     def __repr__(self) -> str:
         n = sum(len(names) for names in self.gazetteer.values())
@@ -576,7 +429,12 @@ class EntitySwap(_Base):
         return _unchanged(example, self.kind, "a text example has no entities")
 
 
-def _is_punctuation(token: str) -> bool:
+#: What a :class:`Punctuation` does (its ``action``).
+PUNCTUATION_ACTIONS = ("add", "remove")
+
+
+def is_punctuation(token: str) -> bool:
+    """Whether ``token`` is non-empty and has no letter, digit or space: a mark :class:`Punctuation` can use."""
     return bool(token) and not any(c.isalnum() or c.isspace() for c in token)
 
 
@@ -603,8 +461,8 @@ class Punctuation(_Base):
     kind = "punctuation"
 
     def __post_init__(self) -> None:
-        _choice("action", self.action, ("add", "remove"))
-        if not _is_punctuation(self.mark) or any(c.isspace() for c in self.mark):
+        _choice("action", self.action, PUNCTUATION_ACTIONS)
+        if not is_punctuation(self.mark):
             raise HomogUsageError(f"mark must be punctuation without letters, digits or spaces; got {self.mark!r}.")
 
     def _sentence(self, example: LabelledSentence) -> Perturbed:
@@ -612,25 +470,21 @@ class Punctuation(_Base):
         if self.action == "add":
             return _splice(example, n, n, (self.mark,), None, self.kind, f"appended {self.mark!r}")
         inside = example.entity_positions()
-        candidates = [i for i, t in enumerate(example.tokens) if _is_punctuation(t) and i not in inside]
+        candidates = [i for i, t in enumerate(example.tokens) if is_punctuation(t) and i not in inside]
         if not candidates or n == 1:
             return _unchanged(example, self.kind, "no punctuation token outside the entities")
         i = _pick(candidates, self.index)
-        result = _splice(example, i, i + 1, (), None, self.kind, f"removed {example.tokens[i]!r} at {i}")
-        return Perturbed(example, result.perturbed, result.alignment, (), True, self.kind, result.description)
+        return _splice(example, i, i + 1, (), None, self.kind, f"removed {example.tokens[i]!r} at {i}")
 
     def _text(self, example: TextExample) -> Perturbed:
         if self.action == "add":
             return _text_result(example, example.text.rstrip() + self.mark, self.kind, f"appended {self.mark!r}")
         text = example.text
-        candidates = [i for i, c in enumerate(text) if _is_punctuation(c)]
+        candidates = [i for i, c in enumerate(text) if is_punctuation(c)]
         if not candidates:
             return _unchanged(example, self.kind, "no punctuation")
         i = _pick(candidates, self.index)
         return _text_result(example, (text[:i] + text[i + 1 :]).strip(), self.kind, f"removed {text[i]!r}")
-
-
-_SPACES = (" ", "  ", "\t", "\n", "\u00a0")
 
 
 @dataclass(frozen=True)
@@ -677,6 +531,8 @@ class Whitespace(_Base):
         return _text_result(example, text, self.kind, f"gap {gap} became {self.space!r}")
 
 
+#: Where a :class:`ContextInsertion` inserts (its ``where``).
+INSERTION_PLACES = ("start", "end")
 #: Context phrases :class:`ContextInsertion` uses by default: (words put at the start, words put at the end).
 DEFAULT_CONTEXT = (
     (("Yesterday", ","), ("In", "fact", ","), ("According", "to", "reports", ","), ("Honestly", ",")),
@@ -704,7 +560,7 @@ class ContextInsertion(_Base):
     kind = "context_insertion"
 
     def __post_init__(self) -> None:
-        _choice("where", self.where, ("start", "end"))
+        _choice("where", self.where, INSERTION_PLACES)
         if self.phrase is not None:
             phrase = tuple(self.phrase.split()) if isinstance(self.phrase, str) else tuple(self.phrase)
             if not phrase or not all(isinstance(w, str) and w and not w.isspace() for w in phrase):

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pytest_homog.errors import HomogModelError, HomogUsageError
-from pytest_homog.perturbations import Example, LabelledSentence, TextExample
+from pytest_homog.labelled import Example, LabelledSentence, TextExample
 
 __all__ = [
     "CACHE_SIZE",

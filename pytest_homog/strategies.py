@@ -30,18 +30,23 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from pytest_homog.errors import HomogUsageError
+from pytest_homog.labelled import Entity, LabelledSentence, TextExample
+from pytest_homog.metrics.tags import check_scheme
 from pytest_homog.perturbations import (
-    SCHEMES,
+    CASE_TARGETS,
+    CASES,
+    INSERTION_PLACES,
+    PUNCTUATION_ACTIONS,
+    TYPO_STYLES,
     CaseChange,
     ContextInsertion,
-    Entity,
     EntitySwap,
-    LabelledSentence,
     Punctuation,
-    TextExample,
     Typo,
     Whitespace,
-    _names,
+    is_punctuation,
+    normalise_gazetteer,
 )
 
 __all__ = [
@@ -129,6 +134,14 @@ def _check_len(min_name: str, min_value: Any, max_name: str, max_value: Any, *, 
     _require(min_value <= max_value, f"{min_name}={min_value} is larger than {max_name}={max_value}.")
 
 
+def _check_scheme(scheme: Any) -> None:
+    """The metric layer's scheme check, raising as a strategy's argument checks do."""
+    try:
+        check_scheme(scheme)
+    except HomogUsageError as error:
+        raise InvalidArgument(str(error)) from None
+
+
 def _words(name: str, words: Any) -> tuple[str, ...]:
     _require(
         isinstance(words, Iterable) and not isinstance(words, (str, bytes)),
@@ -195,7 +208,7 @@ def dataset_gazetteer(
     from pytest_homog.errors import HomogDataError
     from pytest_homog.metrics.tags import entities_by_sentence
 
-    _require(scheme in SCHEMES, f"scheme must be one of {SCHEMES}; got {scheme!r}.")
+    _check_scheme(scheme)
     rows = [(tokens, tags) for tokens, tags in _read_dataset(dataset, scheme) if tokens]
     _require(bool(rows), "dataset has no sentence with tokens.")
     try:
@@ -278,7 +291,7 @@ def labelled_sentences(
     ...
     hypothesis.errors.InvalidArgument: min_len=5 is larger than max_len=3.
     """
-    _require(scheme in SCHEMES, f"scheme must be one of {SCHEMES}; got {scheme!r}.")
+    _check_scheme(scheme)
     _check_len("min_len", min_len, "max_len", max_len, lowest=1)
     if max_entities is not None:
         _require(
@@ -301,7 +314,7 @@ def labelled_sentences(
     if gazetteer is not None:
         _require(isinstance(gazetteer, Mapping), f"gazetteer must be a mapping type -> names; got {gazetteer!r}.")
         try:
-            names = _names(gazetteer)
+            names = normalise_gazetteer(gazetteer)
         except ValueError as error:
             raise InvalidArgument(str(error)) from None
     elif dataset is not None:
@@ -436,8 +449,8 @@ def case_change(*, how: str | Sequence[str] | None = "lower", target: str = "ent
     ...
     hypothesis.errors.InvalidArgument: target must be among ('entity', 'token', 'context', 'sentence'); got 'word'.
     """
-    hows = _sampled("how", how, ("lower", "upper", "title", "swapcase"))
-    _sampled("target", target, ("entity", "token", "context", "sentence"))
+    hows = _sampled("how", how, tuple(CASES))
+    _sampled("target", target, CASE_TARGETS)
     return st.builds(CaseChange, how=hows, target=st.just(target), index=_INDEX)
 
 
@@ -456,7 +469,7 @@ def typo(*, inside_entities: bool = False, style: str | Sequence[str] | None = N
     ((2,), True)
     """
     _require(isinstance(inside_entities, bool), f"inside_entities must be True or False; got {inside_entities!r}.")
-    styles = _sampled("style", style, ("swap", "delete", "insert", "replace"))
+    styles = _sampled("style", style, TYPO_STYLES)
     chars = st.sampled_from("etaoinsrhlx")
     return st.builds(
         Typo, style=styles, inside_entities=st.just(inside_entities), index=_INDEX, offset=_INDEX, char=chars
@@ -511,9 +524,9 @@ def punctuation(
     ...
     hypothesis.errors.InvalidArgument: marks must be punctuation without letters, digits or spaces; got ['x'].
     """
-    actions = _sampled("action", action, ("add", "remove"))
+    actions = _sampled("action", action, PUNCTUATION_ACTIONS)
     marks = _words("marks", marks)
-    bad = [m for m in marks if any(c.isalnum() or c.isspace() for c in m)]
+    bad = [mark for mark in marks if not is_punctuation(mark)]
     _require(not bad, f"marks must be punctuation without letters, digits or spaces; got {bad!r}.")
     return st.builds(Punctuation, action=actions, mark=st.sampled_from(marks), index=_INDEX)
 
@@ -553,7 +566,7 @@ def context_insertion(
     >>> find(context_insertion(where="end", phrases=["as expected"]), lambda c: True)(s).perturbed.tags
     ('B-PER', 'O', 'O', 'O')
     """
-    wheres = _sampled("where", where, ("start", "end"))
+    wheres = _sampled("where", where, INSERTION_PLACES)
     if phrases is None:
         return st.builds(ContextInsertion, where=wheres, index=_INDEX)
     _require(

@@ -1,14 +1,13 @@
-"""Perturbations and labelled examples: tags written in every scheme read back as seqeval reads them, each
-perturbation keeps gold labels correct and aligns its tokens, arguments are validated."""
+"""Perturbations: each keeps gold labels correct and aligns its tokens, one that finds nothing to change says so,
+arguments are validated."""
 
 from __future__ import annotations
 
 import pytest
-from _seqeval import seqeval_strict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.errors import HomogUsageError
 from pytest_homog.metrics.tags import extract_entities
 from pytest_homog.perturbations import (
     CaseChange,
@@ -20,6 +19,8 @@ from pytest_homog.perturbations import (
     Typo,
     Whitespace,
     encode_tags,
+    is_punctuation,
+    normalise_gazetteer,
 )
 from pytest_homog.strategies import (
     case_change,
@@ -32,46 +33,6 @@ from pytest_homog.strategies import (
 )
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-# ---------------------------------------------------------------------------------------------------- encoding
-
-
-@pytest.mark.parametrize(
-    ("scheme", "tags"),
-    [
-        ("IOB2", ["B-LOC", "I-LOC", "B-LOC", "O", "B-PER"]),
-        ("IOB1", ["I-LOC", "I-LOC", "B-LOC", "O", "I-PER"]),
-        ("IOE2", ["I-LOC", "E-LOC", "E-LOC", "O", "E-PER"]),
-        ("IOE1", ["I-LOC", "E-LOC", "I-LOC", "O", "I-PER"]),
-        ("IOBES", ["B-LOC", "E-LOC", "S-LOC", "O", "S-PER"]),
-        ("BILOU", ["B-LOC", "L-LOC", "U-LOC", "O", "U-PER"]),
-    ],
-)
-def test_encode_tags_hand_written(scheme, tags):
-    entities = [("LOC", 0, 2), ("LOC", 2, 3), ("PER", 4, 5)]
-    assert list(encode_tags(entities, 5, scheme=scheme)) == tags
-    assert seqeval_strict(tags, scheme) == entities
-
-
-@pytest.mark.parametrize("entities", [[("LOC", 0, 3)], [("LOC", 1, 2), ("PER", 1, 3)], [("", 0, 1)]])
-def test_encode_tags_rejects_bad_spans(entities):
-    with pytest.raises(HomogDataError, match="fix the spans"):
-        encode_tags(entities, 2)
-
-
-def test_encode_tags_rejects_unknown_scheme():
-    with pytest.raises(HomogUsageError, match="scheme must be one of"):
-        encode_tags([], 1, scheme="BIO")
-
-
-def test_from_tags_reads_entities_strictly_and_rejects_foreign_tags():
-    s = LabelledSentence.from_tags(["a", "Paris"], ["O", "S-LOC"], scheme="IOBES")
-    assert s.entities == (("LOC", 1, 2),)
-    with pytest.raises(HomogDataError):
-        LabelledSentence.from_tags(["Paris"], ["S-LOC"], scheme="IOB2")
-    with pytest.raises(HomogDataError, match="one tag per token"):
-        LabelledSentence(("a",), (), "IOB2", ())
 
 
 # ---------------------------------------------------------------------------------------------------- perturbations
@@ -211,3 +172,13 @@ def test_perturbations_reject_bad_arguments_and_foreign_examples():
         EntitySwap(["Alice"])  # type: ignore[arg-type]
     with pytest.raises(HomogUsageError, match=r"applies to a LabelledSentence or a TextExample; got tuple"):
         CaseChange()((["a"], ["O"]))  # type: ignore[arg-type]
+
+
+def test_punctuation_marks_and_gazetteers_are_checked_by_one_rule_each():
+    assert is_punctuation("...") and is_punctuation("!?")
+    assert not is_punctuation("") and not is_punctuation("a.") and not is_punctuation(". ")
+    assert normalise_gazetteer({"PER": ["Bob Smith", ("Bob", "Smith"), "Ann"]}) == {
+        "PER": (("Bob", "Smith"), ("Ann",))
+    }
+    with pytest.raises(HomogUsageError, match="gazetteer names must be non-empty strings"):
+        normalise_gazetteer({"PER": [""]})

@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from pytest_homog.errors import HomogDataError, HomogUsageError
-from pytest_homog.perturbations import Example, LabelledSentence, Perturbation, Perturbed, TextExample
+from pytest_homog.labelled import Example, LabelledSentence, TextExample
+from pytest_homog.perturbations import Perturbation, Perturbed
 from pytest_homog.prediction_cache import model_name, predict_examples
 from pytest_homog.record import CheckRecord, record_check, record_example_check
 
