@@ -10,8 +10,9 @@ import pytest
 from safetensors.torch import load_file
 from seqeval.metrics import f1_score
 
+from pytest_homog import assert_f1_above
 from pytest_homog.config import HomogConfig
-from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError, HomogWarning
 from pytest_homog.models import predict as predict_module
 from pytest_homog.models.load import HomogModel, load_tokenizer
 from pytest_homog.models.session import ModelSession
@@ -75,6 +76,17 @@ def test_same_session_reuses_and_next_session_hits_the_cache(tuned, tiny_world):
     hit = other.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
     assert hit.cache_status == "hit" and hit is not model
     assert hit.homog_predict(str(tiny_world["test"]))[1] == model.homog_predict(str(tiny_world["test"]))[1]
+
+
+def test_a_damaged_entry_is_rebuilt_with_a_warning(tiny_world, tmp_path):
+    first = new_session(tmp_path).finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, max_steps=2)
+    (first.path / "config.json").unlink()
+    session = new_session(tmp_path)
+    with pytest.warns(HomogWarning, match="cache entry for .* was damaged .*; rebuilding it") as caught:
+        rebuilt = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, max_steps=2)
+    assert rebuilt.cache_status == "rebuilt" and (rebuilt.path / "config.json").is_file()
+    assert caught[0].filename == __file__  # the warning points at the caller, not into the session
+    assert [event["status"] for event in session.drain_events()] == ["rebuilt"]
 
 
 def test_predictions_are_cached_per_dataset(tuned, tiny_world, monkeypatch):
@@ -226,15 +238,14 @@ def test_bad_arguments(tuned, tiny_world):
 
 
 def test_assertions_accept_models_with_a_dataset_or_a_path(tuned, tiny_world):
-    assertions = pytest.importorskip("pytest_homog.assertions")  # the quality assertions' module
     session, model, _ = tuned
     test = session.dataset(str(tiny_world["test"]))
-    estimate = assertions.assert_f1_above(model, test, 0.6)
+    estimate = assert_f1_above(model, test, 0.6)
     y_true, y_pred, _ = model.homog_predict(test)
     assert estimate.value == pytest.approx(f1_score(y_true, y_pred))
-    assertions.assert_f1_above(model, str(tiny_world["test"]), 0.6)
+    assert_f1_above(model, str(tiny_world["test"]), 0.6)
     with pytest.raises(AssertionError, match="assert_f1_above failed"):
-        assertions.assert_f1_above(model, test, 0.999)
+        assert_f1_above(model, test, 0.999)
 
 
 def test_refresh_rebuilds_once_per_run_across_workers(tuned, tiny_world):

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     import datasets
     import torch
 
-__all__ = ["check_train_data", "train"]
+__all__ = ["check_hyperparameters", "check_train_data", "train"]
 
 
-def check_train_data(ds: datasets.Dataset, task: str) -> list[str]:
+def check_train_data(dataset: datasets.Dataset, task: str) -> list[str]:
     """The label names to train on; raises :class:`HomogDataError` for data a classifier cannot learn from.
 
     Examples
@@ -38,24 +38,24 @@ def check_train_data(ds: datasets.Dataset, task: str) -> list[str]:
     """
     from pytest_homog.data import dataset_kind, label_names
 
-    kind = dataset_kind(ds)
+    kind = dataset_kind(dataset)
     if kind != task:
-        raise HomogDataError(f"task={task!r} but the training data is for {kind} (columns {ds.column_names})")
-    if len(ds) == 0:
+        raise HomogDataError(f"task={task!r} but the training data is for {kind} (columns {dataset.column_names})")
+    if len(dataset) == 0:
         raise HomogDataError("the training data is empty; give at least one example")
-    names = label_names(ds)
+    names = label_names(dataset)
     if task == "token-classification":
-        used = {names[t] for row in ds["tags"] for t in row}
+        used = {names[tag] for row in dataset["tags"] for tag in row}
         if used <= {"O"}:
-            n_tags = sum(len(row) for row in ds["tags"])
+            n_tags = sum(len(row) for row in dataset["tags"])
             raise HomogDataError(
-                f"the training data has no entity: all {n_tags} tags of its {len(ds)} sentences are 'O'; a "
+                f"the training data has no entity: all {n_tags} tags of its {len(dataset)} sentences are 'O'; a "
                 "tagger trained on it predicts nothing. Check the tag column (tags=) and the file"
             )
         if "O" not in names:
             names = ["O", *names]
     else:
-        used = {names[v] for v in ds["label"]}
+        used = {names[value] for value in dataset["label"]}
         if len(used) < 2:
             raise HomogDataError(
                 f"the training data has a single label {sorted(used)}; a classifier needs at least two"
@@ -63,32 +63,51 @@ def check_train_data(ds: datasets.Dataset, task: str) -> list[str]:
     return names
 
 
+def check_hyperparameters(*, epochs: Any, learning_rate: Any, batch_size: Any, max_steps: int | None) -> None:
+    """Raise :class:`HomogUsageError` unless the training hyper-parameters can train a model.
+
+    Examples
+    --------
+    >>> check_hyperparameters(epochs=0, learning_rate=1e-3, batch_size=8, max_steps=None)
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogUsageError: epochs=0 must be positive (or give max_steps)
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, float)):
+        raise HomogUsageError(f"epochs={epochs!r} must be a number")
+    if epochs <= 0 and not max_steps:
+        raise HomogUsageError(f"epochs={epochs!r} must be positive (or give max_steps)")
+    if not learning_rate > 0:
+        raise HomogUsageError(f"learning_rate={learning_rate!r} must be positive")
+    if int(batch_size) < 1:
+        raise HomogUsageError(f"batch_size={batch_size!r} must be at least 1")
+
+
 def _tokenize(
-    ds: datasets.Dataset, tokenizer: Any, task: str, label2id: Mapping[str, int], max_length: int
+    dataset: datasets.Dataset, tokenizer: Any, task: str, label2id: Mapping[str, int], max_length: int
 ) -> datasets.Dataset:
+    """The dataset as the model's inputs, with one label per first sub-word of each word (others ``-100``)."""
+    import datasets as hf_datasets
+
     from pytest_homog.data import label_names
 
-    names = label_names(ds)
+    names = label_names(dataset)
+    columns = dataset.to_dict()
+    labels: list[Any] = []
     if task == "token-classification":
-        cols = ds.to_dict()
-        enc = tokenizer(cols["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
-        labels = []
-        for i, tags in enumerate(cols["tags"]):
+        encoded = tokenizer(columns["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
+        for i, tags in enumerate(columns["tags"]):
             row, previous = [], None
-            for word in enc.word_ids(i):
+            for word in encoded.word_ids(i):
                 row.append(-100 if word is None or word == previous else label2id[names[tags[word]]])
                 previous = word
             labels.append(row)
-        columns = {k: enc[k] for k in enc.keys()}
-        columns["labels"] = labels
     else:
-        cols = ds.to_dict()
-        enc = tokenizer(cols["text"], truncation=True, max_length=max_length)
-        columns = {k: enc[k] for k in enc.keys()}
-        columns["labels"] = [label2id[names[v]] for v in cols["label"]]
-    import datasets as hf
-
-    return hf.Dataset.from_dict(columns)
+        encoded = tokenizer(columns["text"], truncation=True, max_length=max_length)
+        labels = [label2id[names[value]] for value in columns["label"]]
+    inputs = {key: encoded[key] for key in encoded.keys()}
+    inputs["labels"] = labels
+    return hf_datasets.Dataset.from_dict(inputs)
 
 
 def train(
@@ -110,30 +129,16 @@ def train(
     name: str = "model",
 ) -> None:
     """Fine-tune the model in ``base_dir`` on ``train_ds`` and save it (safetensors) with its tokenizer in
-    ``out_dir``."""
+    ``out_dir``. The hyper-parameters are those :func:`check_hyperparameters` accepted."""
     import torch
-    from transformers import (
-        DataCollatorForTokenClassification,
-        DataCollatorWithPadding,
-        Trainer,
-        TrainerCallback,
-        TrainingArguments,
-        set_seed,
-    )
-    from transformers.trainer_callback import PrinterCallback
+    from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding, set_seed
 
     from pytest_homog.models.load import load_pretrained, load_tokenizer, quiet_transformers
 
-    if epochs <= 0 and not max_steps:
-        raise HomogUsageError(f"epochs={epochs!r} must be positive (or give max_steps)")
-    if learning_rate <= 0:
-        raise HomogUsageError(f"learning_rate={learning_rate!r} must be positive")
-    if batch_size < 1:
-        raise HomogUsageError(f"batch_size={batch_size!r} must be at least 1")
     set_seed(seed)
     tokenizer = load_tokenizer(base_dir)
     model = load_pretrained(base_dir, task, labels)
-    label2id = {n: i for i, n in enumerate(labels)}
+    label2id = {label: i for i, label in enumerate(labels)}
     max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
     data = _tokenize(train_ds, tokenizer, task, label2id, max_length)
     collator: Any = (
@@ -143,25 +148,35 @@ def train(
     )
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    tty = bool(getattr(sys.__stderr__, "isatty", lambda: False)())
+    options = _training_options(
+        epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
+        device=device, bf16=bf16,
+    )  # fmt: skip
+    options.update(training_args or {})
+    started = time.perf_counter()
+    _run_trainer(model, tokenizer, data, collator, options, name)
+    model.to("cpu")
+    with quiet_transformers():
+        model.save_pretrained(out_dir)  # safetensors, transformers' only format for weights here
+        tokenizer.save_pretrained(out_dir)
+    for leftover in out_dir.glob("*.bin"):
+        leftover.unlink()
+    if progress is not None:
+        progress(f"fine-tuned {name} in {time.perf_counter() - started:.1f} s ({len(data)} examples)")
 
-    class _Progress(TrainerCallback):
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if (
-                tty
-                and sys.__stderr__ is not None
-                and (state.global_step % 10 == 0 or state.global_step == state.max_steps)
-            ):
-                sys.__stderr__.write(
-                    f"\rhomog: fine-tuning {name}: step {state.global_step}/{state.max_steps}"
-                )
-                sys.__stderr__.flush()
 
-        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if tty and sys.__stderr__ is not None:
-                sys.__stderr__.write("\n")
-
-    options: dict[str, Any] = {
+def _training_options(
+    *,
+    epochs: float,
+    learning_rate: float,
+    batch_size: int,
+    seed: int,
+    max_steps: int | None,
+    device: torch.device,
+    bf16: bool,
+) -> dict[str, Any]:
+    """``TrainingArguments`` for a seeded run with length-grouped batches and no checkpoints, logs or reports."""
+    return {
         "num_train_epochs": float(epochs),
         "learning_rate": float(learning_rate),
         "per_device_train_batch_size": int(batch_size),
@@ -178,8 +193,15 @@ def train(
         "bf16": bool(bf16 and device.type == "cuda"),
         "dataloader_num_workers": 0,
     }
-    options.update(training_args or {})
-    started = time.perf_counter()
+
+
+def _run_trainer(model: Any, tokenizer: Any, data: Any, collator: Any, options: dict[str, Any], name: str) -> None:
+    """Train ``model`` with transformers' ``Trainer`` in a scratch output directory, showing steps on a terminal."""
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback
+
+    from pytest_homog.models.load import quiet_transformers
+
     with tempfile.TemporaryDirectory(prefix="pytest-homog-trainer-") as scratch:
         try:
             args = TrainingArguments(output_dir=scratch, **options)
@@ -193,7 +215,7 @@ def train(
             train_dataset=data,
             data_collator=collator,
             processing_class=tokenizer,
-            callbacks=[_Progress()],
+            callbacks=[_terminal_progress(name)],
         )
         trainer.remove_callback(PrinterCallback)
         try:
@@ -201,11 +223,26 @@ def train(
                 trainer.train()
         except Exception as exc:
             raise HomogModelError(f"fine-tuning {name} failed: {type(exc).__name__}: {exc}") from exc
-    model.to("cpu")
-    with quiet_transformers():
-        model.save_pretrained(out_dir)  # safetensors, transformers' only format for weights here
-        tokenizer.save_pretrained(out_dir)
-    for leftover in out_dir.glob("*.bin"):
-        leftover.unlink()
-    if progress is not None:
-        progress(f"fine-tuned {name} in {time.perf_counter() - started:.1f} s ({len(data)} examples)")
+
+
+def _terminal_progress(name: str) -> Any:
+    """A ``TrainerCallback`` that writes the step count every 10 steps to the real stderr, if it is a terminal."""
+    from transformers import TrainerCallback
+
+    terminal = bool(getattr(sys.__stderr__, "isatty", lambda: False)())
+
+    class TerminalProgress(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if (
+                terminal
+                and sys.__stderr__ is not None
+                and (state.global_step % 10 == 0 or state.global_step == state.max_steps)
+            ):
+                sys.__stderr__.write(f"\rhomog: fine-tuning {name}: step {state.global_step}/{state.max_steps}")
+                sys.__stderr__.flush()
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if terminal and sys.__stderr__ is not None:
+                sys.__stderr__.write("\n")
+
+    return TerminalProgress()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.errors import HomogUsageError, HomogWarning
+from pytest_homog.errors import HomogWarning
 
 if TYPE_CHECKING:
     import datasets
@@ -205,15 +205,15 @@ class ModelSession:
             )
             self._emit("load", wrapped.homog_name, key, "loaded", time.perf_counter() - started)
         else:
-            obj, tok = unwrap(source, tokenizer)
-            key = f"object:{id(obj)}"
+            network, network_tokenizer = unwrap(source, tokenizer)
+            key = f"object:{id(network)}"
             if key in self.models:
                 return self.models[key]
-            obj.eval()
+            network.eval()
             wrapped = HomogModel(
-                obj,
-                tok,
-                name=name or type(obj).__name__,
+                network,
+                network_tokenizer,
+                name=name or type(network).__name__,
                 task=task,
                 key=key,
                 bf16=bf16,
@@ -233,17 +233,17 @@ class ModelSession:
             return path, f"{identity}#{hash_directory(path)}", _pretty_name(path)
         if isinstance(base, HomogModel) and base.path is not None:
             return base.path, f"dir#{hash_directory(base.path)}", base.homog_name
-        obj, tok = unwrap(
+        network, network_tokenizer = unwrap(
             base.model if isinstance(base, HomogModel) else base,
             base.tokenizer if isinstance(base, HomogModel) else None,
         )
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="pytest-homog-base-"))
-        target = self._scratch / f"base-{id(obj)}"
+        target = self._scratch / f"base-{id(network)}"
         if not target.exists():
-            obj.save_pretrained(target)
-            tok.save_pretrained(target)
-        return target, f"object#{hash_directory(target)}", type(obj).__name__
+            network.save_pretrained(target)
+            network_tokenizer.save_pretrained(target)
+        return target, f"object#{hash_directory(target)}", type(network).__name__
 
     def finetune(
         self,
@@ -262,67 +262,42 @@ class ModelSession:
         **training_args: Any,
     ) -> HomogModel:
         """``homog_finetune``: fine-tune ``base`` on ``train`` once; later calls and runs reuse the result."""
-        import torch
-        import transformers
-
         from pytest_homog.data import data_fingerprint, dataset_kind
         from pytest_homog.models.cache import cache_key
-        from pytest_homog.models.finetune import check_train_data
-        from pytest_homog.models.finetune import train as run_training
-        from pytest_homog.models.load import (
-            HomogModel,
-            load_pretrained,
-            load_tokenizer,
-            normalise_task,
-            quiet_transformers,
-        )
+        from pytest_homog.models.finetune import check_hyperparameters, check_train_data
+        from pytest_homog.models.load import normalise_task
 
-        train_ds = self.dataset(train)
-        task = normalise_task(task) or dataset_kind(train_ds)
-        labels = check_train_data(train_ds, task)
+        train_data = self.dataset(train)
+        task = normalise_task(task) or dataset_kind(train_data)
+        labels = check_train_data(train_data, task)
         seed = self.config.seed if seed is None else int(seed)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, float)):
-            raise HomogUsageError(f"epochs={epochs!r} must be a number")
-        if epochs <= 0 and not max_steps:
-            raise HomogUsageError(f"epochs={epochs!r} must be positive (or give max_steps)")
-        if not learning_rate > 0:
-            raise HomogUsageError(f"learning_rate={learning_rate!r} must be positive")
-        if int(batch_size) < 1:
-            raise HomogUsageError(f"batch_size={batch_size!r} must be at least 1")
+        check_hyperparameters(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, max_steps=max_steps)
         base_dir, identity, base_name = self._base(base, revision)
         device = self.device
-        payload = {
-            "kind": "finetune",
-            "task": task,
-            "base": identity,
-            "train": data_fingerprint(train_ds),
-            "labels": labels,
-            "hyper": {
-                "epochs": float(epochs),
-                "learning_rate": float(learning_rate),
-                "batch_size": int(batch_size),
-                "max_steps": max_steps,
-                "bf16": bool(bf16),
-                "training_args": dict(sorted(training_args.items())),
-            },
-            "seed": seed,
-            "device": device.type,
-            "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        hyperparameters = {
+            "epochs": float(epochs),
+            "learning_rate": float(learning_rate),
+            "batch_size": int(batch_size),
+            "max_steps": max_steps,
+            "bf16": bool(bf16),
+            "training_args": dict(sorted(training_args.items())),
         }
+        payload = _finetune_payload(task, identity, data_fingerprint(train_data), labels, hyperparameters, seed, device)
         key = cache_key(payload)
         refresh = bool(getattr(self.config, "refresh", False)) and key not in self.refreshed
         if key in self.models and not refresh:
             return self.models[key]
         label = name or f"{base_name}+{task.split('-')[0]}-ft-{key[:8]}"
         started = time.perf_counter()
-        cache = self.cache
 
-        def write(tmp: Path) -> None:
-            self.report(f"fine-tuning {label} on {len(train_ds)} examples ({epochs} epochs, device {device})")
+        def write(directory: Path) -> None:
+            from pytest_homog.models.finetune import train as run_training
+
+            self.report(f"fine-tuning {label} on {len(train_data)} examples ({epochs} epochs, device {device})")
             run_training(
                 base_dir,
-                train_ds,
-                tmp,
+                train_data,
+                directory,
                 task=task,
                 labels=labels,
                 epochs=epochs,
@@ -337,55 +312,78 @@ class ModelSession:
                 name=label,
             )
 
-        entry: Path | None
-        rank, world = _distributed_rank()
-        if world > 1 and rank != 0:
-            # Under `accelerate launch` / torchrun every rank trains together (Trainer is data-parallel);
-            # rank 0 writes the entry, the others train into a throwaway directory, then read rank 0's entry.
-            entry, problem = (None, None) if refresh else cache.lookup(key)
-            status = "hit"
-            if entry is None:
-                with tempfile.TemporaryDirectory(prefix="pytest-homog-rank-") as throwaway:
-                    write(Path(throwaway))
-                status = "refreshed" if refresh else "trained"
-                _barrier()
-                entry = cache.entry_dir(key)
-        else:
-            with cache.lock(
-                key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")
-            ):
-                built = cache.created(key) if refresh else None
-                if refresh and built is not None and built >= self.started:
-                    entry, problem = cache.lookup(key)  # refreshed by another worker of this run
-                    status = "refreshed"
-                    if entry is None:
-                        entry = cache.build(key, write, payload)
-                elif refresh:
-                    entry = cache.build(key, write, payload)
-                    status = "refreshed"
-                else:
-                    entry, problem = cache.lookup(key)
-                    status = "hit"
-                    if entry is None and problem is not None:
-                        warnings.warn(
-                            f"pytest-homog cache entry for {label} was damaged ({problem}); rebuilding it",
-                            HomogWarning,
-                            stacklevel=2,
-                        )
-                        status = "rebuilt"
-                    if entry is None:
-                        entry = cache.build(key, write, payload)
-                        status = "trained" if problem is None else status
-            if world > 1 and status != "hit":
-                _barrier()
+        entry, status = self._cache_entry(key, payload, write, label, refresh)
         if refresh:
             self.refreshed.add(key)
-        if entry is None:  # pragma: no cover - build() returns the entry or raises
-            raise RuntimeError(f"cache entry {key} was neither found nor built")
+        wrapped = self._load_finetuned(entry, task=task, label=label, key=key, status=status, bf16=bf16)
+        self._emit("fine-tune", label, key, status, time.perf_counter() - started)
+        if status == "hit":
+            self.report(f"fine-tuned {label}: cache hit ({entry})")
+        self.models[key] = wrapped
+        return wrapped
+
+    def _cache_entry(
+        self, key: str, payload: dict[str, Any], write: Callable[[Path], None], label: str, refresh: bool
+    ) -> tuple[Path, str]:
+        """(entry directory, cache status) of a fine-tuned model: looked up, or trained by ``write`` and stored.
+
+        The status is ``"hit"``, ``"trained"``, ``"rebuilt"`` (the entry was damaged) or ``"refreshed"``.
+        """
+        rank, world = _distributed_rank()
+        if world > 1 and rank != 0:
+            return self._entry_of_rank_zero(key, write, refresh)
+        with self.cache.lock(key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")):
+            if refresh:
+                entry, status = self._refreshed_entry(key, payload, write), "refreshed"
+            else:
+                entry, status = self._reused_entry(key, payload, write, label)
+        if world > 1 and status != "hit":
+            _barrier()
+        return entry, status
+
+    def _entry_of_rank_zero(self, key: str, write: Callable[[Path], None], refresh: bool) -> tuple[Path, str]:
+        """Under `accelerate launch` / torchrun every rank trains together (Trainer is data-parallel): rank 0
+        writes the entry, the others train into a throwaway directory, then read rank 0's entry."""
+        entry, _ = (None, None) if refresh else self.cache.lookup(key)
+        if entry is not None:
+            return entry, "hit"
+        with tempfile.TemporaryDirectory(prefix="pytest-homog-rank-") as throwaway:
+            write(Path(throwaway))
+        _barrier()
+        return self.cache.entry_dir(key), "refreshed" if refresh else "trained"
+
+    def _refreshed_entry(self, key: str, payload: dict[str, Any], write: Callable[[Path], None]) -> Path:
+        """The entry rebuilt for ``--homog-refresh``, unless another worker of this run already rebuilt it."""
+        built = self.cache.created(key)
+        if built is not None and built >= self.started:
+            entry, _ = self.cache.lookup(key)
+            if entry is not None:
+                return entry
+        return self.cache.build(key, write, payload)
+
+    def _reused_entry(
+        self, key: str, payload: dict[str, Any], write: Callable[[Path], None], label: str
+    ) -> tuple[Path, str]:
+        """The stored entry (``"hit"``), else one trained now (``"trained"``, or ``"rebuilt"`` if it was damaged)."""
+        entry, problem = self.cache.lookup(key)
+        if entry is not None:
+            return entry, "hit"
+        if problem is None:
+            return self.cache.build(key, write, payload), "trained"
+        warnings.warn(
+            f"pytest-homog cache entry for {label} was damaged ({problem}); rebuilding it",
+            HomogWarning,
+            stacklevel=4,  # the fixture that asked for the model
+        )
+        return self.cache.build(key, write, payload), "rebuilt"
+
+    def _load_finetuned(self, entry: Path, *, task: str, label: str, key: str, status: str, bf16: bool) -> HomogModel:
+        from pytest_homog.models.load import HomogModel, load_pretrained, load_tokenizer, quiet_transformers
+
         model = load_pretrained(entry, task)
         with quiet_transformers():
             tokenizer = load_tokenizer(entry)
-        wrapped = HomogModel(
+        return HomogModel(
             model,
             tokenizer,
             name=label,
@@ -396,11 +394,32 @@ class ModelSession:
             bf16=bf16,
             before_use=self._place,
         )
-        self._emit("fine-tune", label, key, status, time.perf_counter() - started)
-        if status == "hit":
-            self.report(f"fine-tuned {label}: cache hit ({entry})")
-        self.models[key] = wrapped
-        return wrapped
+
+
+def _finetune_payload(
+    task: str,
+    base_identity: str,
+    train_fingerprint: str,
+    labels: list[str],
+    hyperparameters: dict[str, Any],
+    seed: int,
+    device: torch.device,
+) -> dict[str, Any]:
+    """Everything that changes a fine-tuned model, hashed into its cache key (library versions included)."""
+    import torch
+    import transformers
+
+    return {
+        "kind": "finetune",
+        "task": task,
+        "base": base_identity,
+        "train": train_fingerprint,
+        "labels": labels,
+        "hyper": hyperparameters,
+        "seed": seed,
+        "device": device.type,
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+    }
 
 
 def _distributed_rank() -> tuple[int, int]:
@@ -419,7 +438,7 @@ def _barrier() -> None:
 
 
 def _model_bytes(model: HomogModel) -> int:
-    net = model.model
-    return sum(p.numel() * p.element_size() for p in net.parameters()) + sum(
-        b.numel() * b.element_size() for b in net.buffers()
+    network = model.model
+    return sum(parameter.numel() * parameter.element_size() for parameter in network.parameters()) + sum(
+        buffer.numel() * buffer.element_size() for buffer in network.buffers()
     )
