@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pytest_homog.errors import HomogDataError, HomogUsageError
 
@@ -96,21 +96,22 @@ def read_conll(
 
 
 def _sort_labels(names: set[str]) -> list[str]:
-    return sorted(names, key=lambda n: (n != "O", n))
+    return sorted(names, key=lambda name: (name != "O", name))
 
 
-def _norm_name(value: Any) -> str:
+def _label_name(value: Any) -> str:
     return str(value).strip()
 
 
-def _pick(columns: Sequence[str], asked: str | None, guesses: Sequence[str]) -> str | None:
+def _column(columns: Sequence[str], asked: str | None, guesses: Sequence[str]) -> str | None:
+    """The column named ``asked`` (None if there is none), or the first of ``guesses`` the dataset has."""
     if asked is not None:
         return asked if asked in columns else None
-    return next((c for c in guesses if c in columns), None)
+    return next((column for column in guesses if column in columns), None)
 
 
 def _normalise(
-    ds: datasets.Dataset,
+    dataset: datasets.Dataset,
     *,
     tokens: str | None,
     tags: str | None,
@@ -118,60 +119,72 @@ def _normalise(
     label: str | None,
     source: str,
 ) -> datasets.Dataset:
-    import datasets as hf
-
-    columns = list(ds.column_names)
-    tok_col, tag_col = _pick(columns, tokens, _TOKEN_GUESSES), _pick(columns, tags, _TAG_GUESSES)
-    text_col, label_col = _pick(columns, text, _TEXT_GUESSES), _pick(columns, label, _LABEL_GUESSES)
+    """``dataset`` with the columns ``tokens``/``tags`` or ``text``/``label`` and ``ClassLabel`` labels."""
+    columns = list(dataset.column_names)
+    token_column, tag_column = _column(columns, tokens, _TOKEN_GUESSES), _column(columns, tags, _TAG_GUESSES)
+    text_column, label_column = _column(columns, text, _TEXT_GUESSES), _column(columns, label, _LABEL_GUESSES)
     for asked, found, what in (
-        (tokens, tok_col, "tokens"),
-        (tags, tag_col, "tags"),
-        (text, text_col, "text"),
-        (label, label_col, "label"),
+        (tokens, token_column, "tokens"),
+        (tags, tag_column, "tags"),
+        (text, text_column, "text"),
+        (label, label_column, "label"),
     ):
         if asked is not None and found is None:
             raise HomogDataError(f"{source}: no column {asked!r} (given as {what}=); columns are {columns}")
-
-    if tok_col is not None and tag_col is not None and (text is None and label is None):
-        feature = ds.features[tag_col]
-        inner = getattr(feature, "feature", None)
-        if isinstance(feature, list) and feature:
-            inner = feature[0]
-        rows_tags = list(ds[tag_col])
-        if isinstance(inner, hf.ClassLabel):
-            rows_tags = [[inner.int2str(int(t)) for t in row] for row in rows_tags]
-        rows_tags = [[_norm_name(t) for t in row] for row in rows_tags]
-        rows_tokens = [[str(t) for t in row] for row in ds[tok_col]]
-        for i, (tk, tg) in enumerate(zip(rows_tokens, rows_tags, strict=True)):
-            if len(tk) != len(tg):
-                raise HomogDataError(
-                    f"{source}: example {i} has {len(tk)} tokens but {len(tg)} tags; each token needs one tag"
-                )
-        names = _sort_labels({t for row in rows_tags for t in row})
-        features = hf.Features(
-            {"tokens": hf.Sequence(hf.Value("string")), "tags": hf.Sequence(hf.ClassLabel(names=names))}
-        )
-        index = {n: i for i, n in enumerate(names)}
-        return hf.Dataset.from_dict(
-            {"tokens": rows_tokens, "tags": [[index[t] for t in row] for row in rows_tags]}, features=features
-        )
-
-    if text_col is not None and label_col is not None:
-        feature = ds.features[label_col]
-        values = list(ds[label_col])
-        if isinstance(feature, hf.ClassLabel):
-            values = [feature.int2str(int(v)) for v in values]
-        values = [_norm_name(v) for v in values]
-        names = sorted(set(values))
-        features = hf.Features({"text": hf.Value("string"), "label": hf.ClassLabel(names=names)})
-        index = {n: i for i, n in enumerate(names)}
-        return hf.Dataset.from_dict(
-            {"text": [str(t) for t in ds[text_col]], "label": [index[v] for v in values]}, features=features
-        )
-
+    if token_column is not None and tag_column is not None and (text is None and label is None):
+        return _token_dataset(dataset, token_column, tag_column, source)
+    if text_column is not None and label_column is not None:
+        return _text_dataset(dataset, text_column, label_column)
     raise HomogDataError(
         f"{source}: cannot tell the token and tag columns (or text and label columns) apart in {columns}; "
         "pass tokens=/tags= (token classification) or text=/label= (sequence classification)"
+    )
+
+
+def _token_dataset(dataset: datasets.Dataset, token_column: str, tag_column: str, source: str) -> datasets.Dataset:
+    import datasets as hf_datasets
+
+    feature = dataset.features[tag_column]
+    inner = getattr(feature, "feature", None)
+    if isinstance(feature, list) and feature:
+        inner = feature[0]
+    rows_tags = list(dataset[tag_column])
+    if isinstance(inner, hf_datasets.ClassLabel):
+        rows_tags = [[inner.int2str(int(tag)) for tag in row] for row in rows_tags]
+    rows_tags = [[_label_name(tag) for tag in row] for row in rows_tags]
+    rows_tokens = [[str(token) for token in row] for row in dataset[token_column]]
+    for i, (row_tokens, row_tags) in enumerate(zip(rows_tokens, rows_tags, strict=True)):
+        if len(row_tokens) != len(row_tags):
+            raise HomogDataError(
+                f"{source}: example {i} has {len(row_tokens)} tokens but {len(row_tags)} tags; each token needs one tag"
+            )
+    names = _sort_labels({tag for row in rows_tags for tag in row})
+    features = hf_datasets.Features(
+        {
+            "tokens": hf_datasets.Sequence(hf_datasets.Value("string")),
+            "tags": hf_datasets.Sequence(hf_datasets.ClassLabel(names=names)),
+        }
+    )
+    index = {name: i for i, name in enumerate(names)}
+    return hf_datasets.Dataset.from_dict(
+        {"tokens": rows_tokens, "tags": [[index[tag] for tag in row] for row in rows_tags]}, features=features
+    )
+
+
+def _text_dataset(dataset: datasets.Dataset, text_column: str, label_column: str) -> datasets.Dataset:
+    import datasets as hf_datasets
+
+    feature = dataset.features[label_column]
+    values = list(dataset[label_column])
+    if isinstance(feature, hf_datasets.ClassLabel):
+        values = [feature.int2str(int(value)) for value in values]
+    values = [_label_name(value) for value in values]
+    names = sorted(set(values))
+    features = hf_datasets.Features({"text": hf_datasets.Value("string"), "label": hf_datasets.ClassLabel(names=names)})
+    index = {name: i for i, name in enumerate(names)}
+    return hf_datasets.Dataset.from_dict(
+        {"text": [str(text) for text in dataset[text_column]], "label": [index[value] for value in values]},
+        features=features,
     )
 
 
@@ -208,16 +221,17 @@ def load_dataset(
     --------
     >>> import datasets
     >>> raw = datasets.Dataset.from_dict({"words": [["Bob", "ran"]], "ner": [["B-PER ", "O"]]})
-    >>> ds = load_dataset(raw)
-    >>> ds.column_names, ds.features["tags"].feature.names
+    >>> dataset = load_dataset(raw)
+    >>> dataset.column_names, dataset.features["tags"].feature.names
     (['tokens', 'tags'], ['O', 'B-PER'])
     """
-    import datasets as hf
+    import datasets as hf_datasets
 
-    if isinstance(source, hf.DatasetDict):
+    columns = {"tokens": tokens, "tags": tags, "text": text, "label": label}
+    if isinstance(source, hf_datasets.DatasetDict):
         source = _choose_split(source, split, "the DatasetDict")
-    if isinstance(source, hf.Dataset):
-        return _normalise(source, tokens=tokens, tags=tags, text=text, label=label, source="dataset")
+    if isinstance(source, hf_datasets.Dataset):
+        return _normalise(source, source="dataset", **columns)
     if not isinstance(source, (str, os.PathLike)):
         raise HomogUsageError(
             f"homog_dataset() takes a file, directory, dataset name or datasets.Dataset; got "
@@ -226,60 +240,72 @@ def load_dataset(
     path = Path(source).expanduser()
     name = os.fspath(source)
     if path.is_dir():
-        try:
-            loaded = hf.load_from_disk(str(path))
-        except Exception as exc:  # datasets raises FileNotFoundError or its own errors here
-            raise HomogDataError(
-                f"{name!r} is a directory but not a dataset saved by datasets' save_to_disk: {exc}"
-            ) from exc
-        if isinstance(loaded, hf.DatasetDict):
-            loaded = _choose_split(loaded, split, name)
-        return _normalise(loaded, tokens=tokens, tags=tags, text=text, label=label, source=name)
-    suffix = path.suffix.lower()
-    if path.is_file() and suffix in _TABLE_SUFFIXES:
-        try:
-            loaded = (
-                hf.Dataset.from_json(str(path))
-                if _TABLE_SUFFIXES[suffix] == "json"
-                else (
-                    hf.Dataset.from_csv(str(path)) if suffix == ".csv" else hf.Dataset.from_parquet(str(path))
-                )
-            )
-        except Exception as exc:
-            raise HomogDataError(f"cannot read {name!r} as {suffix[1:]}: {exc}") from exc
-        assert isinstance(loaded, hf.Dataset)  # from_* with one file always give a Dataset
-        return _normalise(loaded, tokens=tokens, tags=tags, text=text, label=label, source=name)
+        return _normalise(_read_directory(path, name, split), source=name, **columns)
     if path.is_file():
-        if suffix not in _CONLL_SUFFIXES and suffix:
-            raise HomogDataError(
-                f"{name!r}: unknown file type {suffix!r}; use a CoNLL file (.conll, .bio, .iob, .tsv, .txt) "
-                "or .json, .jsonl, .csv, .parquet"
-            )
-        raw = read_conll(path)
-        return _normalise(
-            hf.Dataset.from_dict(raw), tokens=None, tags=None, text=None, label=None, source=name
-        )
+        return _read_file(path, name, columns)
     if _looks_like_path(name) or path.suffix:
         raise HomogDataError(f"no file or directory {name!r} (looked in {Path.cwd()}); check the path")
-    return _from_hub(name, split, tokens=tokens, tags=tags, text=text, label=label)
+    return _from_hub(name, split, **columns)
+
+
+def _read_directory(path: Path, name: str, split: str | None) -> datasets.Dataset:
+    """A dataset written by ``save_to_disk`` (one split of it, for a ``DatasetDict``)."""
+    import datasets as hf_datasets
+
+    try:
+        loaded = hf_datasets.load_from_disk(str(path))
+    except Exception as exc:  # datasets raises FileNotFoundError or its own errors here
+        raise HomogDataError(
+            f"{name!r} is a directory but not a dataset saved by datasets' save_to_disk: {exc}"
+        ) from exc
+    if isinstance(loaded, hf_datasets.DatasetDict):
+        loaded = _choose_split(loaded, split, name)
+    return loaded
+
+
+def _read_file(path: Path, name: str, columns: dict[str, str | None]) -> datasets.Dataset:
+    """A table file (JSON, JSONL, CSV, parquet) read with the given columns, or a CoNLL file."""
+    import datasets as hf_datasets
+
+    suffix = path.suffix.lower()
+    if suffix in _TABLE_SUFFIXES:
+        try:
+            if _TABLE_SUFFIXES[suffix] == "json":
+                loaded = hf_datasets.Dataset.from_json(str(path))
+            elif suffix == ".csv":
+                loaded = hf_datasets.Dataset.from_csv(str(path))
+            else:
+                loaded = hf_datasets.Dataset.from_parquet(str(path))
+        except Exception as exc:
+            raise HomogDataError(f"cannot read {name!r} as {suffix[1:]}: {exc}") from exc
+        # from_json, from_csv and from_parquet give a Dataset when reading one file
+        return _normalise(cast("datasets.Dataset", loaded), source=name, **columns)
+    if suffix not in _CONLL_SUFFIXES and suffix:
+        raise HomogDataError(
+            f"{name!r}: unknown file type {suffix!r}; use a CoNLL file (.conll, .bio, .iob, .tsv, .txt) "
+            "or .json, .jsonl, .csv, .parquet"
+        )
+    return _normalise(
+        hf_datasets.Dataset.from_dict(read_conll(path)), tokens=None, tags=None, text=None, label=None, source=name
+    )
 
 
 def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or os.sep in name.strip("/").replace("/", "", 1)
 
 
-def _choose_split(dd: Any, split: str | None, where: str) -> Any:
+def _choose_split(dataset_dict: Any, split: str | None, where: str) -> Any:
     if split is not None:
-        if split not in dd:
-            raise HomogDataError(f"{where} has no split {split!r}; its splits are {sorted(dd)}")
-        return dd[split]
-    if len(dd) == 1:
-        return next(iter(dd.values()))
-    raise HomogUsageError(f"{where} has splits {sorted(dd)}; pass split= to say which one to use")
+        if split not in dataset_dict:
+            raise HomogDataError(f"{where} has no split {split!r}; its splits are {sorted(dataset_dict)}")
+        return dataset_dict[split]
+    if len(dataset_dict) == 1:
+        return next(iter(dataset_dict.values()))
+    raise HomogUsageError(f"{where} has splits {sorted(dataset_dict)}; pass split= to say which one to use")
 
 
 def _from_hub(name: str, split: str | None, **columns: str | None) -> datasets.Dataset:
-    import datasets as hf
+    import datasets as hf_datasets
 
     if os.environ.get("HF_DATASETS_OFFLINE", "").lower() in ("1", "true", "yes", "on") or os.environ.get(
         "HF_HUB_OFFLINE", ""
@@ -289,15 +315,15 @@ def _from_hub(name: str, split: str | None, **columns: str | None) -> datasets.D
             "HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set; give a local file or directory"
         )
     try:
-        loaded = hf.load_dataset(name, split=split)
+        loaded = hf_datasets.load_dataset(name, split=split)
     except Exception as exc:
         raise HomogDataError(f"cannot load dataset {name!r} from the hub: {exc}") from exc
-    if isinstance(loaded, hf.DatasetDict):
+    if isinstance(loaded, hf_datasets.DatasetDict):
         loaded = _choose_split(loaded, split, name)
     return _normalise(loaded, source=name, **columns)
 
 
-def dataset_kind(ds: datasets.Dataset) -> str:
+def dataset_kind(dataset: datasets.Dataset) -> str:
     """``"token-classification"`` for ``tokens``/``tags`` datasets, ``"sequence-classification"`` otherwise.
 
     Examples
@@ -306,7 +332,7 @@ def dataset_kind(ds: datasets.Dataset) -> str:
     >>> dataset_kind(load_dataset(datasets.Dataset.from_dict({"text": ["hi"], "label": ["pos"]})))
     'sequence-classification'
     """
-    names = set(ds.column_names)
+    names = set(dataset.column_names)
     if {"tokens", "tags"} <= names:
         return "token-classification"
     if {"text", "label"} <= names:
@@ -317,7 +343,7 @@ def dataset_kind(ds: datasets.Dataset) -> str:
     )
 
 
-def label_names(ds: datasets.Dataset) -> list[str]:
+def label_names(dataset: datasets.Dataset) -> list[str]:
     """The label names of a normalised dataset, in ``ClassLabel`` order.
 
     Examples
@@ -326,15 +352,15 @@ def label_names(ds: datasets.Dataset) -> list[str]:
     >>> label_names(load_dataset(datasets.Dataset.from_dict({"tokens": [["a"]], "tags": [["B-X"]]})))
     ['B-X']
     """
-    if dataset_kind(ds) == "token-classification":
-        return list(ds.features["tags"].feature.names)
-    return list(ds.features["label"].names)
+    if dataset_kind(dataset) == "token-classification":
+        return list(dataset.features["tags"].feature.names)
+    return list(dataset.features["label"].names)
 
 
 _FINGERPRINTS: dict[str, str] = {}
 
 
-def data_fingerprint(ds: datasets.Dataset) -> str:
+def data_fingerprint(dataset: datasets.Dataset) -> str:
     """sha256 of the dataset's content (columns as label names), the same for equal data from any source.
 
     Examples
@@ -345,16 +371,16 @@ def data_fingerprint(ds: datasets.Dataset) -> str:
     >>> data_fingerprint(a) == data_fingerprint(b)
     True
     """
-    memo_key = getattr(ds, "_fingerprint", None)
+    memo_key = getattr(dataset, "_fingerprint", None)
     if memo_key and memo_key in _FINGERPRINTS:
         return _FINGERPRINTS[memo_key]
-    kind = dataset_kind(ds)
-    names = label_names(ds)
-    cols = ds.to_dict()
+    kind = dataset_kind(dataset)
+    names = label_names(dataset)
+    columns = dataset.to_dict()
     if kind == "token-classification":
-        payload: Any = [cols["tokens"], [[names[t] for t in row] for row in cols["tags"]]]
+        payload: Any = [columns["tokens"], [[names[tag] for tag in row] for row in columns["tags"]]]
     else:
-        payload = [cols["text"], [names[v] for v in cols["label"]]]
+        payload = [columns["text"], [names[value] for value in columns["label"]]]
     digest = hashlib.sha256(json.dumps([kind, payload], ensure_ascii=False).encode("utf-8")).hexdigest()
     if memo_key:
         _FINGERPRINTS[memo_key] = digest
