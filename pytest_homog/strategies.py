@@ -298,12 +298,27 @@ def labelled_sentences(
             isinstance(max_entities, int) and not isinstance(max_entities, bool) and max_entities >= 0,
             f"max_entities={max_entities!r} must be None or an integer >= 0.",
         )
+    if dataset is None and dataset_scheme is not None:
+        raise InvalidArgument(f"dataset_scheme={dataset_scheme!r} was given without a dataset.")
+    words, names = _sentence_sources(vocabulary, gazetteer, dataset, dataset_scheme or scheme)
+    names_from = "gazetteer" if gazetteer is not None else "dataset" if dataset is not None else None
+    types = _entity_types(entity_types, names, names_from)
+    limit = max_len if max_entities is None else max_entities
+    return _sentences(scheme, words, _name_strategies(types, names), min_len, max_len, limit)
+
+
+def _sentence_sources(
+    vocabulary: Any, gazetteer: Any, dataset: Any, dataset_scheme: str
+) -> tuple[tuple[str, ...], dict[str, tuple[tuple[str, ...], ...]]]:
+    """(context words, entity names by type) from the arguments, else the dataset, else the defaults.
+
+    Without a gazetteer or dataset the names are empty: :func:`_name_strategies` falls back to the default
+    gazetteer and to invented names.
+    """
     data_words: tuple[str, ...] = ()
     data_names: dict[str, tuple[tuple[str, ...], ...]] = {}
     if dataset is not None:
-        data_words, data_names = dataset_gazetteer(dataset, scheme=dataset_scheme or scheme)
-    elif dataset_scheme is not None:
-        raise InvalidArgument(f"dataset_scheme={dataset_scheme!r} was given without a dataset.")
+        data_words, data_names = dataset_gazetteer(dataset, scheme=dataset_scheme)
     if vocabulary is not None:
         words = _words("vocabulary", vocabulary)
     elif dataset is not None:
@@ -311,44 +326,69 @@ def labelled_sentences(
         words = data_words
     else:
         words = DEFAULT_VOCABULARY
-    if gazetteer is not None:
-        _require(isinstance(gazetteer, Mapping), f"gazetteer must be a mapping type -> names; got {gazetteer!r}.")
-        try:
-            names = normalise_gazetteer(gazetteer)
-        except ValueError as error:
-            raise InvalidArgument(str(error)) from None
-    elif dataset is not None:
-        names = data_names
-    else:
-        names = {}
+    if gazetteer is None:
+        return words, data_names
+    _require(isinstance(gazetteer, Mapping), f"gazetteer must be a mapping type -> names; got {gazetteer!r}.")
+    try:
+        return words, normalise_gazetteer(gazetteer)
+    except ValueError as error:
+        raise InvalidArgument(str(error)) from None
+
+
+def _entity_types(
+    entity_types: Any, names: dict[str, tuple[tuple[str, ...], ...]], names_from: str | None
+) -> tuple[str, ...]:
+    """The entity types to draw: ``entity_types``, else those with names, else PER, LOC and ORG.
+
+    ``names_from`` says where ``names`` came from (``"gazetteer"`` or ``"dataset"``), or is None for the defaults;
+    then every type must have a name there.
+    """
     if entity_types is None:
         types = tuple(names) if names else ("PER", "LOC", "ORG")
     else:
         types = _words("entity_types", entity_types)
-    bad = [t for t in types if any(c.isspace() for c in t)]
+    bad = [etype for etype in types if any(c.isspace() for c in etype)]
     _require(not bad, f"entity_types must not contain whitespace; got {bad!r}.")
-    if gazetteer is not None or dataset is not None:
-        missing = [t for t in types if not names.get(t)]
+    if names_from is not None:
+        missing = [etype for etype in types if not names.get(etype)]
         _require(
             not missing,
-            f"no names for entity types {missing!r} in the {'gazetteer' if gazetteer is not None else 'dataset'}; "
+            f"no names for entity types {missing!r} in the {names_from}; "
             "add names for them or leave them out of entity_types.",
         )
-    name_strategies: dict[str, st.SearchStrategy[tuple[str, ...]]] = {}
+    return types
+
+
+def _name_strategies(
+    types: Sequence[str], names: Mapping[str, tuple[tuple[str, ...], ...]]
+) -> dict[str, st.SearchStrategy[tuple[str, ...]]]:
+    """For each type, names from ``names``, else from :data:`DEFAULT_GAZETTEER`, else invented capitalised ones."""
+    strategies: dict[str, st.SearchStrategy[tuple[str, ...]]] = {}
     for etype in types:
         if names.get(etype):
-            name_strategies[etype] = st.sampled_from(names[etype])
+            strategies[etype] = st.sampled_from(names[etype])
         elif etype in DEFAULT_GAZETTEER:
-            name_strategies[etype] = st.sampled_from([tuple(n.split()) for n in DEFAULT_GAZETTEER[etype]])
+            strategies[etype] = st.sampled_from([tuple(name.split()) for name in DEFAULT_GAZETTEER[etype]])
         else:
             letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=8)
-            name_strategies[etype] = st.lists(letters.map(str.capitalize), min_size=1, max_size=2).map(tuple)
+            strategies[etype] = st.lists(letters.map(str.capitalize), min_size=1, max_size=2).map(tuple)
+    return strategies
+
+
+def _sentences(
+    scheme: str,
+    words: Sequence[str],
+    names: Mapping[str, st.SearchStrategy[tuple[str, ...]]],
+    min_len: int,
+    max_len: int,
+    max_entities: int,
+) -> st.SearchStrategy[LabelledSentence]:
+    """Sentences of ``min_len`` to ``max_len`` tokens holding at most ``max_entities`` entities."""
     word = st.sampled_from(words)
-    entity = st.sampled_from(types).flatmap(lambda t: st.tuples(st.just(t), name_strategies[t]))
+    entity = st.sampled_from(list(names)).flatmap(lambda etype: st.tuples(st.just(etype), names[etype]))
     # a sentence is a list of segments (a context word, or an entity type with its name): hypothesis shrinks
     # lists by deleting elements, so a failing sentence shrinks to the few segments that matter
     segment = st.one_of(word.map(lambda w: ("O", (w,))), entity)
-    limit = max_len if max_entities is None else max_entities
 
     @st.composite
     def draw_sentence(draw: st.DrawFn) -> LabelledSentence:
@@ -358,16 +398,7 @@ def labelled_sentences(
             if len(tokens) + len(name) > max_len:
                 continue
             if etype != "O":
-                # seqeval's strict IOE1 (and so the metric layer's) cannot read a one-token entity directly
-                # followed by one of the same type ("E-PER I-PER"); such sentences are not generated.
-                ioe1_gap = (
-                    scheme == "IOE1"
-                    and bool(entities)
-                    and entities[-1][2] == len(tokens)
-                    and entities[-1][0] == etype
-                    and entities[-1][2] - entities[-1][1] == 1
-                )
-                if len(entities) >= limit or ioe1_gap:
+                if len(entities) >= max_entities or _unreadable_in_ioe1(scheme, entities, etype, len(tokens)):
                     continue
                 entities.append((etype, len(tokens), len(tokens) + len(name)))
             tokens.extend(name)
@@ -376,6 +407,18 @@ def labelled_sentences(
         return LabelledSentence.from_entities(tokens, entities, scheme=scheme)
 
     return draw_sentence()
+
+
+def _unreadable_in_ioe1(scheme: str, entities: Sequence[Entity], etype: str, start: int) -> bool:
+    """Whether an entity of ``etype`` at ``start`` would follow a one-token entity of its type in IOE1.
+
+    seqeval's strict IOE1 (and so the metric layer's) cannot read a one-token entity directly followed by one of
+    the same type (``E-PER I-PER``); such sentences are not generated.
+    """
+    if scheme != "IOE1" or not entities:
+        return False
+    last_type, last_start, last_end = entities[-1]
+    return last_end == start and last_type == etype and last_end - last_start == 1
 
 
 def text_examples(
