@@ -85,8 +85,8 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     >>> hash_file(p)[:12]
     'ba7816bf8f01'
     """
-    st = os.stat(path)
-    memo = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    file_stat = os.stat(path)
+    memo = (os.path.abspath(path), file_stat.st_size, file_stat.st_mtime_ns)
     if memo in _HASHES:
         return _HASHES[memo]
     digest = hashlib.sha256()
@@ -270,12 +270,12 @@ class ModelCache:
         tmp_root = root / "tmp"
         tmp_root.mkdir(exist_ok=True)
         _sweep_stale(tmp_root)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{key[:16]}-{os.getpid()}-", dir=tmp_root))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{key[:16]}-{os.getpid()}-", dir=tmp_root))
         try:
-            write(tmp)
+            write(scratch)
             files = {
                 p.name: {"size": p.stat().st_size, "sha256": hash_file(p)}
-                for p in sorted(tmp.iterdir())
+                for p in sorted(scratch.iterdir())
                 if p.is_file()
             }
             if not any(name.endswith(".safetensors") for name in files):
@@ -287,11 +287,11 @@ class ModelCache:
                 "files": files,
                 "created": time.time(),
             }
-            (tmp / MANIFEST).write_text(canonical_json(manifest), encoding="utf-8")
+            (scratch / MANIFEST).write_text(canonical_json(manifest), encoding="utf-8")
             self.discard(key)
-            os.replace(tmp, self.entry_dir(key))
+            os.replace(scratch, self.entry_dir(key))
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
             raise
         return self.entry_dir(key)
 
@@ -336,7 +336,7 @@ class DeviceBudget:
         Bytes the resident models may take together. The model being used always stays, even when it alone
         is larger.
     move : callable
-        ``move(obj, to_device: bool)`` places a model on the accelerator (``True``) or back on the CPU.
+        ``move(model, to_device: bool)`` places a model on the accelerator (``True``) or back on the CPU.
     size_of : callable
         Bytes a model takes on the device.
 
@@ -359,27 +359,27 @@ class DeviceBudget:
         self._resident: OrderedDict[int, tuple[Any, int]] = OrderedDict()
         self.evictions = 0
 
-    def use(self, obj: Any) -> None:
-        """Make ``obj`` resident (most recently used), evicting the least recently used others to fit."""
-        ident = id(obj)
+    def use(self, model: Any) -> None:
+        """Make ``model`` resident (most recently used), evicting the least recently used others to fit."""
+        ident = id(model)
         if ident in self._resident:
             self._resident.move_to_end(ident)
             return
-        size = self._size_of(obj)
+        size = self._size_of(model)
         while self._resident and self.used() + size > self.budget:
             _, (old, _) = self._resident.popitem(last=False)
             self._move(old, False)
             self.evictions += 1
-        self._move(obj, True)
-        self._resident[ident] = (obj, size)
+        self._move(model, True)
+        self._resident[ident] = (model, size)
 
-    def forget(self, obj: Any) -> None:
-        """Stop tracking ``obj`` (without moving it)."""
-        self._resident.pop(id(obj), None)
+    def forget(self, model: Any) -> None:
+        """Stop tracking ``model`` (without moving it)."""
+        self._resident.pop(id(model), None)
 
     def used(self) -> int:
         return sum(size for _, size in self._resident.values())
 
     def resident(self) -> list[Any]:
         """Resident objects, least recently used first."""
-        return [obj for obj, _ in self._resident.values()]
+        return [model for model, _ in self._resident.values()]

@@ -186,31 +186,31 @@ def check_head(model: Any, task: str | None) -> str:
     >>> check_head(BertForTokenClassification(tiny), None)
     'token-classification'
     """
-    cls = type(model).__name__
+    class_name = type(model).__name__
     config = model.config
-    if cls.endswith("ForTokenClassification"):
+    if class_name.endswith("ForTokenClassification"):
         found = "token-classification"
-    elif cls.endswith("ForSequenceClassification"):
+    elif class_name.endswith("ForSequenceClassification"):
         found = "sequence-classification"
         if config.problem_type == "regression" or int(config.num_labels) == 1:
             raise HomogModelError(
-                f"{cls} has a regression head (num_labels={config.num_labels}, problem_type="
+                f"{class_name} has a regression head (num_labels={config.num_labels}, problem_type="
                 f"{config.problem_type!r}), but pytest-homog checks classifiers; load the base model with "
                 "task='sequence-classification' and labels=[...] or fine-tune it with homog_finetune"
             )
-    elif any(part in cls for part in _GENERATIVE):
+    elif any(part in class_name for part in _GENERATIVE):
         raise HomogModelError(
-            f"{cls} has a generation head, but pytest-homog checks classifiers (token or sequence "
+            f"{class_name} has a generation head, but pytest-homog checks classifiers (token or sequence "
             "classification); load its base with task='token-classification' or 'sequence-classification' "
             "to put a classifier head on it, and fine-tune it with homog_finetune"
         )
     else:
         raise HomogModelError(
-            f"{cls} has no classification head; pass task='token-classification' or "
+            f"{class_name} has no classification head; pass task='token-classification' or "
             "'sequence-classification' (and labels=[...]) or fine-tune it with homog_finetune"
         )
     if task is not None and task != found:
-        raise HomogModelError(f"{cls} is a {found} model but task={task!r} was asked for")
+        raise HomogModelError(f"{class_name} is a {found} model but task={task!r} was asked for")
     return found
 
 
@@ -275,37 +275,37 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def unwrap(obj: Any, tokenizer: Any = None) -> tuple[Any, Any]:
+def unwrap(model: Any, tokenizer: Any = None) -> tuple[Any, Any]:
     """(model, tokenizer) from a model, a (model, tokenizer) pair, or a transformers pipeline."""
-    if isinstance(obj, tuple) and len(obj) == 2:
-        obj, tokenizer = obj
-    if hasattr(obj, "model") and hasattr(obj, "tokenizer") and not hasattr(obj, "config"):
-        tokenizer = tokenizer or obj.tokenizer
-        obj = obj.model
-    if not hasattr(obj, "config") or not hasattr(obj, "parameters"):
+    if isinstance(model, tuple) and len(model) == 2:
+        model, tokenizer = model
+    if hasattr(model, "model") and hasattr(model, "tokenizer") and not hasattr(model, "config"):
+        tokenizer = tokenizer or model.tokenizer
+        model = model.model
+    if not hasattr(model, "config") or not hasattr(model, "parameters"):
         raise HomogUsageError(
             f"homog_model() takes a directory, a hub id, a transformers model or a pipeline; got "
-            f"{type(obj).__name__}"
+            f"{type(model).__name__}"
         )
     if tokenizer is None:
-        origin = getattr(obj.config, "_name_or_path", "") or getattr(obj, "name_or_path", "")
+        origin = getattr(model.config, "_name_or_path", "") or getattr(model, "name_or_path", "")
         if origin and Path(origin).is_dir():
             tokenizer = load_tokenizer(origin)
         else:
             raise HomogUsageError(
-                f"{type(obj).__name__} was given without its tokenizer; pass tokenizer=... (or a pipeline)"
+                f"{type(model).__name__} was given without its tokenizer; pass tokenizer=... (or a pipeline)"
             )
-    return obj, tokenizer
+    return model, tokenizer
 
 
-def _is_normalised(ds: Any) -> bool:
+def _is_normalised(dataset: Any) -> bool:
     import datasets as hf
 
-    names = list(ds.column_names)
+    names = list(dataset.column_names)
     if names == ["tokens", "tags"]:
-        return isinstance(getattr(ds.features["tags"], "feature", None), hf.ClassLabel)
+        return isinstance(getattr(dataset.features["tags"], "feature", None), hf.ClassLabel)
     if names == ["text", "label"]:
-        return isinstance(ds.features["label"], hf.ClassLabel)
+        return isinstance(dataset.features["label"], hf.ClassLabel)
     return False
 
 
@@ -321,8 +321,8 @@ def as_dataset(data: Any) -> Any:
     if isinstance(data, hf.Dataset) and _is_normalised(data):
         return data
     if isinstance(data, (str, os.PathLike)) and Path(data).is_file():
-        st = Path(data).stat()
-        memo = (str(Path(data).resolve()), st.st_size, st.st_mtime_ns)
+        file_stat = Path(data).stat()
+        memo = (str(Path(data).resolve()), file_stat.st_size, file_stat.st_mtime_ns)
         if memo not in _DATA_MEMO:
             loaded = load_dataset(data)
             loaded.homog_name = Path(data).name  # names the data in reports
@@ -424,34 +424,34 @@ class HomogModel:
         """
         from pytest_homog.data import data_fingerprint, dataset_kind, label_names
 
-        ds = self._coerce(data)
-        kind = dataset_kind(ds)
+        dataset = self._coerce(data)
+        kind = dataset_kind(dataset)
         if kind != self.task:
             raise HomogDataError(
                 f"model {self.homog_name!r} does {self.task} but the data is for {kind} (columns "
-                f"{ds.column_names}); give it data of its task"
+                f"{dataset.column_names}); give it data of its task"
             )
-        unknown = sorted(set(label_names(ds)) - set(self.labels))
+        unknown = sorted(set(label_names(dataset)) - set(self.labels))
         if unknown:
             raise HomogDataError(
                 f"the data has labels model {self.homog_name!r} does not know: {unknown}; "
                 f"the model's labels are "
                 f"{self.labels}. Fine-tune it on data with these labels (homog_finetune) or map the labels"
             )
-        fingerprint = data_fingerprint(ds)
+        fingerprint = data_fingerprint(dataset)
         if fingerprint in self._predictions:
             cached = self._predictions[fingerprint]
             return list(cached[0]), list(cached[1]), list(cached[2])
         self._ready()
         from pytest_homog.models.predict import predict_labels, predict_tags
 
-        names = label_names(ds)
-        cols = ds.to_dict()
+        names = label_names(dataset)
+        columns = dataset.to_dict()
         y_true: list[Any]
         y_pred: list[Any]
         if kind == "token-classification":
-            texts = cols["tokens"]
-            y_true = [[names[t] for t in row] for row in cols["tags"]]
+            texts = columns["tokens"]
+            y_true = [[names[t] for t in row] for row in columns["tags"]]
             outside = "O" if "O" in self.labels else self.labels[0]
             y_pred = predict_tags(
                 self.model,
@@ -463,8 +463,8 @@ class HomogModel:
                 outside=outside,
             )
         else:
-            texts = cols["text"]
-            y_true = [names[v] for v in cols["label"]]
+            texts = columns["text"]
+            y_true = [names[v] for v in columns["label"]]
             y_pred = predict_labels(
                 self.model, self.tokenizer, texts, self.id2label, batch_size=self.batch_size, bf16=self.bf16
             )
@@ -513,9 +513,9 @@ class HomogModel:
         elif isinstance(data, list):
             sentences = [list(x) for x in data]
         else:
-            ds = self._coerce(data)
-            cols = ds.to_dict()
-            sentences = cols["tokens"] if "tokens" in cols else [t.split() for t in cols["text"]]
+            dataset = self._coerce(data)
+            columns = dataset.to_dict()
+            sentences = columns["tokens"] if "tokens" in columns else [t.split() for t in columns["text"]]
         self._ready()
         return word_features(
             self.model, self.tokenizer, sentences, layer=layer, batch_size=self.batch_size, bf16=self.bf16

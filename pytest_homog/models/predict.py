@@ -97,18 +97,18 @@ def predict_tags(
     import torch
 
     device = _model_device(model)
-    enc = encode(tokenizer, sentences, words=True)
-    lengths = [len(x) for x in enc["input_ids"]]
+    encodings = encode(tokenizer, sentences, words=True)
+    lengths = [len(x) for x in encodings["input_ids"]]
     result: list[list[str]] = [[] for _ in sentences]
     pad_id = _pad_id(tokenizer)
     with torch.inference_mode(), _autocast(device, bf16):
         for indices in length_sorted_batches(lengths, batch_size):
-            batch = _pad(enc, indices, pad_id, device)
+            batch = _pad(encodings, indices, pad_id, device)
             best = model(**batch).logits.argmax(-1).cpu().numpy()
             for row, i in enumerate(indices):
                 tags = [outside] * len(sentences[i])
                 previous = None
-                for pos, word in enumerate(enc.word_ids(i)):
+                for pos, word in enumerate(encodings.word_ids(i)):
                     if word is not None and word != previous:
                         tags[word] = id2label[int(best[row, pos])]
                     previous = word
@@ -129,13 +129,13 @@ def predict_labels(
     import torch
 
     device = _model_device(model)
-    enc = encode(tokenizer, texts, words=False)
-    lengths = [len(x) for x in enc["input_ids"]]
+    encodings = encode(tokenizer, texts, words=False)
+    lengths = [len(x) for x in encodings["input_ids"]]
     result: list[str] = [""] * len(texts)
     pad_id = _pad_id(tokenizer)
     with torch.inference_mode(), _autocast(device, bf16):
         for indices in length_sorted_batches(lengths, batch_size):
-            batch = _pad(enc, indices, pad_id, device)
+            batch = _pad(encodings, indices, pad_id, device)
             best = model(**batch).logits.argmax(-1).cpu().numpy()
             for row, i in enumerate(indices):
                 result[i] = id2label[int(best[row])]
@@ -160,20 +160,20 @@ def word_features(
     import torch
 
     device = _model_device(model)
-    enc = encode(tokenizer, sentences, words=True)
-    lengths = [len(x) for x in enc["input_ids"]]
+    encodings = encode(tokenizer, sentences, words=True)
+    lengths = [len(x) for x in encodings["input_ids"]]
     per_sentence: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * len(sentences)
     pad_id = _pad_id(tokenizer)
     hidden = 0
     with torch.inference_mode(), _autocast(device, bf16):
         for indices in length_sorted_batches(lengths, batch_size):
-            batch = _pad(enc, indices, pad_id, device)
-            out = model(**batch, output_hidden_states=True)
-            states = out.hidden_states[layer].float()
+            batch = _pad(encodings, indices, pad_id, device)
+            outputs = model(**batch, output_hidden_states=True)
+            states = outputs.hidden_states[layer].float()
             hidden = states.shape[-1]
             for row, i in enumerate(indices):
                 n_words = len(sentences[i])
-                word_ids = enc.word_ids(i)
+                word_ids = encodings.word_ids(i)
                 index = torch.tensor(
                     [w if w is not None else n_words for w in word_ids], device=states.device
                 )
