@@ -160,7 +160,7 @@ def _reproduce(check: str, pair: Perturbed, perturbation: Any) -> str:
 
 
 def _record_perturbation_check(
-    check: str, metric: str, model: Any, pair: Perturbed, started: float, **fields: Any
+    check: str, metric: str, model: Any, pair: Perturbed, started: float, details: dict[str, Any], **fields: Any
 ) -> None:
     """Record one invariance or directional check on ``pair`` (folded per property test)."""
     record_example_check(
@@ -169,6 +169,7 @@ def _record_perturbation_check(
             metric=metric,
             scheme=getattr(pair.original, "scheme", None),
             subjects=(model_name(model),),
+            details={"perturbation": pair.kind, "description": pair.description, **details},
             duration=time.perf_counter() - started,
             **fields,
         )
@@ -235,19 +236,18 @@ def assert_invariant(
     compare_inside = pair.preserves_labels if inside is None else inside
     before, after = predict_examples(model, [pair.original, pair.perturbed])
     flagged, compared = _changed_predictions(pair, before, after, compare_inside)
-    sentence = isinstance(pair.original, LabelledSentence)
     _record_perturbation_check(
         "assert_invariant",
         "changed_predictions",
         model,
         pair,
         started,
+        {"applied": pair.applied},
         value=float(len(flagged)),
         passed=not flagged,
         threshold=0.0,
         n=compared,
-        level="token" if sentence else "label",
-        details={"perturbation": pair.kind, "description": pair.description, "applied": pair.applied},
+        level="token" if isinstance(pair.original, LabelledSentence) else "label",
     )
     if not flagged:
         return pair
@@ -366,10 +366,10 @@ def assert_directional(
         model,
         pair,
         started,
+        {"vacuous": vacuous, "detail": detail},
         value=value,
         passed=passed,
         level="entity" if isinstance(pair.original, LabelledSentence) else "label",
-        details={"perturbation": pair.kind, "description": pair.description, "vacuous": vacuous, "detail": detail},
     )
     if passed:
         return pair

@@ -373,10 +373,6 @@ class DeviceBudget:
         self._move(model, True)
         self._resident[ident] = (model, size)
 
-    def forget(self, model: Any) -> None:
-        """Stop tracking ``model`` (without moving it)."""
-        self._resident.pop(id(model), None)
-
     def used(self) -> int:
         return sum(size for _, size in self._resident.values())
 

@@ -112,8 +112,8 @@ def _tokenize(
 
 def train(
     base_dir: Path,
-    train_ds: datasets.Dataset,
-    out_dir: Path,
+    train_data: datasets.Dataset,
+    output_dir: Path,
     *,
     task: str,
     labels: Sequence[str],
@@ -128,8 +128,8 @@ def train(
     progress: Callable[[str], None] | None = None,
     name: str = "model",
 ) -> None:
-    """Fine-tune the model in ``base_dir`` on ``train_ds`` and save it (safetensors) with its tokenizer in
-    ``out_dir``. The hyper-parameters are those :func:`check_hyperparameters` accepted."""
+    """Fine-tune the model in ``base_dir`` on ``train_data`` and save it (safetensors) with its tokenizer in
+    ``output_dir``. The hyper-parameters are those :func:`check_hyperparameters` accepted."""
     import torch
     from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding, set_seed
 
@@ -140,7 +140,7 @@ def train(
     model = load_pretrained(base_dir, task, labels)
     label2id = {label: i for i, label in enumerate(labels)}
     max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
-    data = _tokenize(train_ds, tokenizer, task, label2id, max_length)
+    data = _tokenize(train_data, tokenizer, task, label2id, max_length)
     collator: Any = (
         DataCollatorForTokenClassification(tokenizer)
         if task == "token-classification"
@@ -157,9 +157,9 @@ def train(
     _run_trainer(model, tokenizer, data, collator, options, name)
     model.to("cpu")
     with quiet_transformers():
-        model.save_pretrained(out_dir)  # safetensors, transformers' only format for weights here
-        tokenizer.save_pretrained(out_dir)
-    for leftover in out_dir.glob("*.bin"):
+        model.save_pretrained(output_dir)  # safetensors, transformers' only format for weights here
+        tokenizer.save_pretrained(output_dir)
+    for leftover in output_dir.glob("*.bin"):
         leftover.unlink()
     if progress is not None:
         progress(f"fine-tuned {name} in {time.perf_counter() - started:.1f} s ({len(data)} examples)")
