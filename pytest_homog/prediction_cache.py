@@ -93,11 +93,12 @@ def _through_cache(predict: Any, kind: str, keys: list[Any], run: Callable[[list
     """
     store = _store(predict, kind)
     missing = list(dict.fromkeys(key for key in keys if key not in store))
-    computed = dict(zip(missing, run(missing), strict=True)) if missing else {}
-    predictions = [computed[key] if key in computed else store[key] for key in keys]
-    store.update(computed)
+    if missing:
+        store.update(zip(missing, run(missing), strict=True))
+    predictions = []
     for key in keys:
         store.move_to_end(key)
+        predictions.append(store[key])
     while len(store) > CACHE_SIZE:
         store.popitem(last=False)
     return predictions
