@@ -256,15 +256,13 @@ def assert_invariant(
     )
 
 
-def _changed_predictions(
-    pair: Perturbed, before: Any, after: Any, compare_inside: bool
-) -> tuple[set[int], int]:
+def _changed_predictions(pair: Perturbed, before: Any, after: Any, compare_inside: bool) -> tuple[set[int], int]:
     """(original positions whose prediction changed, number compared); a classifier's one label is position 0."""
-    original, perturbed = pair.original, pair.perturbed
+    original = pair.original
     if not isinstance(original, LabelledSentence):
         return ({0} if before != after else set()), 1
     span = set(pair.changed)
-    perturbed_tags = cast(LabelledSentence, perturbed).tags
+    perturbed_tags = cast(LabelledSentence, pair.perturbed).tags
     compared = [
         (i, j)
         for i, j in enumerate(pair.alignment)
