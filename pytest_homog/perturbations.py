@@ -147,7 +147,9 @@ def _pick(candidates: Sequence[Any], index: int) -> Any:
     return candidates[index % len(candidates)]
 
 
-class _Base:
+class _PerturbationBase:
+    """What every perturbation shares: ``apply`` (or a call) dispatches on the kind of example."""
+
     kind = "perturbation"
 
     def apply(self, example: Example) -> Perturbed:
@@ -188,7 +190,7 @@ def _choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
 
 
 @dataclass(frozen=True)
-class CaseChange(_Base):
+class CaseChange(_PerturbationBase):
     """Change the letter case of one entity, one token, one context token or the whole sentence.
 
     ``how`` is ``"lower"``, ``"upper"``, ``"title"`` or ``"swapcase"``; ``target`` is ``"entity"`` (every token of
@@ -264,7 +266,7 @@ def _typo(word: str, kind: str, offset: int, char: str) -> str:
 
 
 @dataclass(frozen=True)
-class Typo(_Base):
+class Typo(_PerturbationBase):
     """A one-character typo in one word: ``style`` is ``"swap"`` (two neighbouring letters), ``"delete"``,
     ``"insert"`` or ``"replace"`` (with ``char``).
 
@@ -358,7 +360,7 @@ def normalise_gazetteer(
 
 
 @dataclass(frozen=True)
-class EntitySwap(_Base):
+class EntitySwap(_PerturbationBase):
     """Replace one gold entity by another name of the same type, tagged afresh in the example's scheme.
 
     ``gazetteer`` maps entity types to names (strings split on whitespace, or sequences of words); ``index``
@@ -391,17 +393,17 @@ class EntitySwap(_Base):
         object.__setattr__(self, "gazetteer", normalise_gazetteer(self.gazetteer))
 
     def __repr__(self) -> str:
-        n = sum(len(names) for names in self.gazetteer.values())
-        if n <= 4:
+        count = sum(len(names) for names in self.gazetteer.values())
+        if count <= 4:
             shown = {t: [" ".join(name) for name in names] for t, names in self.gazetteer.items()}
             return f"EntitySwap({shown!r}, index={self.index}, choice={self.choice})"
-        return f"EntitySwap(<{n} names of {len(self.gazetteer)} types>, index={self.index}, choice={self.choice})"
+        return f"EntitySwap(<{count} names of {len(self.gazetteer)} types>, index={self.index}, choice={self.choice})"
 
     def _choose(self, example: LabelledSentence) -> tuple[str, int, int, tuple[str, ...]] | None:
         candidates = [
             (etype, start, end, options)
             for etype, start, end in example.entities
-            if (options := [n for n in self.gazetteer.get(etype, ()) if n != example.tokens[start:end]])
+            if (options := [name for name in self.gazetteer.get(etype, ()) if name != example.tokens[start:end]])
         ]
         if not candidates:
             return None
@@ -439,7 +441,7 @@ def is_punctuation(token: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Punctuation(_Base):
+class Punctuation(_PerturbationBase):
     """Add or remove a punctuation token labelled ``O``.
 
     ``action="add"`` appends ``mark`` as a token at the end of a sentence (and to the end of a text);
@@ -466,12 +468,12 @@ class Punctuation(_Base):
             raise HomogUsageError(f"mark must be punctuation without letters, digits or spaces; got {self.mark!r}.")
 
     def _sentence(self, example: LabelledSentence) -> Perturbed:
-        n = len(example.tokens)
+        length = len(example.tokens)
         if self.action == "add":
-            return _splice(example, n, n, (self.mark,), None, self.kind, f"appended {self.mark!r}")
+            return _splice(example, length, length, (self.mark,), None, self.kind, f"appended {self.mark!r}")
         inside = example.entity_positions()
         candidates = [i for i, t in enumerate(example.tokens) if is_punctuation(t) and i not in inside]
-        if not candidates or n == 1:
+        if not candidates or length == 1:
             return _unchanged(example, self.kind, "no punctuation token outside the entities")
         i = _pick(candidates, self.index)
         return _splice(example, i, i + 1, (), None, self.kind, f"removed {example.tokens[i]!r} at {i}")
@@ -488,7 +490,7 @@ class Punctuation(_Base):
 
 
 @dataclass(frozen=True)
-class Whitespace(_Base):
+class Whitespace(_PerturbationBase):
     """Stray whitespace.
 
     Token level (sentences): the words are already split, so whitespace can only reach a model as padding around
@@ -541,7 +543,7 @@ DEFAULT_CONTEXT = (
 
 
 @dataclass(frozen=True)
-class ContextInsertion(_Base):
+class ContextInsertion(_PerturbationBase):
     """Insert words labelled ``O`` at the start or the end: ``("Yesterday", ",")`` before, ``(",", "I",
     "think")`` after. ``phrase=None`` takes ``DEFAULT_CONTEXT[where]`` entry ``index``. The inserted words are the
     perturbed span; every original token keeps its tag.
