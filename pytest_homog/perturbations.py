@@ -344,7 +344,7 @@ def normalise_gazetteer(
     """
     if isinstance(gazetteer, _Gazetteer):
         return gazetteer
-    out = _Gazetteer()
+    normalised_gazetteer = _Gazetteer()
     for etype, names in gazetteer.items():
         normalised: dict[tuple[str, ...], None] = {}
         for name in names:
@@ -355,8 +355,8 @@ def normalise_gazetteer(
                     f"type {etype!r}."
                 )
             normalised[tokens] = None
-        out[str(etype)] = tuple(normalised)
-    return out
+        normalised_gazetteer[str(etype)] = tuple(normalised)
+    return normalised_gazetteer
 
 
 @dataclass(frozen=True)
@@ -416,7 +416,11 @@ class EntitySwap(_PerturbationBase):
         if chosen is None:
             return EntitySwap({})
         etype, start, _, new = chosen
-        same_type = [s for t, s, e in example.entities if t == etype and example.tokens[s:e] != new]
+        same_type = [
+            entity_start
+            for entity_type, entity_start, entity_end in example.entities
+            if entity_type == etype and example.tokens[entity_start:entity_end] != new
+        ]
         return EntitySwap({etype: [new]}, index=same_type.index(start))
 
     def _sentence(self, example: LabelledSentence) -> Perturbed:

@@ -147,11 +147,11 @@ def _words(name: str, words: Any) -> tuple[str, ...]:
         isinstance(words, Iterable) and not isinstance(words, (str, bytes)),
         f"{name} must be a sequence of words; got {words!r}.",
     )
-    out = tuple(dict.fromkeys(words))
-    _require(bool(out), f"{name} is empty; give at least one word.")
-    bad = [w for w in out if not (isinstance(w, str) and w.strip())]
+    unique = tuple(dict.fromkeys(words))
+    _require(bool(unique), f"{name} is empty; give at least one word.")
+    bad = [word for word in unique if not (isinstance(word, str) and word.strip())]
     _require(not bad, f"{name} holds items that are not non-empty words: {bad[:5]!r}.")
-    return out
+    return unique
 
 
 def _read_dataset(dataset: Any, scheme: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -90,8 +90,8 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     if memo in _HASHES:
         return _HASHES[memo]
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
             digest.update(chunk)
     _HASHES[memo] = digest.hexdigest()
     return _HASHES[memo]

@@ -220,22 +220,22 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
 
     config = AutoConfig.from_pretrained(path)
     if task is None:
-        archs = list(getattr(config, "architectures", None) or [])
+        architectures = list(getattr(config, "architectures", None) or [])
         kinds = {
-            a: (
+            architecture: (
                 "token-classification"
-                if a.endswith("ForTokenClassification")
+                if architecture.endswith("ForTokenClassification")
                 else "sequence-classification"
-                if a.endswith("ForSequenceClassification")
+                if architecture.endswith("ForSequenceClassification")
                 else None
             )
-            for a in archs
+            for architecture in architectures
         }
-        task = next((k for k in kinds.values() if k), None)
+        task = next((kind for kind in kinds.values() if kind), None)
         if task is None:
-            fake = type(archs[0] if archs else "Model", (), {"config": config})
+            fake = type(architectures[0] if architectures else "Model", (), {"config": config})
             check_head(fake(), None)  # raises the message for generation heads and bare encoders
-    auto = (
+    auto_class = (
         AutoModelForTokenClassification
         if task == "token-classification"
         else AutoModelForSequenceClassification
@@ -245,12 +245,12 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
         kwargs = {
             "num_labels": len(labels),
             "id2label": dict(enumerate(labels)),
-            "label2id": {n: i for i, n in enumerate(labels)},
+            "label2id": {label: i for i, label in enumerate(labels)},
             "ignore_mismatched_sizes": True,
         }
     try:
         with quiet_transformers():
-            model = auto.from_pretrained(path, **kwargs)
+            model = auto_class.from_pretrained(path, **kwargs)
     except Exception as exc:
         raise HomogModelError(f"cannot load {os.fspath(path)!r} as a {task} model: {exc}") from exc
     check_head(model, task)

@@ -54,14 +54,14 @@ def _pad(encodings: Any, indices: list[int], pad_id: int, device: torch.device) 
     width = max(len(x) for x in ids)
     input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for row, seq in enumerate(ids):
-        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-        mask[row, : len(seq)] = 1
+    for row, sequence in enumerate(ids):
+        input_ids[row, : len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+        mask[row, : len(sequence)] = 1
     batch = {"input_ids": input_ids, "attention_mask": mask}
     if "token_type_ids" in encodings:
         batch["token_type_ids"] = torch.zeros_like(input_ids)
     non_blocking = device.type == "cuda"
-    return {k: v.to(device, non_blocking=non_blocking) for k, v in batch.items()}
+    return {name: tensor.to(device, non_blocking=non_blocking) for name, tensor in batch.items()}
 
 
 def _autocast(device: torch.device, bf16: bool) -> Any:
