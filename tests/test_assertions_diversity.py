@@ -21,8 +21,8 @@ from pytest_homog import (
     error_consistency,
     unit_outcomes,
 )
-from pytest_homog.assertions import _abs_interval
-from pytest_homog.metrics.stats import bootstrap_indices, compare
+from pytest_homog.checks.divergence import _abs_interval
+from pytest_homog.metrics.bootstrap import bootstrap_indices, compare
 from pytest_homog.record import RunRecord, set_active_run
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_homog.errors.HomogWarning")

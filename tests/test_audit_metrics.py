@@ -21,23 +21,12 @@ from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
 from sklearn.metrics import precision_recall_fscore_support
 
 from pytest_homog.errors import HomogDataError, UndefinedMetricWarning
-from pytest_homog.metrics.diversity import divergence
-from pytest_homog.metrics.quality import (
-    UnitCounts,
-    check_zero_division,
-    f1_score,
-    precision_score,
-    recall_score,
-    unit_counts,
-)
-from pytest_homog.metrics.stats import (
-    _replicate_values,
-    _Resampler,
-    bootstrap_indices,
-    compare,
-    score,
-)
-from pytest_homog.metrics.tags import check_labels, check_sequences, extract_entities
+from pytest_homog.metrics.agreement import divergence
+from pytest_homog.metrics.bootstrap import Resampler, bootstrap_indices, compare, replicate_values, score
+from pytest_homog.metrics.counts import UnitCounts, unit_counts
+from pytest_homog.metrics.inputs import check_labels, check_sequences
+from pytest_homog.metrics.quality import check_zero_division, f1_score, precision_score, recall_score
+from pytest_homog.metrics.tags import extract_entities
 
 SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBES": IOBES, "BILOU": BILOU}
 PREFIXES = {"IOB1": "IOB", "IOB2": "IOB", "IOE1": "IOE", "IOE2": "IOE", "IOBES": "IOBES", "BILOU": "BILOU"}
@@ -201,7 +190,7 @@ def test_every_replicate_equals_the_metric_on_its_resample(
     zd_checked = check_zero_division(zd)
     zero_value = 0.0 if zd_checked == "warn" else float(zd_checked)
     idx = np.concatenate(list(bootstrap_indices(counts.n_units, 25, seed)))
-    ours = _replicate_values(_Resampler(counts, average), idx, metric, average, zero_value)
+    ours = replicate_values(Resampler(counts, average), idx, metric, average, zero_value)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for value, row in zip(ours.tolist(), idx, strict=True):
@@ -216,8 +205,8 @@ def test_every_replicate_equals_the_metric_on_its_resample(
 
 
 def _pooled_both_ways(counts: UnitCounts, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    packed = _Resampler(counts, "micro")
-    plain = _Resampler(counts, "micro")
+    packed = Resampler(counts, "micro")
+    plain = Resampler(counts, "micro")
     plain.packed = None
     return packed.pooled(idx), plain.pooled(idx), packed.packed is not None
 
@@ -401,8 +390,7 @@ def test_empty_tag_message_says_to_use_o() -> None:
 
 
 def test_diversity_assertions_accept_integer_labels() -> None:
-    from pytest_homog.assertions import assert_models_diverge, assert_not_homogeneous
-    from pytest_homog.metrics.diversity import disagreement, outcome_homogenization
+    from pytest_homog import assert_models_diverge, assert_not_homogeneous, disagreement, outcome_homogenization
 
     gold = [0, 1, 0, 1, 2, 2]
     a = [0, 1, 1, 0, 2, 2]
@@ -474,7 +462,7 @@ def test_score_and_compare_intervals_equal_scipy_percentile_bootstrap(data, seed
 
 
 def test_no_negative_zero_in_the_gap_interval() -> None:
-    from pytest_homog.assertions import assert_models_diverge
+    from pytest_homog import assert_models_diverge
 
     gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
     with pytest.raises(AssertionError) as info:
@@ -484,7 +472,7 @@ def test_no_negative_zero_in_the_gap_interval() -> None:
 
 
 def test_all_perfect_subjects_get_a_next_step_about_the_data() -> None:
-    from pytest_homog.assertions import assert_not_homogeneous
+    from pytest_homog import assert_not_homogeneous
 
     gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
     with pytest.warns(UndefinedMetricWarning), pytest.raises(AssertionError) as info:
@@ -534,7 +522,8 @@ def test_label_level_matches_sklearn_when_label_sets_differ(
 @settings(max_examples=100, deadline=None)
 @given(data=st.data(), unit=st.sampled_from(["entity", "sentence", "token"]))
 def test_shared_failures_are_the_units_every_subject_fails(data, unit) -> None:
-    from pytest_homog.metrics.diversity import UnitRef, outcome_homogenization
+    from pytest_homog import outcome_homogenization
+    from pytest_homog.corpus import UnitRef
 
     gold, a = data.draw(corpus_with_empty_sentences("BI"))
     b = [[t if data.draw(st.booleans()) else data.draw(_tags("BIO")) for t in s] for s in gold]
@@ -597,7 +586,7 @@ def test_bilou_tags_in_conlleval_mode_warn_and_say_how_to_read_them() -> None:
 
 def test_outcome_and_model_errors_say_what_to_pass() -> None:
     from pytest_homog.errors import HomogModelError
-    from pytest_homog.metrics.diversity import error_consistency
+    from pytest_homog import error_consistency
     from pytest_homog.subjects import resolve_subject
 
     with pytest.raises(HomogDataError, match=r"got shape \(2, 2\)\. Pass one boolean per unit"):

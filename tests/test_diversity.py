@@ -17,19 +17,17 @@ from seqeval.scheme import IOB2, Entities
 from sklearn.metrics import cohen_kappa_score
 
 from pytest_homog.errors import HomogDataError, HomogUsageError, HomogWarning, UndefinedMetricWarning
-from pytest_homog.metrics.diversity import (
-    SimilarityMatrix,
-    UnitRef,
+from pytest_homog.corpus import UnitRef
+from pytest_homog.metrics.agreement import (
     cohen_kappa,
     disagreement,
     double_fault,
     error_consistency,
     mcnemar_test,
-    outcome_homogenization,
-    similarity_matrix,
     unit_outcomes,
     yules_q,
 )
+from pytest_homog.metrics.homogenization import SimilarityMatrix, outcome_homogenization, similarity_matrix
 
 # random corpora often lack a type that a prediction uses; the label-set warning is tested on its own
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_homog.errors.HomogWarning")
@@ -280,7 +278,7 @@ def test_disagreement_counts_over_the_corpus() -> None:
     a = [["B-PER", "O", "B-LOC"], ["B-ORG"]]
     b = [["B-PER", "O", "B-LOC"], ["O"]]
     assert disagreement(a, b) == pytest.approx(1 / 3)
-    with pytest.raises(HomogUsageError, match="level='label' does not fit tag sequences"):
+    with pytest.raises(HomogUsageError, match="level='label' needs flat labels"):
         disagreement(a, b, level="label")
 
 

@@ -226,7 +226,7 @@ def test_bad_arguments(tuned, tiny_world):
 
 
 def test_assertions_accept_models_with_a_dataset_or_a_path(tuned, tiny_world):
-    assertions = pytest.importorskip("pytest_homog.assertions")  # the quality assertions' module
+    from pytest_homog.checks import quality as assertions
     session, model, _ = tuned
     test = session.dataset(str(tiny_world["test"]))
     estimate = assertions.assert_f1_above(model, test, 0.6)

@@ -23,8 +23,8 @@ from pytest_homog.metrics.quality import (
     precision_recall_fscore,
     precision_score,
     recall_score,
-    unit_counts,
 )
+from pytest_homog.metrics.counts import unit_counts
 
 WNUT = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17"
 SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBES": IOBES, "BILOU": BILOU}

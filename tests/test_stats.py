@@ -16,15 +16,16 @@ from hypothesis import strategies as st
 from sklearn.metrics import precision_recall_fscore_support
 
 from pytest_homog.errors import HomogUsageError
-from pytest_homog.metrics.quality import scores_from_totals, unit_counts
-from pytest_homog.metrics.stats import (
+from pytest_homog.metrics.bootstrap import (
     Estimate,
-    _replicate_values,
-    _Resampler,
+    Resampler,
+    replicate_values,
     bootstrap_indices,
     compare,
     score,
 )
+from pytest_homog.metrics.counts import unit_counts
+from pytest_homog.metrics.quality import scores_from_totals
 
 WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
 TOL = 1e-12
@@ -120,7 +121,7 @@ def test_replicate_of_all_units_once_is_the_point_value(data, level, average, me
     pred = [[data.draw(tags) for _ in range(n)] for n in lengths]
     counts = unit_counts(gold, pred, level=level)
     idx = np.arange(counts.n_units)[None, :]
-    replicate = _replicate_values(_Resampler(counts, average), idx, metric, average, 0.0)[0]
+    replicate = replicate_values(Resampler(counts, average), idx, metric, average, 0.0)[0]
     point = scores_from_totals(*counts.totals(), average=average, zero_division=0)
     assert replicate == pytest.approx(point[["precision", "recall", "f1"].index(metric)], abs=TOL)
 

@@ -14,11 +14,10 @@ from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
 
 from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.metrics.inputs import check_labels, check_sequences
 from pytest_homog.metrics.tags import (
     MODES,
     SCHEMES,
-    check_labels,
-    check_sequences,
     entities_by_sentence,
     extract_entities,
     is_nested,

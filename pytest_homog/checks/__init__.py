@@ -1,0 +1,1 @@
+"""The assertions, one module per family of checks."""

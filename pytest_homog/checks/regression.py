@@ -1,0 +1,171 @@
+"""The release gate: a candidate must not be worse than its baseline, by a paired bootstrap of the difference."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pytest_homog.checks.messages import (
+    EVIDENCE_CONFIDENCE,
+    METRIC_TITLE,
+    check_number,
+    failure_message,
+    unit_word,
+)
+from pytest_homog.errors import HomogUsageError
+from pytest_homog.record import CheckRecord, record_check
+
+__all__ = ["assert_no_regression"]
+
+
+def _check_options(metric: str, tolerance: object, confidence: object, average: str) -> tuple[float, float | None]:
+    from pytest_homog.metrics.bootstrap import check_confidence
+    from pytest_homog.metrics.quality import check_average, check_metric
+
+    check_metric(metric)
+    tol = check_number(tolerance, "tolerance")
+    conf = None if confidence is None else check_confidence(confidence)
+    if check_average(average) is None:
+        raise HomogUsageError(
+            "assert_no_regression needs a single number: average must be 'micro', 'macro' or 'weighted'; got None."
+        )
+    return tol, conf
+
+
+def _failure(
+    est: Any, candidate: Any, baseline: Any, metric: str, tol: float, conf: float | None, details: dict[str, Any]
+) -> str:
+    title = METRIC_TITLE[metric]
+    interval = f"[{est.low:+.4f}, {est.high:+.4f}]"
+    if conf is None:
+        verdict = (
+            f"assert_no_regression failed: {est.level} {title} of {candidate.name!r} is {-est.value:.4f} below "
+            f"{baseline.name!r}, more than the tolerance {tol:g} (delta {est.value:+.4f})."
+        )
+    else:
+        verdict = (
+            f"assert_no_regression failed: {est.level} {title} of {candidate.name!r} is below {baseline.name!r} "
+            f"by more than the tolerance {tol:g} at {conf:.0%} confidence: delta {est.value:+.4f}, CI "
+            f"{interval}, upper bound {est.high:+.4f} < {-tol:+g}."
+        )
+    entity = est.level == "entity"
+    evidence = [
+        f"delta = {title}({candidate.name}) - {title}({baseline.name}); {est.confidence:.0%} CI {interval}, "
+        f"bootstrap p = {est.p_value:.3g}",
+        f"n = {est.n} {unit_word(est.level or 'entity')}, {est.n_resamples} paired resamples "
+        f"(seed {details['seed']}), average={details['average']}"
+        + (f", scheme={details['scheme']}, mode={details['mode']}" if entity else ""),
+    ]
+    step = (
+        "Next step: compare the two per label (pytest_homog.classification_report on each) to see where the "
+        "candidate lost; fix the candidate, or raise the tolerance deliberately if the drop is acceptable."
+    )
+    return failure_message(verdict, evidence, step)
+
+
+def assert_no_regression(
+    candidate: Any,
+    baseline: Any,
+    data: Any,
+    *,
+    metric: str = "f1",
+    tolerance: float = 0.0,
+    confidence: float | None = 0.95,
+    level: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    average: str = "micro",
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+) -> Any:
+    """Assert that ``candidate`` is not worse than ``baseline`` on ``metric`` by more than ``tolerance``.
+
+    The difference d = metric(candidate) - metric(baseline) is estimated with the paired bootstrap of
+    :func:`~pytest_homog.metrics.bootstrap.compare` (the same resampled sentences for both subjects). With a
+    ``confidence`` the check fails only when the regression is established at that confidence: the whole
+    interval of d lies below ``-tolerance`` (its upper bound is < ``-tolerance``), so sampling noise on the test
+    data cannot fail a release. With ``confidence=None`` the point difference is compared: it fails when
+    d < ``-tolerance``.
+
+    Parameters
+    ----------
+    candidate, baseline : subject
+        Models (anything with ``homog_predict(data)``) or predictions of ``data``.
+    data : references or dataset
+        The references (for predictions) or the data the models predict.
+    metric : {"f1", "precision", "recall"}
+        What must not regress.
+    tolerance : float
+        How large a drop is accepted (absolute, >= 0).
+    confidence : float, optional
+        Interval coverage (default 0.95); ``None`` compares the point difference.
+    level, scheme, mode, average
+        As in :func:`pytest_homog.f1_score`.
+    n_resamples, seed : int
+        Bootstrap replicates and seed.
+
+    Returns
+    -------
+    Estimate
+        The paired difference candidate - baseline, with its interval and bootstrap p-value.
+
+    Raises
+    ------
+    AssertionError
+        The candidate regressed beyond ``tolerance``.
+
+    Examples
+    --------
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]] * 10
+    >>> old = [["B-PER", "O"], ["O", "O"]] * 10
+    >>> new = [["B-PER", "O"], ["B-LOC", "O"]] * 10
+    >>> round(assert_no_regression(new, old, y_true).value, 3)
+    0.333
+    """
+    __tracebackhide__ = True
+    from pytest_homog.metrics.bootstrap import check_n_resamples, check_seed, paired_difference
+    from pytest_homog.metrics.counts import count_units
+    from pytest_homog.subjects import resolve_pair
+
+    started = time.perf_counter()
+    tol, conf = _check_options(metric, tolerance, confidence, average)
+    candidate_, baseline_ = resolve_pair(candidate, baseline, data, scheme=scheme, mode=mode)
+    counted = candidate_.corpus.resolve_level(level)
+    est = paired_difference(
+        count_units(candidate_.predictions, level=counted),
+        count_units(baseline_.predictions, level=counted),
+        metric=metric,
+        average=average,
+        confidence=EVIDENCE_CONFIDENCE if conf is None else conf,
+        n_resamples=check_n_resamples(n_resamples),
+        seed=check_seed(seed),
+        zero_division="warn",
+    )
+    passed = bool((est.value if conf is None else est.high) >= -tol)
+    entity = est.level == "entity"
+    record_check(
+        CheckRecord(
+            check="assert_no_regression",
+            metric=f"{metric}_delta",
+            value=est.value,
+            passed=passed,
+            threshold=-tol,
+            compared="value" if conf is None else "high",
+            low=est.low,
+            high=est.high,
+            confidence=est.confidence,
+            n=est.n,
+            level=est.level,
+            scheme=scheme if entity else None,
+            mode=mode if entity else None,
+            subjects=(candidate_.name, baseline_.name),
+            data=candidate_.data_name,
+            details={"average": average, "n_resamples": n_resamples, "seed": seed, "p_value": est.p_value},
+            duration=time.perf_counter() - started,
+            higher_is_better=True,
+        )
+    )
+    if not passed:
+        details = {"seed": seed, "average": average, "scheme": scheme, "mode": mode}
+        raise AssertionError(_failure(est, candidate_, baseline_, metric, tol, conf, details))
+    return est
