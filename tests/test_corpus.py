@@ -43,12 +43,8 @@ class Calls:
 @contextmanager
 def counting() -> Iterator[Calls]:
     with (
-        mock.patch.object(
-            corpus_module, "check_references", wraps=corpus_module.check_references
-        ) as references,
-        mock.patch.object(
-            corpus_module, "check_predictions", wraps=corpus_module.check_predictions
-        ) as predictions,
+        mock.patch.object(corpus_module, "check_references", wraps=corpus_module.check_references) as references,
+        mock.patch.object(corpus_module, "check_predictions", wraps=corpus_module.check_predictions) as predictions,
         mock.patch.object(Corpus, "read_entities", autospec=True, side_effect=Corpus.read_entities) as entities,
     ):
         yield Calls(references, predictions, entities)

@@ -17,6 +17,7 @@ from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2
 from sklearn.metrics import precision_recall_fscore_support
 
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
+from pytest_homog.metrics.counts import unit_counts
 from pytest_homog.metrics.quality import (
     classification_report,
     f1_score,
@@ -24,7 +25,6 @@ from pytest_homog.metrics.quality import (
     precision_score,
     recall_score,
 )
-from pytest_homog.metrics.counts import unit_counts
 
 WNUT = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17"
 SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBES": IOBES, "BILOU": BILOU}
