@@ -52,13 +52,13 @@ def _check_options(by: object, min_gap: object, confidence: object) -> tuple[flo
     if not isinstance(by, str) or by not in DIVERGE_BY:
         raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGE_BY))}; got {by!r}.")
     gap = check_number(min_gap, "min_gap")
-    conf = None if confidence is None else check_confidence(confidence)
-    if by == "cka" and conf is not None:
+    coverage = None if confidence is None else check_confidence(confidence)
+    if by == "cka" and coverage is not None:
         raise HomogUsageError(
             "by='cka' has no bootstrap interval; pass confidence=None (the point value of 1 - CKA is "
             "compared with min_gap), or use by='disagreement' or 'error_consistency' for an interval."
         )
-    return gap, conf
+    return gap, coverage
 
 
 def _abs_interval(low: float, high: float) -> tuple[float, float]:
@@ -73,7 +73,7 @@ def _metric_gap(a: Any, b: Any, by: str, level: str | None, shown: float, n_resa
     from pytest_homog.metrics.counts import count_units
 
     counted = a.corpus.resolve_level(level)
-    est = paired_difference(
+    estimate = paired_difference(
         count_units(a.predictions, level=counted),
         count_units(b.predictions, level=counted),
         metric=by,
@@ -83,14 +83,19 @@ def _metric_gap(a: Any, b: Any, by: str, level: str | None, shown: float, n_resa
         seed=seed,
         zero_division="warn",
     )
-    low, high = _abs_interval(est.low, est.high)
+    low, high = _abs_interval(estimate.low, estimate.high)
     evidence = [
-        f"delta {by} ({a.name} - {b.name}) = {est.value:+.4f}, {shown:.0%} CI [{est.low:+.4f}, "
-        f"{est.high:+.4f}], bootstrap p = {est.p_value:.3g}, n = {est.n} sentences, "
-        f"{est.n_resamples} paired resamples"
+        f"delta {by} ({a.name} - {b.name}) = {estimate.value:+.4f}, {shown:.0%} CI [{estimate.low:+.4f}, "
+        f"{estimate.high:+.4f}], bootstrap p = {estimate.p_value:.3g}, n = {estimate.n} sentences, "
+        f"{estimate.n_resamples} paired resamples"
     ]
-    details = {"delta": est.value, "delta_low": est.low, "delta_high": est.high, "p_value": est.p_value}
-    return _Gap(abs(est.value), est.n, est.level, evidence, low, high, details)
+    details = {
+        "delta": estimate.value,
+        "delta_low": estimate.low,
+        "delta_high": estimate.high,
+        "p_value": estimate.p_value,
+    }
+    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details)
 
 
 def _divergence(
@@ -100,15 +105,15 @@ def _divergence(
 
     corpus = a.corpus
     counted = corpus.resolve_level(level) if by == "disagreement" else corpus.resolve_unit(unit)
-    est = divergence_estimate(
+    estimate = divergence_estimate(
         a.predictions, b.predictions, by=by, counted=counted, confidence=shown, n_resamples=n_resamples, seed=seed
     )
     evidence = [
-        f"{_WHAT[by]} = {est.value:.4f}, {shown:.0%} CI [{est.low:.4f}, {est.high:.4f}] "
-        f"({'level' if by == 'disagreement' else 'unit'} {est.level}; paired bootstrap over {est.n} "
-        f"sentences, {est.n_resamples} resamples)"
+        f"{_WHAT[by]} = {estimate.value:.4f}, {shown:.0%} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
+        f"({'level' if by == 'disagreement' else 'unit'} {estimate.level}; paired bootstrap over {estimate.n} "
+        f"sentences, {estimate.n_resamples} resamples)"
     ]
-    return _Gap(est.value, est.n, est.level, evidence, est.low, est.high)
+    return _Gap(estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high)
 
 
 def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, level: str | None) -> _Gap:

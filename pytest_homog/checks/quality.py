@@ -50,14 +50,14 @@ def _check_bar(
     from pytest_homog.metrics.tags import check_mode, check_scheme
 
     bound = check_threshold(threshold)
-    conf = None if confidence is None else check_confidence(confidence)
+    coverage = None if confidence is None else check_confidence(confidence)
     if check_average(average) is None:
         raise HomogUsageError(
             f"{check} needs a single number: average must be 'micro', 'macro' or 'weighted'; got None."
         )
     check_scheme(scheme)
     check_mode(mode)
-    return _Bar(check, metric, bound, conf, scheme, mode, average, check_n_resamples(n_resamples), check_seed(seed))
+    return _Bar(check, metric, bound, coverage, scheme, mode, average, check_n_resamples(n_resamples), check_seed(seed))
 
 
 def _record(bar: _Bar, resolved: Any, counts: Any, estimate: Any, report: Any, passed: bool, started: float) -> None:
@@ -94,15 +94,15 @@ def _record(bar: _Bar, resolved: Any, counts: Any, estimate: Any, report: Any, p
 def _verdict(bar: _Bar, level: str, estimate: Any) -> tuple[str, list[str]]:
     title = METRIC_TITLE[bar.metric]
     interval = f"[{estimate.low:.3f}, {estimate.high:.3f}]"
-    pct = f"{estimate.confidence * 100:g}%"
+    percent = f"{estimate.confidence * 100:g}%"
     if bar.confidence is None:
         verdict = (
             f"{bar.check} failed: {level} {title} ({bar.average}) = {estimate.value:.3f} is below the "
             f"threshold {bar.threshold:.3f}."
         )
-        return verdict, [f"{pct} CI {interval} (for reference; the point estimate was compared)"]
+        return verdict, [f"{percent} CI {interval} (for reference; the point estimate was compared)"]
     verdict = (
-        f"{bar.check} failed: the lower bound of the {pct} CI of {level} {title} ({bar.average}), "
+        f"{bar.check} failed: the lower bound of the {percent} CI of {level} {title} ({bar.average}), "
         f"{estimate.low:.3f}, is below the threshold {bar.threshold:.3f} "
         f"(value {estimate.value:.3f}, CI {interval})."
     )

@@ -23,36 +23,43 @@ def _check_options(metric: str, tolerance: object, confidence: object, average: 
     from pytest_homog.metrics.quality import check_average, check_metric
 
     check_metric(metric)
-    tol = check_number(tolerance, "tolerance")
-    conf = None if confidence is None else check_confidence(confidence)
+    allowed_drop = check_number(tolerance, "tolerance")
+    coverage = None if confidence is None else check_confidence(confidence)
     if check_average(average) is None:
         raise HomogUsageError(
             "assert_no_regression needs a single number: average must be 'micro', 'macro' or 'weighted'; got None."
         )
-    return tol, conf
+    return allowed_drop, coverage
 
 
 def _failure(
-    est: Any, candidate: Any, baseline: Any, metric: str, tol: float, conf: float | None, details: dict[str, Any]
+    estimate: Any,
+    candidate: Any,
+    baseline: Any,
+    metric: str,
+    allowed_drop: float,
+    coverage: float | None,
+    details: dict[str, Any],
 ) -> str:
     title = METRIC_TITLE[metric]
-    interval = f"[{est.low:+.4f}, {est.high:+.4f}]"
-    if conf is None:
+    interval = f"[{estimate.low:+.4f}, {estimate.high:+.4f}]"
+    if coverage is None:
         verdict = (
-            f"assert_no_regression failed: {est.level} {title} of {candidate.name!r} is {-est.value:.4f} below "
-            f"{baseline.name!r}, more than the tolerance {tol:g} (delta {est.value:+.4f})."
+            f"assert_no_regression failed: {estimate.level} {title} of {candidate.name!r} is "
+            f"{-estimate.value:.4f} below {baseline.name!r}, more than the tolerance {allowed_drop:g} "
+            f"(delta {estimate.value:+.4f})."
         )
     else:
         verdict = (
-            f"assert_no_regression failed: {est.level} {title} of {candidate.name!r} is below {baseline.name!r} "
-            f"by more than the tolerance {tol:g} at {conf:.0%} confidence: delta {est.value:+.4f}, CI "
-            f"{interval}, upper bound {est.high:+.4f} < {-tol:+g}."
+            f"assert_no_regression failed: {estimate.level} {title} of {candidate.name!r} is below "
+            f"{baseline.name!r} by more than the tolerance {allowed_drop:g} at {coverage:.0%} confidence: "
+            f"delta {estimate.value:+.4f}, CI {interval}, upper bound {estimate.high:+.4f} < {-allowed_drop:+g}."
         )
-    entity = est.level == "entity"
+    entity = estimate.level == "entity"
     evidence = [
-        f"delta = {title}({candidate.name}) - {title}({baseline.name}); {est.confidence:.0%} CI {interval}, "
-        f"bootstrap p = {est.p_value:.3g}",
-        f"n = {est.n} {unit_word(est.level or 'entity')}, {est.n_resamples} paired resamples "
+        f"delta = {title}({candidate.name}) - {title}({baseline.name}); {estimate.confidence:.0%} CI {interval}, "
+        f"bootstrap p = {estimate.p_value:.3g}",
+        f"n = {estimate.n} {unit_word(estimate.level or 'entity')}, {estimate.n_resamples} paired resamples "
         f"(seed {details['seed']}), average={details['average']}"
         + (f", scheme={details['scheme']}, mode={details['mode']}" if entity else ""),
     ]
@@ -128,44 +135,44 @@ def assert_no_regression(
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
-    tol, conf = _check_options(metric, tolerance, confidence, average)
+    allowed_drop, coverage = _check_options(metric, tolerance, confidence, average)
     candidate_, baseline_ = resolve_pair(candidate, baseline, data, scheme=scheme, mode=mode)
     counted = candidate_.corpus.resolve_level(level)
-    est = paired_difference(
+    estimate = paired_difference(
         count_units(candidate_.predictions, level=counted),
         count_units(baseline_.predictions, level=counted),
         metric=metric,
         average=average,
-        confidence=EVIDENCE_CONFIDENCE if conf is None else conf,
+        confidence=EVIDENCE_CONFIDENCE if coverage is None else coverage,
         n_resamples=check_n_resamples(n_resamples),
         seed=check_seed(seed),
         zero_division="warn",
     )
-    passed = bool((est.value if conf is None else est.high) >= -tol)
-    entity = est.level == "entity"
+    passed = bool((estimate.value if coverage is None else estimate.high) >= -allowed_drop)
+    entity = estimate.level == "entity"
     record_check(
         CheckRecord(
             check="assert_no_regression",
             metric=f"{metric}_delta",
-            value=est.value,
+            value=estimate.value,
             passed=passed,
-            threshold=-tol,
-            compared="value" if conf is None else "high",
-            low=est.low,
-            high=est.high,
-            confidence=est.confidence,
-            n=est.n,
-            level=est.level,
+            threshold=-allowed_drop,
+            compared="value" if coverage is None else "high",
+            low=estimate.low,
+            high=estimate.high,
+            confidence=estimate.confidence,
+            n=estimate.n,
+            level=estimate.level,
             scheme=scheme if entity else None,
             mode=mode if entity else None,
             subjects=(candidate_.name, baseline_.name),
             data=candidate_.data_name,
-            details={"average": average, "n_resamples": n_resamples, "seed": seed, "p_value": est.p_value},
+            details={"average": average, "n_resamples": n_resamples, "seed": seed, "p_value": estimate.p_value},
             duration=time.perf_counter() - started,
             higher_is_better=True,
         )
     )
     if not passed:
         details = {"seed": seed, "average": average, "scheme": scheme, "mode": mode}
-        raise AssertionError(_failure(est, candidate_, baseline_, metric, tol, conf, details))
-    return est
+        raise AssertionError(_failure(estimate, candidate_, baseline_, metric, allowed_drop, coverage, details))
+    return estimate

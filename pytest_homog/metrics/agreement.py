@@ -323,9 +323,9 @@ def mcnemar_test(correct_a: Any, correct_b: Any) -> McNemarResult:
 def disagreement_counts(a: Predictions, b: Predictions, level: str) -> tuple[int, int]:
     """(units that differ, units compared): entity-set union/intersection or positions."""
     if level == "entity":
-        ka, kb = a.entities.keys, b.entities.keys
-        both = int(np.intersect1d(ka, kb, assume_unique=True).size)
-        union = int(ka.size + kb.size - both)
+        keys_a, keys_b = a.entities.keys, b.entities.keys
+        both = int(np.intersect1d(keys_a, keys_b, assume_unique=True).size)
+        union = int(keys_a.size + keys_b.size - both)
         return union - both, union
     return int(np.count_nonzero(a.codes != b.codes)), int(a.codes.size)
 
@@ -420,10 +420,10 @@ def _per_sentence_disagreement(a: Predictions, b: Predictions, level: str) -> np
     if level != "entity":
         differ = np.bincount(corpus.token_unit, weights=(a.codes != b.codes).astype(np.float64), minlength=n)
         return np.stack([differ, corpus.lengths.astype(np.float64)], axis=1)
-    ea, eb = a.entities, b.entities
-    shared = np.isin(ea.keys, eb.keys, assume_unique=True)
-    both = np.bincount(ea.sentence[shared], minlength=n)
-    union = np.bincount(ea.sentence, minlength=n) + np.bincount(eb.sentence, minlength=n) - both
+    entities_a, entities_b = a.entities, b.entities
+    shared = np.isin(entities_a.keys, entities_b.keys, assume_unique=True)
+    both = np.bincount(entities_a.sentence[shared], minlength=n)
+    union = np.bincount(entities_a.sentence, minlength=n) + np.bincount(entities_b.sentence, minlength=n) - both
     return np.stack([union - both, union], axis=1).astype(np.float64)
 
 

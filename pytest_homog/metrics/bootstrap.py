@@ -32,7 +32,6 @@ from pytest_homog.metrics.quality import (
 __all__ = [
     "Estimate",
     "Resampler",
-    "bind_named",
     "bootstrap_indices",
     "check_confidence",
     "check_n_resamples",
@@ -200,11 +199,11 @@ def replicate_values(
     # a label absent from a resample (neither predicted nor gold) is not part of that resample's average
     present = (pred + gold > 0) if not counts.explicit_labels else np.ones_like(pred, dtype=bool)
     present &= ~np.isnan(values)
-    w = gold if average == "weighted" else np.ones_like(gold)
-    w = np.where(present, w, 0.0)
+    weights = gold if average == "weighted" else np.ones_like(gold)
+    weights = np.where(present, weights, 0.0)
     unweighted = np.where(present, 1.0, 0.0)
-    wsum = w.sum(axis=1)
-    use = np.where(wsum[:, None] > 0, w, unweighted)
+    wsum = weights.sum(axis=1)
+    use = np.where(wsum[:, None] > 0, weights, unweighted)
     total = use.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(present, values, 0.0)
@@ -322,7 +321,7 @@ def score(
     >>> est.value, est.n, est.low <= est.value <= est.high
     (0.75, 4, True)
     """
-    metric, average_, confidence, n_resamples, seed, zd = _check_estimate_options(
+    metric, average_, confidence, n_resamples, seed, checked_zero_division = _check_estimate_options(
         metric, average, confidence, n_resamples, seed, zero_division
     )
     counts = unit_counts(y_true, y_pred, level=level, scheme=scheme, mode=mode, labels=labels)
@@ -333,7 +332,7 @@ def score(
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
-        zero_division=zd,
+        zero_division=checked_zero_division,
     )
 
 
@@ -411,12 +410,12 @@ def compare(
     >>> round(diff.value, 3), diff.p_value < 0.01
     (0.2, True)
     """
-    metric, average_, confidence, n_resamples, seed, zd = _check_estimate_options(
+    metric, average_, confidence, n_resamples, seed, checked_zero_division = _check_estimate_options(
         metric, average, confidence, n_resamples, seed, zero_division
     )
     corpus = Corpus(y_true, scheme=scheme, mode=mode)
     counts_a, counts_b = (
-        count_units(bind_named(corpus, y_pred, name), level=corpus.resolve_level(level), labels=labels)
+        count_units(_bind_named(corpus, y_pred, name), level=corpus.resolve_level(level), labels=labels)
         for y_pred, name in ((y_pred_a, "y_pred_a"), (y_pred_b, "y_pred_b"))
     )
     return paired_difference(
@@ -427,11 +426,11 @@ def compare(
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
-        zero_division=zd,
+        zero_division=checked_zero_division,
     )
 
 
-def bind_named(corpus: Corpus, y_pred: Any, name: str) -> Predictions:
+def _bind_named(corpus: Corpus, y_pred: Any, name: str) -> Predictions:
     """:meth:`Corpus.bind` whose data errors say which of the predictions they are about."""
     try:
         return corpus.bind(y_pred, name=name)

@@ -63,12 +63,12 @@ class UnitCounts:
         """Counts per unit: ``(n_units, 3)`` (tp, pred, gold), or ``(n_units, 3 * n_labels)`` by label."""
         n = self.n_units
         if not by_label:
-            cols = [np.bincount(u, minlength=n) for u in (self.tp_unit, self.pred_unit, self.gold_unit)]
+            cols = [np.bincount(unit, minlength=n) for unit in (self.tp_unit, self.pred_unit, self.gold_unit)]
             return np.stack(cols, axis=1).astype(np.float64)
         n_labels = len(self.labels)
         cols = [
-            np.bincount(u * n_labels + lab, minlength=n * n_labels).reshape(n, n_labels)
-            for u, lab in (
+            np.bincount(unit * n_labels + label, minlength=n * n_labels).reshape(n, n_labels)
+            for unit, label in (
                 (self.tp_unit, self.tp_label),
                 (self.pred_unit, self.pred_label),
                 (self.gold_unit, self.gold_label),
@@ -86,8 +86,8 @@ def _select_labels(found: list[Any], labels: Sequence[Any] | None) -> tuple[tupl
     chosen = tuple(labels)
     if len(set(chosen)) != len(chosen):
         raise HomogUsageError(f"labels must not repeat a label; got {list(chosen)!r}.")
-    position = {lab: i for i, lab in enumerate(chosen)}
-    mapping = np.array([position.get(lab, -1) for lab in found], dtype=np.int64)
+    position = {label: i for i, label in enumerate(chosen)}
+    mapping = np.array([position.get(label, -1) for label in found], dtype=np.int64)
     return chosen, mapping, True
 
 

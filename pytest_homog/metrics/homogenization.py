@@ -48,7 +48,6 @@ __all__ = [
     "check_group",
     "check_label_sets",
     "cka_matrix",
-    "homogenization_and_similarity",
     "homogenization_of",
     "outcome_homogenization",
     "similarity_matrix",
@@ -458,34 +457,6 @@ def similarity_matrix(
         return cka_matrix(predictions, debiased)
     group = bind_group(y_true, predictions, scheme, mode, "similarity_matrix")
     return similarity_of(group, by, level, unit)
-
-
-def homogenization_and_similarity(
-    y_true: Any,
-    predictions: Mapping[str, Any],
-    *,
-    by: str = "error_consistency",
-    unit: str | None = None,
-    level: str | None = None,
-    scheme: str = "IOB2",
-    mode: str = "conlleval",
-) -> tuple[OutcomeHomogenization, SimilarityMatrix]:
-    """:func:`outcome_homogenization` and :func:`similarity_matrix` (``by`` other than ``"cka"``) from one
-    validation and encoding of the predictions; used by :func:`~pytest_homog.assert_not_homogeneous`.
-
-    Examples
-    --------
-    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]]
-    >>> preds = {"a": [["B-PER", "O"], ["O", "O"]], "b": [["O", "O"], ["O", "O"]]}
-    >>> h, m = homogenization_and_similarity(y_true, preds)
-    >>> float(h), m.values.round(3).tolist()
-    (1.0, [[1.0, 0.0], [0.0, 1.0]])
-    """
-    if by not in BY or by == "cka":
-        raise HomogUsageError(f"by must be one of {', '.join(map(repr, BY[:-1]))} here; got {by!r}.")
-    group = bind_group(y_true, predictions, scheme, mode, "outcome_homogenization")
-    unit = group[0].corpus.resolve_unit(unit)
-    return homogenization_of(group, unit), similarity_of(group, by, level, unit)
 
 
 def _by_outcomes(group: list[Predictions], by: str, unit: str | None) -> tuple[np.ndarray, np.ndarray, int, str]:

@@ -192,10 +192,12 @@ def precision_recall_fscore(
     (0.0, 0.0, 0.0)
     """
     check_average(average)
-    zd = check_zero_division(zero_division)
+    checked_zero_division = check_zero_division(zero_division)
     counts = unit_counts(y_true, y_pred, level=level, scheme=scheme, mode=mode, labels=labels)
     tp, pred, gold = counts.totals()
-    return scores_from_totals(tp, pred, gold, average=average, zero_division=zd, warn_for=warn_for, level=counts.level)
+    return scores_from_totals(
+        tp, pred, gold, average=average, zero_division=checked_zero_division, warn_for=warn_for, level=counts.level
+    )
 
 
 def precision_score(
@@ -520,17 +522,19 @@ def report_from_counts(
     counts: UnitCounts, *, zero_division: str | float = "warn", scheme: str = "IOB2", mode: str = "conlleval"
 ) -> Report:
     """A :class:`Report` from counts already made (lets callers count once, then report and bootstrap)."""
-    zd = check_zero_division(zero_division)
+    checked_zero_division = check_zero_division(zero_division)
     tp, pred, gold = counts.totals()
-    p, r, f = scores_from_totals(tp, pred, gold, average=None, zero_division=zd, level=counts.level)
+    p, r, f = scores_from_totals(tp, pred, gold, average=None, zero_division=checked_zero_division, level=counts.level)
     rows = tuple(
-        LabelScore(lab, float(p[i]), float(r[i]), float(f[i]), int(gold[i])) for i, lab in enumerate(counts.labels)
+        LabelScore(label, float(p[i]), float(r[i]), float(f[i]), int(gold[i])) for i, label in enumerate(counts.labels)
     )
     averages = {}
     support = int(gold.sum())
     for avg in ("micro", "macro", "weighted"):
-        pa, ra, fa = scores_from_totals(tp, pred, gold, average=avg, zero_division=zd, level=counts.level)
-        averages[avg] = LabelScore(avg, float(pa), float(ra), float(fa), support)
+        precision, recall, f1 = scores_from_totals(
+            tp, pred, gold, average=avg, zero_division=checked_zero_division, level=counts.level
+        )
+        averages[avg] = LabelScore(avg, float(precision), float(recall), float(f1), support)
     return Report(rows, averages, counts.level, scheme, mode)
 
 

@@ -101,8 +101,8 @@ _ANY, _SAME, _DIFF = 0, 1, 2
 _Pattern = tuple[frozenset[str], frozenset[str], int]
 
 
-def _pattern(prev: str, cur: str, cond: int) -> _Pattern:
-    return (_ALL if prev == "*" else frozenset(prev), _ALL if cur == "*" else frozenset(cur), cond)
+def _pattern(prev: str, current: str, cond: int) -> _Pattern:
+    return (_ALL if prev == "*" else frozenset(prev), _ALL if current == "*" else frozenset(current), cond)
 
 
 _SCHEME_RULES: dict[str, dict[str, Any]] = {
@@ -196,9 +196,9 @@ _SCHEME_RULES: dict[str, dict[str, Any]] = {
 def _tables(patterns: list[_Pattern]) -> np.ndarray:
     """(3, 7, 7) boolean tables: [cond, prev prefix, current prefix] for cond ANY, SAME, DIFF."""
     table = np.zeros((3, 7, 7), dtype=bool)
-    for prev, cur, cond in patterns:
+    for prev, current, cond in patterns:
         for p in prev:
-            for c in cur:
+            for c in current:
                 table[cond, _PREFIX[p], _PREFIX[c]] = True
     return table
 
@@ -236,14 +236,14 @@ def parse_tag(tag: str, mode: str) -> tuple[int, str]:
 def conlleval_entities(ids: np.ndarray, prefix: np.ndarray, type_ids: np.ndarray) -> EntityArrays:
     """Entities of a flattened corpus as seqeval's ``get_entities`` reads them (vectorized)."""
     tag = prefix[ids]
-    typ = type_ids[ids]
+    type_id = type_ids[ids]
     prev_tag = np.empty_like(tag)
     prev_tag[0] = _C_O
     prev_tag[1:] = tag[:-1]
-    prev_type = np.empty_like(typ)
+    prev_type = np.empty_like(type_id)
     prev_type[0] = -1  # seqeval starts with prev_type "" which equals no type
-    prev_type[1:] = typ[:-1]
-    type_change = prev_type != typ
+    prev_type[1:] = type_id[:-1]
+    type_change = prev_type != type_id
     tag_bis = (tag == _C_B) | (tag == _C_S)
     prev_es = (prev_tag == _C_E) | (prev_tag == _C_S)
     prev_bi = (prev_tag == _C_B) | (prev_tag == _C_I)
@@ -270,14 +270,14 @@ def strict_entities(
     """
     tables = _TABLES[scheme]
     cur_p = prefix[ids]
-    typ = type_ids[ids]
+    type_id = type_ids[ids]
     prev_p = np.empty_like(cur_p)
     prev_p[0] = _PREFIX["O"]
     prev_p[1:] = cur_p[:-1]
-    prev_t = np.empty_like(typ)
+    prev_t = np.empty_like(type_id)
     prev_t[0] = outside_type
-    prev_t[1:] = typ[:-1]
-    same = prev_t == typ
+    prev_t[1:] = type_id[:-1]
+    same = prev_t == type_id
     start = _flag(tables["start"], prev_p, cur_p, same)
     inside = _flag(tables["inside"], prev_p, cur_p, same)
     endf = _flag(tables["end"], prev_p, cur_p, same)
@@ -298,7 +298,7 @@ def strict_entities(
                 pos = e
         starts, stops = starts[keep], stops[keep]
     ok = endf[stops]
-    return EntityArrays(start=starts[ok], end=stops[ok], type=typ[starts[ok]])
+    return EntityArrays(start=starts[ok], end=stops[ok], type=type_id[starts[ok]])
 
 
 def check_scheme_tags(tags: Sequence[str], scheme: str, y: Sequence[Sequence[str]], name: str) -> None:
