@@ -163,6 +163,13 @@ class Corpus:
         The validated references (lists of tag strings, or labels).
     nested : bool
         Whether the references are tag sequences.
+    scheme, mode : str
+        How entities are read.
+    registry : dict
+        Tag or label -> code, for the references and every prediction bound so far (binding registers the
+        tags a prediction adds, so codes stay comparable across subjects); ``values`` maps codes back.
+    entity_types : dict
+        Entity type -> code, shared by the entities of the references and of every prediction.
     n_units : int
         Number of sentences (nested) or examples (flat): what the bootstrap resamples.
     lengths : numpy.ndarray
@@ -199,13 +206,14 @@ class Corpus:
         self.scheme = scheme
         self.mode = mode
         self.n_units = len(references)
-        # the registry: tag or label -> code, and back; "O" (code 0) also separates sentences
-        self.codes: dict[Any, int] = {}
+        # the registry: tag or label -> code, and back (``values``); "O" (code 0) also separates sentences
+        self.registry: dict[Any, int] = {}
         self.values: list[Any] = []
         self.entity_types: dict[str, int] = {}
         self._entity_type_names: list[str] = []
         self._prefix: list[int] = []
         self._type: list[int] = []
+        self.tags_checked = False
         if nested:
             self.lengths = np.fromiter(map(len, references), dtype=np.int64, count=self.n_units)
             self.encode(["O"])
@@ -219,11 +227,11 @@ class Corpus:
 
     def encode(self, values: list[Any]) -> np.ndarray:
         """The codes of ``values`` (tags or labels), registering the ones not seen before."""
-        codes = self.codes
-        for value in set(values).difference(codes):
-            codes[value] = len(self.values)
+        registry = self.registry
+        for value in set(values).difference(registry):
+            registry[value] = len(self.values)
             self.values.append(value)
-        return np.fromiter(map(codes.__getitem__, values), dtype=np.int64, count=len(values))
+        return np.fromiter(map(registry.__getitem__, values), dtype=np.int64, count=len(values))
 
     def bind(self, y_pred: Any, *, name: str = "y_pred") -> Predictions:
         """Validate ``y_pred`` against the references and encode it; errors say what does not fit.
@@ -280,13 +288,12 @@ class Corpus:
         positions, sentence_of, _ = self._layout
         ids = np.zeros(positions.size + self.n_units, dtype=np.int64)  # 0 is the code of "O"
         ids[positions] = codes
-        used = [self.values[c] for c in np.flatnonzero(np.bincount(codes, minlength=len(self.values))).tolist()]
         prefix, type_ids = self._parsed()
         if self.mode == "conlleval":
-            warn_bilou_tags(used, self.scheme)
             arrays = conlleval_entities(ids, prefix, type_ids)
         else:
-            check_scheme_tags(used, self.scheme, tags, name)
+            # strict reading needs every prefix in the scheme, whether or not check_tags ran first
+            check_scheme_tags(self._tags_of(codes), self.scheme, [(name, tags)])
             arrays = strict_entities(ids, prefix, type_ids, self.scheme, self._entity_type("_"))
         start = np.asarray(arrays.start, dtype=np.int64)
         end = np.asarray(arrays.end, dtype=np.int64)
@@ -295,6 +302,30 @@ class Corpus:
         # an entity belongs to the sentence it ends in (with tags outside B/I/E/S/O, conlleval mode can run one
         # across a sentence boundary, as seqeval does)
         return Entities(start, end, types, sentence_of[end - 1], (types * size + start) * size + end)
+
+    def _tags_of(self, *codes: np.ndarray) -> list[str]:
+        """The tags that occur in ``codes``."""
+        used = sum(np.bincount(array, minlength=len(self.values)) for array in codes)
+        return [self.values[code] for code in np.flatnonzero(used).tolist()]
+
+    def check_tags(self, predictions: Predictions | None = None) -> None:
+        """Check the tags of the references (and ``predictions``) before their entities are read: in strict mode
+        raise for the first tag (in sorted order) outside the scheme, located in the references first; in
+        conlleval mode warn about BILOU tags, which that mode does not know. Each input is checked once."""
+        checked = self if predictions is None else predictions
+        if checked.tags_checked:
+            return
+        checked.tags_checked = True
+        if predictions is None:
+            tags = self._tags_of(self.gold_codes)
+            sources = [("y_true", self.references)]
+        else:
+            tags = self._tags_of(self.gold_codes, predictions.codes)
+            sources = [("y_true", self.references), ("y_pred", predictions.values)]
+        if self.mode == "conlleval":
+            warn_bilou_tags(tags, self.scheme)
+        else:
+            check_scheme_tags(tags, self.scheme, sources)
 
     @cached_property
     def gold_entities(self) -> Entities:
@@ -320,6 +351,7 @@ class Corpus:
 
     def entities_by_sentence(self) -> list[list[tuple[str, int, int]]]:
         """The gold entities of every sentence as ``(type, start, end)`` inside the sentence."""
+        self.check_tags()
         gold = self.gold_entities
         start, end = self.within_sentence(gold)
         names = self._entity_type_names
@@ -389,6 +421,7 @@ class Predictions:
         self.values = values
         self.codes = codes
         self.name = name
+        self.tags_checked = False
 
     @cached_property
     def entities(self) -> Entities:

@@ -28,8 +28,6 @@ from pytest_homog.metrics.counts import UnitCounts, unit_counts
 from pytest_homog.metrics.quality import scores_from_totals
 
 WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
-
-
 TOL = 1e-12
 
 

@@ -29,8 +29,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest_homog.errors.HomogWarnin
 
 
 Y_TRUE = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "O"]] * 6
-
-
 GOOD = [list(s) for s in Y_TRUE]
 
 

@@ -21,8 +21,6 @@ from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import RunRecord, set_active_run
 
 WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
-
-
 GOLD = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "O"], ["B-LOC", "I-LOC"]] * 4
 
 

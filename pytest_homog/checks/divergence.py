@@ -69,13 +69,11 @@ def _abs_interval(low: float, high: float) -> tuple[float, float]:
 
 
 def _metric_gap(a: Any, b: Any, by: str, level: str | None, shown: float, n_resamples: int, seed: int | None) -> _Gap:
-    from pytest_homog.metrics.bootstrap import paired_difference
-    from pytest_homog.metrics.counts import count_units
+    from pytest_homog.metrics.bootstrap import count_pair, paired_difference
 
-    counted = a.corpus.resolve_level(level)
+    corpus = a.corpus
     estimate = paired_difference(
-        count_units(a.predictions, level=counted),
-        count_units(b.predictions, level=counted),
+        *count_pair(a.predictions, b.predictions, corpus, level=corpus.resolve_level(level)),
         metric=by,
         average="micro",
         confidence=shown,
@@ -101,8 +99,9 @@ def _metric_gap(a: Any, b: Any, by: str, level: str | None, shown: float, n_resa
 def _divergence(
     a: Any, b: Any, by: str, level: str | None, unit: str | None, shown: float, n_resamples: int, seed: int | None
 ) -> _Gap:
-    from pytest_homog.metrics.agreement import divergence_estimate
+    from pytest_homog.metrics.agreement import divergence_estimate, read_entities
 
+    read_entities(a.corpus, [a.predictions, b.predictions])
     corpus = a.corpus
     counted = corpus.resolve_level(level) if by == "disagreement" else corpus.resolve_unit(unit)
     estimate = divergence_estimate(

@@ -130,17 +130,15 @@ def assert_no_regression(
     0.333
     """
     __tracebackhide__ = True
-    from pytest_homog.metrics.bootstrap import check_n_resamples, check_seed, paired_difference
-    from pytest_homog.metrics.counts import count_units
+    from pytest_homog.metrics.bootstrap import check_n_resamples, check_seed, count_pair, paired_difference
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
     allowed_drop, coverage = _check_options(metric, tolerance, confidence, average)
     candidate_, baseline_ = resolve_pair(candidate, baseline, data, scheme=scheme, mode=mode)
-    counted = candidate_.corpus.resolve_level(level)
+    corpus = candidate_.corpus
     estimate = paired_difference(
-        count_units(candidate_.predictions, level=counted),
-        count_units(baseline_.predictions, level=counted),
+        *count_pair(candidate_.predictions, baseline_.predictions, corpus, level=corpus.resolve_level(level)),
         metric=metric,
         average=average,
         confidence=EVIDENCE_CONFIDENCE if coverage is None else coverage,

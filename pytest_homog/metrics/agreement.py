@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from pytest_homog.corpus import Corpus, Predictions
+from pytest_homog.corpus import Corpus, Entities, Predictions
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
 from pytest_homog.metrics.bootstrap import (
     Estimate,
@@ -48,6 +48,7 @@ __all__ = [
     "double_fault",
     "error_consistency",
     "mcnemar_test",
+    "read_entities",
     "unit_outcomes",
     "yules_q",
 ]
@@ -57,11 +58,33 @@ DIVERGENCE_BY = ("disagreement", "error_consistency")
 
 
 def bind_subject(corpus: Corpus, y_pred: Any, name: str) -> Predictions:
-    """:meth:`Corpus.bind` whose data errors name the subject."""
+    """:meth:`Corpus.bind` whose data errors name the subject; the entities are read at once (see
+    :func:`read_entities`)."""
+    read_entities(corpus, [])
     try:
-        return corpus.bind(y_pred, name=name)
+        predictions = corpus.bind(y_pred, name=name)
     except HomogDataError as exc:
         raise HomogDataError(f"predictions of subject {name!r} do not fit the references: {exc}") from exc
+    read_entities(corpus, [predictions])
+    return predictions
+
+
+def read_entities(corpus: Corpus, group: list[Predictions]) -> list[Entities]:
+    """The entities of the references and of each prediction in ``group`` (tag sequences; none for flat
+    labels), read now, the references first, each after :meth:`~pytest_homog.corpus.Corpus.check_tags`.
+
+    The agreement and homogenization measures read the tags as entities whatever they count, so that one input
+    gives the same errors (a tag outside the scheme in strict mode) and warnings (BILOU tags read leniently)
+    for every measure, token-level ones included.
+    """
+    if not corpus.nested:
+        return []
+    corpus.check_tags()
+    entities = [corpus.gold_entities]
+    for predictions in group:
+        corpus.check_tags(predictions)
+        entities.append(predictions.entities)
+    return entities
 
 
 def _as_outcomes(x: Any, name: str) -> np.ndarray:

@@ -5,8 +5,7 @@ replacement. It never re-runs a metric per replicate: the data are counted once 
 predictions and gold items, per label when an average needs it; see
 :func:`pytest_homog.metrics.counts.unit_counts`); one ``(n_resamples, n)`` matrix of drawn unit indices then
 gives every replicate's pooled counts at once (a gather-and-sum for micro averages, a matrix product
-``weights @ counts`` per label for macro and weighted ones), and the metric follows from the counts. 1,000
-replicates of entity F1 on 1,287 sentences take about as long as one seqeval ``f1_score`` call.
+``weights @ counts`` per label for macro and weighted ones), and the metric follows from the counts.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ __all__ = [
     "check_n_resamples",
     "check_seed",
     "compare",
+    "count_pair",
     "estimate_from_counts",
     "paired_difference",
     "percentile_interval",
@@ -414,10 +414,7 @@ def compare(
         metric, average, confidence, n_resamples, seed, zero_division
     )
     corpus = Corpus(y_true, scheme=scheme, mode=mode)
-    counts_a, counts_b = (
-        count_units(_bind_named(corpus, y_pred, name), level=corpus.resolve_level(level), labels=labels)
-        for y_pred, name in ((y_pred_a, "y_pred_a"), (y_pred_b, "y_pred_b"))
-    )
+    counts_a, counts_b = count_pair(y_pred_a, y_pred_b, corpus, level=corpus.resolve_level(level), labels=labels)
     return paired_difference(
         counts_a,
         counts_b,
@@ -430,12 +427,19 @@ def compare(
     )
 
 
-def _bind_named(corpus: Corpus, y_pred: Any, name: str) -> Predictions:
-    """:meth:`Corpus.bind` whose data errors say which of the predictions they are about."""
-    try:
-        return corpus.bind(y_pred, name=name)
-    except HomogDataError as exc:
-        raise HomogDataError(f"y_true and {name} do not fit together: {exc}") from exc
+def count_pair(
+    a: Any, b: Any, corpus: Corpus, *, level: str, labels: Sequence[Any] | None = None
+) -> tuple[UnitCounts, UnitCounts]:
+    """The counts of two predictions (plain, or :class:`~pytest_homog.corpus.Predictions` bound to ``corpus``)
+    at a resolved ``level``; data errors say which of the two they are about."""
+    counts = []
+    for y_pred, name in ((a, "y_pred_a"), (b, "y_pred_b")):
+        try:
+            predictions = y_pred if isinstance(y_pred, Predictions) else corpus.bind(y_pred, name=name)
+            counts.append(count_units(predictions, level=level, labels=labels))
+        except HomogDataError as exc:
+            raise HomogDataError(f"y_true and {name} do not fit together: {exc}") from exc
+    return counts[0], counts[1]
 
 
 def paired_difference(

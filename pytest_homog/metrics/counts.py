@@ -110,6 +110,7 @@ def _sorted_labels(present: np.ndarray, name_of: Any, n_codes: int) -> tuple[lis
 
 def _entity_counts(predictions: Predictions, labels: Sequence[Any] | None) -> UnitCounts:
     corpus = predictions.corpus
+    corpus.check_tags(predictions)
     gold, guess = corpus.gold_entities, predictions.entities
     size = corpus.gold_codes.size + corpus.n_units + 1
     start_at = np.full(size, -1, dtype=np.int64)

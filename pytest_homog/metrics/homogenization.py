@@ -36,6 +36,7 @@ from pytest_homog.metrics.agreement import (
     disagreement_counts,
     kappa_codes,
     kappa_from_counts,
+    read_entities,
     yules_q_counts,
 )
 
@@ -66,7 +67,8 @@ def check_by(by: object) -> str:
 
 
 def _check_label_set(corpus: Corpus, predictions: Predictions) -> None:
-    unknown = predictions.labels - corpus.gold_labels
+    gold_labels = corpus.gold_labels
+    unknown = predictions.labels - gold_labels
     if not unknown or not corpus.gold_labels:
         return
     what = "entity types" if corpus.nested else "labels"
@@ -105,14 +107,18 @@ def bind_group(y_true: Any, predictions: Mapping[str, Any], scheme: str, mode: s
         " Add the other models' predictions.",
     )  # fmt: skip
     corpus = Corpus(y_true, scheme=scheme, mode=mode)
-    bound = [bind_subject(corpus, y_pred, str(name)) for name, y_pred in predictions.items()]
-    check_label_sets(bound)
+    bound = []
+    for name, y_pred in predictions.items():
+        bound.append(bind_subject(corpus, y_pred, str(name)))
+        check_label_sets(bound[-1:])
     return bound
 
 
 def check_label_sets(group: list[Predictions]) -> None:
-    """Warn about every subject that predicts labels the references never use."""
+    """Warn about every subject that predicts labels the references never use, in order (reading each one's
+    entities first, see :func:`~pytest_homog.metrics.agreement.read_entities`)."""
     for predictions in group:
+        read_entities(predictions.corpus, [predictions])
         _check_label_set(predictions.corpus, predictions)
 
 

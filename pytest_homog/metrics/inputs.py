@@ -181,11 +181,11 @@ def _mixed_nesting(true_nested: bool, pred_nested: bool) -> HomogDataError:
     )
 
 
-def _check_tag_references(y_true: Any) -> list[list[str]]:
-    true = _as_nested_list(y_true, "y_true")
+def _check_tag_references(y_true: Any, name: str = "y_true") -> list[list[str]]:
+    true = _as_nested_list(y_true, name)
     if sum(map(len, true)) == 0:
         raise HomogDataError(f"y_true and y_pred hold {len(true)} sentences but no tags; the input is empty.")
-    check_tag_values(true, "y_true")
+    check_tag_values(true, name)
     return true
 
 
@@ -278,7 +278,7 @@ def check_tag_sequences(y: Any, name: str = "y_true") -> list[list[str]]:
             f"expected one sequence of tags per sentence (nested input); got flat labels such as "
             f"{shorten(y[0])}. Wrap each sentence's tags in a list."
         )
-    return _check_tag_references(y)
+    return _check_tag_references(y, name)
 
 
 def check_references(y_true: Any) -> tuple[list[Any], bool]:

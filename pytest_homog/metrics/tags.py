@@ -301,15 +301,20 @@ def strict_entities(
     return EntityArrays(start=starts[ok], end=stops[ok], type=type_id[starts[ok]])
 
 
-def check_scheme_tags(tags: Sequence[str], scheme: str, y: Sequence[Sequence[str]], name: str) -> None:
+def check_scheme_tags(tags: Sequence[str], scheme: str, sources: Sequence[tuple[str, Sequence[Sequence[str]]]]) -> None:
     """Raise :class:`HomogDataError` for the first of ``tags`` (sorted) whose prefix is not part of ``scheme``;
-    the message says where in ``y`` (called ``name``) it occurs."""
+    the message says where it first occurs in ``sources``, pairs of a name (``"y_true"``) and tag sequences."""
     allowed = _SCHEME_RULES[scheme]["allowed"]
     outside = sorted(tag for tag in tags if tag[0] not in allowed)
     if not outside:
         return
     tag = outside[0]
-    places = (f"{name}, sentence {i}, position {list(row).index(tag)}" for i, row in enumerate(y) if tag in row)
+    places = (
+        f"{name}, sentence {i}, position {list(row).index(tag)}"
+        for name, y in sources
+        for i, row in enumerate(y)
+        if tag in row
+    )
     where = next(places, "the input")
     prefixes = ", ".join(allowed)
     raise HomogDataError(
