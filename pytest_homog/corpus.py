@@ -315,7 +315,6 @@ class Corpus:
         checked = self if predictions is None else predictions
         if checked.tags_checked:
             return
-        checked.tags_checked = True
         if predictions is None:
             tags = self._tags_of(self.gold_codes)
             sources = [("y_true", self.references)]
@@ -326,6 +325,7 @@ class Corpus:
             warn_bilou_tags(tags, self.scheme)
         else:
             check_scheme_tags(tags, self.scheme, sources)
+        checked.tags_checked = True
 
     @cached_property
     def gold_entities(self) -> Entities:
@@ -414,6 +414,8 @@ class Predictions:
         The code of every predicted tag (label), sentences laid end to end.
     name : str
         Who made them, for messages.
+    tags_checked : bool
+        Whether :meth:`Corpus.check_tags` has checked them (it checks each input once).
     """
 
     def __init__(self, corpus: Corpus, values: list[Any], codes: np.ndarray, name: str) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import CheckRecord, record_check
+
+if TYPE_CHECKING:
+    from pytest_homog.subjects import Resolved
 
 __all__ = ["DIVERGE_BY", "assert_models_diverge"]
 
@@ -68,7 +71,9 @@ def _abs_interval(low: float, high: float) -> tuple[float, float]:
     return min(abs(low), abs(high)), max(abs(low), abs(high))
 
 
-def _metric_gap(a: Any, b: Any, by: str, level: str | None, shown: float, n_resamples: int, seed: int | None) -> _Gap:
+def _metric_gap(
+    a: Resolved, b: Resolved, by: str, level: str | None, shown: float, n_resamples: int, seed: int | None
+) -> _Gap:
     from pytest_homog.metrics.bootstrap import count_pair, paired_difference
 
     corpus = a.corpus
@@ -97,7 +102,14 @@ def _metric_gap(a: Any, b: Any, by: str, level: str | None, shown: float, n_resa
 
 
 def _divergence(
-    a: Any, b: Any, by: str, level: str | None, unit: str | None, shown: float, n_resamples: int, seed: int | None
+    a: Resolved,
+    b: Resolved,
+    by: str,
+    level: str | None,
+    unit: str | None,
+    shown: float,
+    n_resamples: int,
+    seed: int | None,
 ) -> _Gap:
     from pytest_homog.metrics.agreement import divergence_estimate, read_entities
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_homog.checks.messages import check_number
 from pytest_homog.record import CheckRecord, record_check
+
+if TYPE_CHECKING:
+    from pytest_homog.metrics.homogenization import OutcomeHomogenization, SimilarityMatrix
+    from pytest_homog.subjects import Resolved
 
 __all__ = ["assert_not_homogeneous"]
 
@@ -27,8 +31,8 @@ def _check_options(
 
 
 def _measure(
-    subjects: Mapping[str, Any], data: Any, group: list[Any], by: str, unit: str | None, level: str | None
-) -> tuple[Any, Any]:
+    subjects: Mapping[str, Any], data: Any, group: list[Resolved], by: str, unit: str | None, level: str | None
+) -> tuple[OutcomeHomogenization, SimilarityMatrix]:
     """Outcome homogenization and the similarity matrix of the resolved ``group``."""
     from pytest_homog.metrics.homogenization import check_label_sets, cka_matrix, homogenization_of, similarity_of
     from pytest_homog.subjects import subject_features
@@ -47,8 +51,8 @@ def _measure(
 
 
 def _record(
-    homogenization: Any,
-    matrix: Any,
+    homogenization: OutcomeHomogenization,
+    matrix: SimilarityMatrix,
     passed: tuple[bool, bool],
     bounds: tuple[float, float | None],
     by: str,
@@ -95,7 +99,11 @@ def _record(
 
 
 def _verdicts(
-    homogenization: Any, matrix: Any, passed: tuple[bool, bool], bounds: tuple[float, float | None], by: str
+    homogenization: OutcomeHomogenization,
+    matrix: SimilarityMatrix,
+    passed: tuple[bool, bool],
+    bounds: tuple[float, float | None],
+    by: str,
 ) -> list[str]:
     verdicts = []
     if all(rate == 0.0 for rate in homogenization.failure_rates.values()):
@@ -114,12 +122,12 @@ def _verdicts(
 
 
 def _failure(
-    homogenization: Any,
-    matrix: Any,
+    homogenization: OutcomeHomogenization,
+    matrix: SimilarityMatrix,
     passed: tuple[bool, bool],
     bounds: tuple[float, float | None],
     by: str,
-    first: Any,
+    first: Resolved,
     show: int,
 ) -> str:
     shared = homogenization.shared_failures

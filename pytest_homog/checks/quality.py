@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_homog.checks.messages import (
     EVIDENCE_CONFIDENCE,
@@ -15,6 +15,12 @@ from pytest_homog.checks.messages import (
 )
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import CheckRecord, record_check
+
+if TYPE_CHECKING:
+    from pytest_homog.metrics.bootstrap import Estimate
+    from pytest_homog.metrics.counts import UnitCounts
+    from pytest_homog.metrics.quality import Report
+    from pytest_homog.subjects import Resolved
 
 __all__ = ["assert_f1_above", "assert_precision_above", "assert_recall_above"]
 
@@ -60,7 +66,9 @@ def _check_bar(
     return _Bar(check, metric, bound, coverage, scheme, mode, average, check_n_resamples(n_resamples), check_seed(seed))
 
 
-def _record(bar: _Bar, resolved: Any, counts: Any, estimate: Any, report: Any, passed: bool, started: float) -> None:
+def _record(
+    bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report, passed: bool, started: float
+) -> None:
     entity = counts.level == "entity"
     record_check(
         CheckRecord(
@@ -91,7 +99,7 @@ def _record(bar: _Bar, resolved: Any, counts: Any, estimate: Any, report: Any, p
     )
 
 
-def _verdict(bar: _Bar, level: str, estimate: Any) -> tuple[str, list[str]]:
+def _verdict(bar: _Bar, level: str, estimate: Estimate) -> tuple[str, list[str]]:
     title = METRIC_TITLE[bar.metric]
     interval = f"[{estimate.low:.3f}, {estimate.high:.3f}]"
     percent = f"{estimate.confidence * 100:g}%"
@@ -109,7 +117,7 @@ def _verdict(bar: _Bar, level: str, estimate: Any) -> tuple[str, list[str]]:
     return verdict, []
 
 
-def _failure(bar: _Bar, resolved: Any, counts: Any, estimate: Any, report: Any) -> str:
+def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report) -> str:
     level = counts.level
     verdict, evidence = _verdict(bar, level, estimate)
     how = f"level={level}" + (f", scheme={bar.scheme}, mode={bar.mode}" if level == "entity" else "")

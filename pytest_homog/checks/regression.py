@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_homog.checks.messages import (
     EVIDENCE_CONFIDENCE,
@@ -14,6 +14,10 @@ from pytest_homog.checks.messages import (
 )
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import CheckRecord, record_check
+
+if TYPE_CHECKING:
+    from pytest_homog.metrics.bootstrap import Estimate
+    from pytest_homog.subjects import Resolved
 
 __all__ = ["assert_no_regression"]
 
@@ -33,9 +37,9 @@ def _check_options(metric: str, tolerance: object, confidence: object, average: 
 
 
 def _failure(
-    estimate: Any,
-    candidate: Any,
-    baseline: Any,
+    estimate: Estimate,
+    candidate: Resolved,
+    baseline: Resolved,
     metric: str,
     allowed_drop: float,
     coverage: float | None,
