@@ -83,8 +83,8 @@ def main() -> int:
 
     from seqeval.metrics import f1_score as seqeval_f1
 
-    from pytest_homog.metrics.diversity import similarity_matrix
-    from pytest_homog.metrics.stats import compare
+    from pytest_homog.metrics.bootstrap import compare
+    from pytest_homog.metrics.homogenization import similarity_matrix
 
     warnings.simplefilter("ignore")
     _, y_true = read_conll(DATA)

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from _wnut import WNUT, read_conll  # noqa: E402
 from seqeval.metrics import f1_score as seqeval_f1  # noqa: E402
 
+from pytest_homog.metrics.bootstrap import score  # noqa: E402
 from pytest_homog.metrics.quality import f1_score  # noqa: E402
-from pytest_homog.metrics.stats import score  # noqa: E402
 
 WNUT_TEST = WNUT / "test.conll"
 REPEATS = 15

@@ -24,9 +24,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "UndefinedMetricWarning",
     ),
     "pytest_homog.config": ("HomogConfig",),
+    "pytest_homog.metrics.inputs": ("check_sequences",),
     "pytest_homog.metrics.tags": (
         "SCHEMES",
-        "check_sequences",
         "extract_entities",
     ),
     "pytest_homog.metrics.quality": (
@@ -36,36 +36,38 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "precision_score",
         "recall_score",
     ),
-    "pytest_homog.metrics.stats": (
+    "pytest_homog.metrics.bootstrap": (
         "Estimate",
         "compare",
         "score",
     ),
-    "pytest_homog.metrics.diversity": (
+    "pytest_homog.metrics.agreement": (
         "ErrorConsistency",
         "McNemarResult",
-        "OutcomeHomogenization",
-        "SimilarityMatrix",
         "cohen_kappa",
         "disagreement",
         "divergence",
         "double_fault",
         "error_consistency",
         "mcnemar_test",
-        "outcome_homogenization",
-        "similarity_matrix",
         "unit_outcomes",
         "yules_q",
     ),
+    "pytest_homog.metrics.homogenization": (
+        "OutcomeHomogenization",
+        "SimilarityMatrix",
+        "outcome_homogenization",
+        "similarity_matrix",
+    ),
     "pytest_homog.metrics.representation": ("linear_cka",),
-    "pytest_homog.assertions": (
+    "pytest_homog.checks.quality": (
         "assert_f1_above",
-        "assert_models_diverge",
-        "assert_no_regression",
-        "assert_not_homogeneous",
         "assert_precision_above",
         "assert_recall_above",
     ),
+    "pytest_homog.checks.divergence": ("assert_models_diverge",),
+    "pytest_homog.checks.homogeneity": ("assert_not_homogeneous",),
+    "pytest_homog.checks.regression": ("assert_no_regression",),
     "pytest_homog.checks.behaviour": (
         "DisagreementTracker",
         "assert_directional",
@@ -86,14 +88,6 @@ _EXPORTS: dict[str, str] = {name: module for module, names in _MODULES.items() f
 __all__ = sorted(["__version__", *_EXPORTS])
 
 if TYPE_CHECKING:
-    from pytest_homog.assertions import (
-        assert_f1_above,
-        assert_models_diverge,
-        assert_no_regression,
-        assert_not_homogeneous,
-        assert_precision_above,
-        assert_recall_above,
-    )
     from pytest_homog.checks.behaviour import (
         DisagreementTracker,
         assert_directional,
@@ -101,6 +95,10 @@ if TYPE_CHECKING:
         assert_min_functionality,
         assert_models_disagree_somewhere,
     )
+    from pytest_homog.checks.divergence import assert_models_diverge
+    from pytest_homog.checks.homogeneity import assert_not_homogeneous
+    from pytest_homog.checks.quality import assert_f1_above, assert_precision_above, assert_recall_above
+    from pytest_homog.checks.regression import assert_no_regression
     from pytest_homog.config import HomogConfig
     from pytest_homog.data import load_dataset
     from pytest_homog.errors import (
@@ -112,26 +110,29 @@ if TYPE_CHECKING:
         HomogWarning,
         UndefinedMetricWarning,
     )
-    from pytest_homog.metrics.diversity import (
+    from pytest_homog.metrics.agreement import (
         ErrorConsistency,
         McNemarResult,
-        OutcomeHomogenization,
-        SimilarityMatrix,
         cohen_kappa,
         disagreement,
         divergence,
         double_fault,
         error_consistency,
         mcnemar_test,
-        outcome_homogenization,
-        similarity_matrix,
         unit_outcomes,
         yules_q,
     )
+    from pytest_homog.metrics.bootstrap import Estimate, compare, score
+    from pytest_homog.metrics.homogenization import (
+        OutcomeHomogenization,
+        SimilarityMatrix,
+        outcome_homogenization,
+        similarity_matrix,
+    )
+    from pytest_homog.metrics.inputs import check_sequences
     from pytest_homog.metrics.quality import Report, classification_report, f1_score, precision_score, recall_score
     from pytest_homog.metrics.representation import linear_cka
-    from pytest_homog.metrics.stats import Estimate, compare, score
-    from pytest_homog.metrics.tags import SCHEMES, check_sequences, extract_entities
+    from pytest_homog.metrics.tags import SCHEMES, extract_entities
     from pytest_homog.models.load import HomogModel
     from pytest_homog.perturbations import LabelledSentence, TextExample
 

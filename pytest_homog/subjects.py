@@ -12,28 +12,34 @@ A subject is either
 
 ``data`` may carry a ``homog_name`` attribute (a string) that names it in reports.
 
-Every check starts with :func:`resolve_subject`, so a new kind of model only needs ``homog_predict``.
+Every check starts with :func:`resolve_subject` (one subject) or :func:`resolve_subjects` (several on the same
+data), so a new kind of model only needs ``homog_predict``. Resolving builds the
+:class:`~pytest_homog.corpus.Corpus` of the references once and binds each subject's predictions to it once.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_homog.errors import HomogModelError, HomogUsageError
-from pytest_homog.metrics.tags import check_labels, check_sequences, is_nested
+import numpy as np
 
-__all__ = ["Resolved", "resolve_subject"]
+from pytest_homog.corpus import Corpus, Predictions
+from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+
+__all__ = ["Resolved", "resolve_pair", "resolve_subject", "resolve_subjects", "subject_features"]
 
 
 @dataclass(frozen=True)
 class Resolved:
-    """A subject resolved to validated references and predictions.
+    """A subject resolved to predictions bound to the corpus of its references.
 
     Attributes
     ----------
-    y_true, y_pred : list
-        References and predictions: lists of tag lists (nested) or lists of labels (flat), validated.
+    predictions : Predictions
+        The subject's validated predictions, bound to the corpus of the references.
     texts : list or None
         The inputs, when the subject is a model that returned them.
     name : str
@@ -42,16 +48,41 @@ class Resolved:
         The data's name in reports, when it has one.
     """
 
-    y_true: list[Any]
-    y_pred: list[Any]
+    predictions: Predictions
     texts: list[Any] | None
     name: str
     data_name: str | None
 
     @property
+    def corpus(self) -> Corpus:
+        """The references, validated and encoded."""
+        return self.predictions.corpus
+
+    @property
+    def y_true(self) -> list[Any]:
+        """The validated references: lists of tags (nested) or labels (flat)."""
+        return self.corpus.references
+
+    @property
+    def y_pred(self) -> list[Any]:
+        """The validated predictions, in the shape of :attr:`y_true`."""
+        return self.predictions.values
+
+    @property
     def nested(self) -> bool:
         """Whether the subject holds tag sequences (rather than one label per example)."""
-        return is_nested(self.y_true)
+        return self.corpus.nested
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What a subject gives before validation: references, predictions, texts and names."""
+
+    y_true: Any
+    y_pred: Any
+    texts: list[Any] | None
+    name: str
+    data_name: str | None
 
 
 def _data_name(data: object) -> str | None:
@@ -59,14 +90,32 @@ def _data_name(data: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _validate(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
-    if is_nested(y_true) or is_nested(y_pred):
-        return check_sequences(y_true, y_pred)
-    return check_labels(y_true, y_pred)
+def _read(subject: Any, data: Any, name: str | None) -> _Reading:
+    if subject is None:
+        raise HomogUsageError("subject is None; pass a model or predictions.")
+    if data is None:
+        raise HomogUsageError("data is None; pass the references (for predictions) or the data a model predicts on.")
+    data_name = _data_name(data)
+    predict = getattr(subject, "homog_predict", None)
+    if callable(predict):
+        label = getattr(subject, "homog_name", None) or name or type(subject).__name__
+        result = predict(data)
+        if not isinstance(result, tuple) or len(result) != 3:
+            raise HomogModelError(
+                f"{label}.homog_predict(data) must return (y_true, y_pred, texts); got "
+                f"{type(result).__name__}{f' of length {len(result)}' if isinstance(result, tuple) else ''}. "
+                "Return a 3-tuple: the references read from data, the predictions, and the input texts (or None)."
+            )
+        y_true, y_pred, texts = result
+        return _Reading(y_true, y_pred, list(texts) if texts is not None else None, str(label), data_name)
+    references = data.homog_references() if callable(getattr(data, "homog_references", None)) else data
+    return _Reading(references, subject, None, name or "predictions", data_name)
 
 
-def resolve_subject(subject: Any, data: Any, *, name: str | None = None) -> Resolved:
-    """Resolve a subject (a model or predictions) and its data to validated references and predictions.
+def resolve_subject(
+    subject: Any, data: Any, *, name: str | None = None, scheme: str = "IOB2", mode: str = "conlleval"
+) -> Resolved:
+    """Resolve a subject (a model or predictions) and its data to predictions bound to the references.
 
     Parameters
     ----------
@@ -77,6 +126,8 @@ def resolve_subject(subject: Any, data: Any, *, name: str | None = None) -> Reso
     name : str, optional
         The subject's name in reports when it has no ``homog_name``; default ``"predictions"`` for predictions
         and the model's class name for models.
+    scheme, mode : str
+        How entities are read from the tags (see :mod:`pytest_homog.metrics.tags`).
 
     Returns
     -------
@@ -90,7 +141,7 @@ def resolve_subject(subject: Any, data: Any, *, name: str | None = None) -> Reso
         A model's ``homog_predict`` did not return ``(y_true, y_pred, texts)``.
     HomogDataError
         References and predictions do not fit together (see
-        :func:`~pytest_homog.metrics.tags.check_sequences`).
+        :func:`~pytest_homog.metrics.inputs.check_sequences`).
 
     Examples
     --------
@@ -107,26 +158,79 @@ def resolve_subject(subject: Any, data: Any, *, name: str | None = None) -> Reso
     >>> resolve_subject(Echo(), ["pos", "neg"]).name
     'echo'
     """
-    if subject is None:
-        raise HomogUsageError("subject is None; pass a model or predictions.")
-    if data is None:
-        raise HomogUsageError(
-            "data is None; pass the references (for predictions) or the data a model predicts on."
+    reading = _read(subject, data, name)
+    corpus = Corpus(reading.y_true, scheme=scheme, mode=mode)
+    return Resolved(corpus.bind(reading.y_pred, name=reading.name), reading.texts, reading.name, reading.data_name)
+
+
+def _element(x: Any) -> Any:
+    """A sentence (tag sequence) as a list, a flat label (string or integer) as it is."""
+    return list(x) if isinstance(x, (list, tuple, np.ndarray)) else x
+
+
+def _same_references(first: Any, other: Any, name: str) -> None:
+    if first is other:
+        return
+    if len(first) != len(other) or any(_element(x) != _element(y) for x, y in zip(first, other, strict=True)):
+        raise HomogDataError(
+            f"subject {name!r} was resolved against different references than the first subject; compare "
+            "subjects on the same data."
         )
-    data_name = _data_name(data)
-    predict = getattr(subject, "homog_predict", None)
-    if callable(predict):
-        label = getattr(subject, "homog_name", None) or name or type(subject).__name__
-        result = predict(data)
-        if not isinstance(result, tuple) or len(result) != 3:
-            raise HomogModelError(
-                f"{label}.homog_predict(data) must return (y_true, y_pred, texts); got "
-                f"{type(result).__name__}{f' of length {len(result)}' if isinstance(result, tuple) else ''}. "
-                "Return a 3-tuple: the references read from data, the predictions, and the input texts (or None)."
-            )
-        y_true, y_pred, texts = result
-        true, pred = _validate(y_true, y_pred)
-        return Resolved(true, pred, list(texts) if texts is not None else None, str(label), data_name)
-    references = data.homog_references() if callable(getattr(data, "homog_references", None)) else data
-    true, pred = _validate(references, subject)
-    return Resolved(true, pred, None, name or "predictions", data_name)
+
+
+def resolve_subjects(
+    subjects: Sequence[tuple[Any, str | None, str]], data: Any, *, scheme: str = "IOB2", mode: str = "conlleval"
+) -> list[Resolved]:
+    """Resolve several subjects on the same data: one corpus, built from the first subject's references, and
+    every subject's predictions bound to it once.
+
+    ``subjects`` holds ``(subject, name, role)``: ``name`` as in :func:`resolve_subject`, ``role`` names the
+    subject in data errors when it has no name. Every subject must give the same references.
+
+    Examples
+    --------
+    >>> gold = [["B-PER", "O"], ["O", "B-LOC"]]
+    >>> a, b = resolve_subjects([(gold, "a", "a"), ([["O", "O"], ["O", "O"]], "b", "b")], gold)
+    >>> a.corpus is b.corpus, b.name
+    (True, 'b')
+    """
+    readings = [(_read(subject, data, name), name or role) for subject, name, role in subjects]
+    first = readings[0][0]
+    try:
+        corpus = Corpus(first.y_true, scheme=scheme, mode=mode)
+    except HomogDataError as exc:
+        raise HomogDataError(f"subject {readings[0][1]!r} does not fit the data: {exc}") from exc
+    resolved = []
+    for reading, label in readings:
+        _same_references(first.y_true, reading.y_true, reading.name)
+        try:
+            predictions = corpus.bind(reading.y_pred, name=reading.name)
+        except HomogDataError as exc:
+            raise HomogDataError(f"subject {label!r} does not fit the data: {exc}") from exc
+        resolved.append(Resolved(predictions, reading.texts, reading.name, reading.data_name))
+    return resolved
+
+
+def resolve_pair(
+    a: Any, b: Any, data: Any, *, scheme: str = "IOB2", mode: str = "conlleval"
+) -> tuple[Resolved, Resolved]:
+    """Resolve two subjects on the same data (see :func:`resolve_subjects`); two subjects of one name (two
+    models of a kind, two prediction lists) become ``"name (a)"`` and ``"name (b)"``, so every message tells
+    them apart."""
+    first, second = resolve_subjects([(a, None, "a"), (b, None, "b")], data, scheme=scheme, mode=mode)
+    if first.name == second.name:
+        first = dataclasses.replace(first, name=f"{first.name} (a)")
+        second = dataclasses.replace(second, name=f"{second.name} (b)")
+    return first, second
+
+
+def subject_features(subject: Any, data: Any, name: str) -> Any:
+    """The subject's word-pooled hidden states on ``data`` (``subject.homog_features(data)``), for CKA."""
+    get = getattr(subject, "homog_features", None)
+    if not callable(get):
+        raise HomogUsageError(
+            f"by='cka' compares hidden states, but subject {name!r} ({type(subject).__name__}) has no "
+            "homog_features(data) method. Load the model with the homog_model or homog_finetune fixture, or "
+            "compare predictions with by='disagreement' or by='error_consistency'."
+        )
+    return get(data)

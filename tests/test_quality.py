@@ -17,13 +17,13 @@ from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2
 from sklearn.metrics import precision_recall_fscore_support
 
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
+from pytest_homog.metrics.counts import unit_counts
 from pytest_homog.metrics.quality import (
     classification_report,
     f1_score,
     precision_recall_fscore,
     precision_score,
     recall_score,
-    unit_counts,
 )
 
 WNUT = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17"

@@ -3,16 +3,17 @@
 Definitions (DESIGN.md):
 
 - ``level="entity"`` (default for nested input): exact ``(type, start, end)`` matches between gold and
-predicted
-  entities, read from tag sequences in ``mode="conlleval"`` or ``mode="strict"`` (see
+  predicted entities, read from tag sequences in ``mode="conlleval"`` or ``mode="strict"`` (see
   :mod:`pytest_homog.metrics.tags`). Equals seqeval (``mode=None`` resp. ``mode="strict", scheme=...``).
 - ``level="token"``: every tag of every sentence is one prediction, scored as scikit-learn's
   ``precision_recall_fscore_support`` scores the flattened tags (``"O"`` is a label like any other).
 - ``level="label"`` (default for flat input): one label per example, as scikit-learn.
 
-Every metric is computed from three counts per label: true positives, predictions and gold items (support).
-:func:`unit_counts` keeps those counts per unit (sentence or example), which is what the bootstrap in
-:mod:`pytest_homog.metrics.stats` resamples.
+Every metric is computed from three counts per label: true positives, predictions and gold items (support),
+kept per unit by :mod:`pytest_homog.metrics.counts` (which the bootstrap in :mod:`pytest_homog.metrics.bootstrap`
+resamples). The public functions take plain lists, build a :class:`~pytest_homog.corpus.Corpus` once and bind the
+predictions to it; :func:`precision_recall_fscore` is the one place they all call, as scikit-learn's scores all
+call ``precision_recall_fscore_support``.
 """
 
 from __future__ import annotations
@@ -21,41 +22,31 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from pytest_homog.errors import HomogUsageError, UndefinedMetricWarning
-from pytest_homog.metrics.tags import (
-    check_labels,
-    check_mode,
-    check_scheme,
-    check_sequences,
-    corpus_entities,
-    encode,
-    is_nested,
-)
+from pytest_homog.metrics.counts import UnitCounts, unit_counts
 
 __all__ = [
     "AVERAGES",
-    "LEVELS",
     "METRICS",
+    "WARN_FOR",
     "LabelScore",
     "Report",
-    "UnitCounts",
     "check_average",
+    "check_metric",
     "check_zero_division",
     "classification_report",
     "f1_score",
     "precision_recall_fscore",
     "precision_score",
     "recall_score",
-    "resolve_level",
-    "unit_counts",
+    "report_from_counts",
+    "scores_from_totals",
 ]
 
-LEVELS = ("entity", "token", "label")
 AVERAGES = ("micro", "macro", "weighted", None)
 METRICS = ("precision", "recall", "f1")
 
@@ -74,9 +65,7 @@ def check_average(average: object) -> str | None:
     'macro'
     """
     if average is not None and (not isinstance(average, str) or average not in AVERAGES):
-        raise HomogUsageError(
-            f"average must be one of 'micro', 'macro', 'weighted' or None; got {average!r}."
-        )
+        raise HomogUsageError(f"average must be one of 'micro', 'macro', 'weighted' or None; got {average!r}.")
     return average
 
 
@@ -93,15 +82,11 @@ def check_zero_division(zero_division: object) -> str | float:
             return "warn"
         if zero_division == "nan":
             return math.nan
-    elif isinstance(zero_division, (int, float, np.integer, np.floating)) and not isinstance(
-        zero_division, bool
-    ):
+    elif isinstance(zero_division, (int, float, np.integer, np.floating)) and not isinstance(zero_division, bool):
         value = float(zero_division)
         if value in (0.0, 1.0) or math.isnan(value):
             return value
-    raise HomogUsageError(
-        f'zero_division must be "warn", 0, 1 or nan (as in scikit-learn); got {zero_division!r}.'
-    )
+    raise HomogUsageError(f'zero_division must be "warn", 0, 1 or nan (as in scikit-learn); got {zero_division!r}.')
 
 
 def check_metric(metric: object) -> str:
@@ -109,209 +94,6 @@ def check_metric(metric: object) -> str:
     if not isinstance(metric, str) or metric not in METRICS:
         raise HomogUsageError(f"metric must be one of 'precision', 'recall', 'f1'; got {metric!r}.")
     return metric
-
-
-def resolve_level(level: object, nested: bool) -> str:
-    """The level to count at: ``level`` checked against the input shape, or its default.
-
-    Nested input (tag sequences) defaults to ``"entity"`` and allows ``"token"``; flat input is ``"label"``.
-
-    Examples
-    --------
-    >>> resolve_level(None, nested=True)
-    'entity'
-    >>> resolve_level(None, nested=False)
-    'label'
-    """
-    if level is None:
-        return "entity" if nested else "label"
-    if not isinstance(level, str) or level not in LEVELS:
-        raise HomogUsageError(f"level must be one of 'entity', 'token', 'label' or None; got {level!r}.")
-    if nested and level == "label":
-        raise HomogUsageError(
-            "level='label' needs flat labels (one per example) but the input is nested tag sequences; "
-            "use level='token' to score every tag, or level='entity'."
-        )
-    if not nested and level != "label":
-        raise HomogUsageError(
-            f"level={level!r} needs nested tag sequences (one list of tags per sentence) but the input is "
-            "flat labels; use level='label' or pass tag sequences."
-        )
-    return level
-
-
-# ----------------------------------------------------------------------------------------------------------
-# counts
-# ----------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitCounts:
-    """True positives, predictions and gold items per label, kept per unit (sentence or example).
-
-    Each count is an event list: ``tp_unit[k]``/``tp_label[k]`` is one true positive in unit ``tp_unit[k]`` of
-    label ``labels[tp_label[k]]``; likewise for predictions and gold items.
-
-    Attributes
-    ----------
-    labels : tuple
-        Label names (entity types at entity level), sorted, or as given by ``labels=``.
-    n_units : int
-        Number of units (sentences for nested input, examples for flat).
-    level : str
-        ``"entity"``, ``"token"`` or ``"label"``.
-    explicit_labels : bool
-        Whether ``labels`` were given by the caller (then labels absent from a resample still count in
-        averages).
-    """
-
-    labels: tuple[Any, ...]
-    n_units: int
-    level: str
-    tp_unit: np.ndarray
-    tp_label: np.ndarray
-    pred_unit: np.ndarray
-    pred_label: np.ndarray
-    gold_unit: np.ndarray
-    gold_label: np.ndarray
-    explicit_labels: bool = False
-
-    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(tp, pred, gold)`` per label over all units."""
-        n = len(self.labels)
-        return (
-            np.bincount(self.tp_label, minlength=n),
-            np.bincount(self.pred_label, minlength=n),
-            np.bincount(self.gold_label, minlength=n),
-        )
-
-    def per_unit(self, *, by_label: bool) -> np.ndarray:
-        """Counts per unit: ``(n_units, 3)`` (tp, pred, gold), or ``(n_units, 3 * n_labels)`` by label."""
-        n = self.n_units
-        if not by_label:
-            cols = [np.bincount(u, minlength=n) for u in (self.tp_unit, self.pred_unit, self.gold_unit)]
-            return np.stack(cols, axis=1).astype(np.float64)
-        n_labels = len(self.labels)
-        cols = [
-            np.bincount(u * n_labels + lab, minlength=n * n_labels).reshape(n, n_labels)
-            for u, lab in (
-                (self.tp_unit, self.tp_label),
-                (self.pred_unit, self.pred_label),
-                (self.gold_unit, self.gold_label),
-            )
-        ]
-        return np.concatenate(cols, axis=1).astype(np.float64)
-
-
-def _select_labels(
-    found: list[Any], labels: Sequence[Any] | None
-) -> tuple[tuple[Any, ...], np.ndarray | None, bool]:
-    """The label list to report, and the map from found label index to it (-1 = dropped)."""
-    if labels is None:
-        return tuple(found), None, False
-    if isinstance(labels, (str, bytes)) or len(labels) == 0:
-        raise HomogUsageError(f"labels must be a non-empty sequence of labels, or None; got {labels!r}.")
-    chosen = tuple(labels)
-    if len(set(chosen)) != len(chosen):
-        raise HomogUsageError(f"labels must not repeat a label; got {list(chosen)!r}.")
-    position = {lab: i for i, lab in enumerate(chosen)}
-    mapping = np.array([position.get(lab, -1) for lab in found], dtype=np.int64)
-    return chosen, mapping, True
-
-
-def _remap(unit: np.ndarray, label: np.ndarray, mapping: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    if mapping is None:
-        return unit, label
-    new = mapping[label]
-    keep = new >= 0
-    return unit[keep], new[keep]
-
-
-def _entity_counts(
-    true: list[list[str]], pred: list[list[str]], scheme: str, mode: str, labels: Sequence[Any] | None
-) -> UnitCounts:
-    enc = encode(true, pred)
-    gold, guess, types = corpus_entities(enc, scheme=scheme, mode=mode, y_true=true, y_pred=pred)
-    size = len(enc.true) + 1
-    start_at = np.full(size, -1, dtype=np.int64)
-    type_at = np.full(size, -1, dtype=np.int64)
-    start_at[guess.end] = guess.start
-    type_at[guess.end] = guess.type
-    matched = (start_at[gold.end] == gold.start) & (type_at[gold.end] == gold.type)
-    gold_unit = enc.sentence[gold.end - 1]
-    pred_unit = enc.sentence[guess.end - 1]
-    present = np.union1d(gold.type, guess.type)
-    found = [types[t] for t in present.tolist()]
-    compact = np.full(len(types), -1, dtype=np.int64)
-    compact[present] = np.arange(len(present))
-    chosen, mapping, explicit = _select_labels(found, labels)
-    tp_u, tp_l = _remap(gold_unit[matched], compact[gold.type[matched]], mapping)
-    p_u, p_l = _remap(pred_unit, compact[guess.type], mapping)
-    g_u, g_l = _remap(gold_unit, compact[gold.type], mapping)
-    return UnitCounts(chosen, len(true), "entity", tp_u, tp_l, p_u, p_l, g_u, g_l, explicit)
-
-
-def _label_counts(
-    true: Sequence[Any],
-    pred: Sequence[Any],
-    unit: np.ndarray,
-    n_units: int,
-    level: str,
-    labels: Sequence[Any] | None,
-) -> UnitCounts:
-    found = sorted(set(true) | set(pred))
-    index = {lab: i for i, lab in enumerate(found)}
-    t = np.fromiter(map(index.__getitem__, true), dtype=np.int64, count=len(true))
-    p = np.fromiter(map(index.__getitem__, pred), dtype=np.int64, count=len(pred))
-    chosen, mapping, explicit = _select_labels(found, labels)
-    hit = t == p
-    tp_u, tp_l = _remap(unit[hit], t[hit], mapping)
-    p_u, p_l = _remap(unit, p, mapping)
-    g_u, g_l = _remap(unit, t, mapping)
-    return UnitCounts(chosen, n_units, level, tp_u, tp_l, p_u, p_l, g_u, g_l, explicit)
-
-
-def unit_counts(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    level: str | None = None,
-    scheme: str = "IOB2",
-    mode: str = "conlleval",
-    labels: Sequence[Any] | None = None,
-) -> UnitCounts:
-    """Validate the input and count true positives, predictions and gold items per unit and label.
-
-    Parameters
-    ----------
-    y_true, y_pred
-        Nested tag sequences (one per sentence) or flat labels (one per example).
-    level, scheme, mode, labels
-        As in :func:`precision_score`.
-
-    Examples
-    --------
-    >>> counts = unit_counts([["B-PER", "O"], ["B-LOC"]], [["B-PER", "O"], ["O"]])
-    >>> counts.labels, [c.tolist() for c in counts.totals()]
-    (('LOC', 'PER'), [[0, 1], [0, 1], [1, 1]])
-    """
-    check_scheme(scheme)
-    check_mode(mode)
-    nested = is_nested(y_true) if is_nested(y_true) == is_nested(y_pred) else True
-    if nested:
-        true, pred = check_sequences(y_true, y_pred)
-    else:
-        true, pred = check_labels(y_true, y_pred)
-    lvl = resolve_level(level, nested)
-    if lvl == "entity":
-        return _entity_counts(true, pred, scheme, mode, labels)
-    if lvl == "token":
-        lengths = np.fromiter(map(len, true), dtype=np.int64, count=len(true))
-        unit = np.repeat(np.arange(len(true)), lengths)
-        return _label_counts(
-            list(chain.from_iterable(true)), list(chain.from_iterable(pred)), unit, len(true), "token", labels
-        )
-    return _label_counts(true, pred, np.arange(len(true)), len(true), "label", labels)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -386,7 +168,8 @@ def scores_from_totals(
     return _nanaverage(precision, weights), _nanaverage(recall, weights), _nanaverage(f1, weights)
 
 
-_WARN_FOR = {"precision": ("precision",), "recall": ("recall",), "f1": ("precision", "recall")}
+#: which undefined ratios each metric warns about
+WARN_FOR = {"precision": ("precision",), "recall": ("recall",), "f1": ("precision", "recall")}
 
 
 def precision_recall_fscore(
@@ -409,15 +192,29 @@ def precision_recall_fscore(
     (0.0, 0.0, 0.0)
     """
     check_average(average)
-    zd = check_zero_division(zero_division)
+    checked_zero_division = check_zero_division(zero_division)
     counts = unit_counts(y_true, y_pred, level=level, scheme=scheme, mode=mode, labels=labels)
     tp, pred, gold = counts.totals()
     return scores_from_totals(
-        tp, pred, gold, average=average, zero_division=zd, warn_for=warn_for, level=counts.level
+        tp, pred, gold, average=average, zero_division=checked_zero_division, warn_for=warn_for, level=counts.level
     )
 
 
-_DOC_PARAMS = """
+def precision_score(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    level: str | None = None,
+    average: str | None = "micro",
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    zero_division: str | float = "warn",
+    labels: Sequence[Any] | None = None,
+) -> Any:
+    """Precision: the share of predicted entities (tokens, labels) that are right.
+
+    Equals seqeval's ``precision_score`` at entity level and scikit-learn's at token and label level.
+
     Parameters
     ----------
     y_true, y_pred : sequence of sequences of str, or sequence of labels
@@ -444,24 +241,7 @@ _DOC_PARAMS = """
         ``"macro"`` and ``"weighted"`` (the mean of no labels).
     labels : sequence, optional
         The labels (entity types at entity level) to score, in this order; others are ignored.
-"""
 
-
-def precision_score(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    level: str | None = None,
-    average: str | None = "micro",
-    scheme: str = "IOB2",
-    mode: str = "conlleval",
-    zero_division: str | float = "warn",
-    labels: Sequence[Any] | None = None,
-) -> Any:
-    """Precision: the share of predicted entities (tokens, labels) that are right.
-
-    Equals seqeval's ``precision_score`` at entity level and scikit-learn's at token and label level.
-    {params}
     Returns
     -------
     float, or ndarray of float when ``average=None``
@@ -482,7 +262,7 @@ def precision_score(
         mode=mode,
         zero_division=zero_division,
         labels=labels,
-        warn_for=_WARN_FOR["precision"],
+        warn_for=WARN_FOR["precision"],
     )[0]
 
 
@@ -500,7 +280,34 @@ def recall_score(
     """Recall: the share of gold entities (tokens, labels) that are predicted.
 
     Equals seqeval's ``recall_score`` at entity level and scikit-learn's at token and label level.
-    {params}
+
+    Parameters
+    ----------
+    y_true, y_pred : sequence of sequences of str, or sequence of labels
+        Gold and predicted tags, one sequence per sentence (nested), or one label per example (flat; strings
+        or integers).
+    level : {"entity", "token", "label"}, optional
+        What is counted: exact entities (default for nested input), every tag, or one label per example
+        (default for flat input).
+    average : {"micro", "macro", "weighted"} or None
+        ``"micro"`` pools the counts of all labels; ``"macro"`` is the unweighted mean over labels,
+        ``"weighted"`` the mean weighted by support. ``None`` returns a numpy array with one value per label,
+        in sorted label order (or the order of ``labels``); :func:`classification_report` gives them with
+        names.
+    scheme : {"IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}
+        Tagging scheme, used at entity level with ``mode="strict"``.
+    mode : {"conlleval", "strict"}
+        How entities are read (see :mod:`pytest_homog.metrics.tags`); ``"conlleval"`` ignores ``scheme``, as
+        seqeval's default mode does.
+    zero_division : "warn", 0, 1 or nan
+        The value of an undefined ratio (no predictions for precision, no gold items for recall, neither for
+        F1), as in scikit-learn. ``"warn"`` means 0 and an
+        :class:`~pytest_homog.errors.UndefinedMetricWarning`. When there is nothing at all to score (no gold
+        and no predicted entity anywhere), every average is this value; seqeval returns NaN there for
+        ``"macro"`` and ``"weighted"`` (the mean of no labels).
+    labels : sequence, optional
+        The labels (entity types at entity level) to score, in this order; others are ignored.
+
     Returns
     -------
     float, or ndarray of float when ``average=None``
@@ -519,7 +326,7 @@ def recall_score(
         mode=mode,
         zero_division=zero_division,
         labels=labels,
-        warn_for=_WARN_FOR["recall"],
+        warn_for=WARN_FOR["recall"],
     )[1]
 
 
@@ -540,7 +347,34 @@ def f1_score(
     says otherwise (DESIGN.md, Definitions). Equals seqeval's ``f1_score`` at entity level and scikit-learn's
     at token and label level. With ``zero_division="warn"`` a warning is emitted when precision or recall is
     undefined (for example an all-``O`` prediction).
-    {params}
+
+    Parameters
+    ----------
+    y_true, y_pred : sequence of sequences of str, or sequence of labels
+        Gold and predicted tags, one sequence per sentence (nested), or one label per example (flat; strings
+        or integers).
+    level : {"entity", "token", "label"}, optional
+        What is counted: exact entities (default for nested input), every tag, or one label per example
+        (default for flat input).
+    average : {"micro", "macro", "weighted"} or None
+        ``"micro"`` pools the counts of all labels; ``"macro"`` is the unweighted mean over labels,
+        ``"weighted"`` the mean weighted by support. ``None`` returns a numpy array with one value per label,
+        in sorted label order (or the order of ``labels``); :func:`classification_report` gives them with
+        names.
+    scheme : {"IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}
+        Tagging scheme, used at entity level with ``mode="strict"``.
+    mode : {"conlleval", "strict"}
+        How entities are read (see :mod:`pytest_homog.metrics.tags`); ``"conlleval"`` ignores ``scheme``, as
+        seqeval's default mode does.
+    zero_division : "warn", 0, 1 or nan
+        The value of an undefined ratio (no predictions for precision, no gold items for recall, neither for
+        F1), as in scikit-learn. ``"warn"`` means 0 and an
+        :class:`~pytest_homog.errors.UndefinedMetricWarning`. When there is nothing at all to score (no gold
+        and no predicted entity anywhere), every average is this value; seqeval returns NaN there for
+        ``"macro"`` and ``"weighted"`` (the mean of no labels).
+    labels : sequence, optional
+        The labels (entity types at entity level) to score, in this order; others are ignored.
+
     Returns
     -------
     float, or ndarray of float when ``average=None``
@@ -565,13 +399,8 @@ def f1_score(
         mode=mode,
         zero_division=zero_division,
         labels=labels,
-        warn_for=_WARN_FOR["f1"],
+        warn_for=WARN_FOR["f1"],
     )[2]
-
-
-for _fn in (precision_score, recall_score, f1_score):
-    _fn.__doc__ = (_fn.__doc__ or "").replace("{params}", _DOC_PARAMS)
-del _fn
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -692,19 +521,20 @@ class Report:
 def report_from_counts(
     counts: UnitCounts, *, zero_division: str | float = "warn", scheme: str = "IOB2", mode: str = "conlleval"
 ) -> Report:
-    """A :class:`Report` from :func:`unit_counts` (lets callers count once and report and bootstrap)."""
-    zd = check_zero_division(zero_division)
+    """A :class:`Report` from counts already made (lets callers count once, then report and bootstrap)."""
+    checked_zero_division = check_zero_division(zero_division)
     tp, pred, gold = counts.totals()
-    p, r, f = scores_from_totals(tp, pred, gold, average=None, zero_division=zd, level=counts.level)
+    p, r, f = scores_from_totals(tp, pred, gold, average=None, zero_division=checked_zero_division, level=counts.level)
     rows = tuple(
-        LabelScore(lab, float(p[i]), float(r[i]), float(f[i]), int(gold[i]))
-        for i, lab in enumerate(counts.labels)
+        LabelScore(label, float(p[i]), float(r[i]), float(f[i]), int(gold[i])) for i, label in enumerate(counts.labels)
     )
     averages = {}
     support = int(gold.sum())
     for avg in ("micro", "macro", "weighted"):
-        pa, ra, fa = scores_from_totals(tp, pred, gold, average=avg, zero_division=zd, level=counts.level)
-        averages[avg] = LabelScore(avg, float(pa), float(ra), float(fa), support)
+        precision, recall, f1 = scores_from_totals(
+            tp, pred, gold, average=avg, zero_division=checked_zero_division, level=counts.level
+        )
+        averages[avg] = LabelScore(avg, float(precision), float(recall), float(f1), support)
     return Report(rows, averages, counts.level, scheme, mode)
 
 

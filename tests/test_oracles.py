@@ -1,7 +1,7 @@
-"""Audit of the measuring layer: generated-input parity with independent oracles, and regressions.
+"""The metrics against independent oracles on generated and hand-written input.
 
-Oracles: a transliteration of conlleval.pl's chunk rules, seqeval, scikit-learn, and bootstrap replicates
-recomputed from scratch on the resampled corpus.
+Oracles: a transliteration of conlleval.pl's chunk rules, seqeval, scikit-learn, scipy's percentile bootstrap,
+and every measure recomputed from scratch (direct formulas) on each resampled corpus.
 """
 
 from __future__ import annotations
@@ -20,34 +20,15 @@ from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
 from sklearn.metrics import precision_recall_fscore_support
 
-from pytest_homog.errors import HomogDataError, UndefinedMetricWarning
-from pytest_homog.metrics.diversity import divergence
-from pytest_homog.metrics.quality import (
-    UnitCounts,
-    check_zero_division,
-    f1_score,
-    precision_score,
-    recall_score,
-    unit_counts,
-)
-from pytest_homog.metrics.stats import (
-    _replicate_values,
-    _Resampler,
-    bootstrap_indices,
-    compare,
-    score,
-)
-from pytest_homog.metrics.tags import check_labels, check_sequences, extract_entities
+from pytest_homog.metrics.agreement import divergence
+from pytest_homog.metrics.bootstrap import Resampler, bootstrap_indices, compare, replicate_values, score
+from pytest_homog.metrics.counts import unit_counts
+from pytest_homog.metrics.quality import check_zero_division, f1_score, precision_score, recall_score
+from pytest_homog.metrics.tags import extract_entities
 
 SEQEVAL_SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOE1": IOE1, "IOE2": IOE2, "IOBES": IOBES, "BILOU": BILOU}
 PREFIXES = {"IOB1": "IOB", "IOB2": "IOB", "IOE1": "IOE", "IOE2": "IOE", "IOBES": "IOBES", "BILOU": "BILOU"}
 METRICS = ("precision", "recall", "f1")
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# conlleval.pl, transliterated (endOfChunk / startOfChunk of the CoNLL-2000 script)
-# ---------------------------------------------------------------------------------------------------------- #
-
 _PL_END = {("B", "B"), ("B", "O"), ("I", "B"), ("I", "O"), ("E", "E"), ("E", "I"), ("E", "O")}
 _PL_START = {("B", "B"), ("I", "B"), ("O", "B"), ("O", "I"), ("E", "E"), ("E", "I"), ("O", "E")}
 
@@ -118,11 +99,6 @@ def test_iob1_hand_cases_against_conlleval_pl(tags: list[str], expected: list) -
     assert extract_entities(tags, scheme="IOB1", mode="strict") == expected
 
 
-# ---------------------------------------------------------------------------------------------------------- #
-# entity scores on corpora with empty sentences, every scheme and mode
-# ---------------------------------------------------------------------------------------------------------- #
-
-
 @st.composite
 def corpus_with_empty_sentences(draw: st.DrawFn, prefixes: str) -> tuple[list[list[str]], list[list[str]]]:
     lengths = draw(st.lists(st.integers(0, 5), min_size=1, max_size=6).filter(lambda ls: sum(ls) > 0))
@@ -157,11 +133,6 @@ def test_entity_scores_match_seqeval_with_empty_sentences(scheme, mode, average,
                 assert got == (0.0 if zero_division == "warn" else float(zero_division))
                 continue
             np.testing.assert_allclose(got, expected, atol=1e-12)
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# bootstrap replicates recomputed from scratch
-# ---------------------------------------------------------------------------------------------------------- #
 
 
 def _oracle(gold: list[Any], pred: list[Any], level: str, metric: str, average: str, zd: Any, labels: Any) -> float:
@@ -201,7 +172,7 @@ def test_every_replicate_equals_the_metric_on_its_resample(
     zd_checked = check_zero_division(zd)
     zero_value = 0.0 if zd_checked == "warn" else float(zd_checked)
     idx = np.concatenate(list(bootstrap_indices(counts.n_units, 25, seed)))
-    ours = _replicate_values(_Resampler(counts, average), idx, metric, average, zero_value)
+    ours = replicate_values(Resampler(counts, average), idx, metric, average, zero_value)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for value, row in zip(ours.tolist(), idx, strict=True):
@@ -213,93 +184,6 @@ def test_every_replicate_equals_the_metric_on_its_resample(
             if level == "entity" and math.isnan(expected):  # no entity in the resample, as above
                 expected = zero_value
             assert value == pytest.approx(expected, abs=1e-12, nan_ok=True)
-
-
-def _pooled_both_ways(counts: UnitCounts, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    packed = _Resampler(counts, "micro")
-    plain = _Resampler(counts, "micro")
-    plain.packed = None
-    return packed.pooled(idx), plain.pooled(idx), packed.packed is not None
-
-
-@pytest.mark.parametrize(("per_unit_max", "packed"), [((1 << 20) - 1, True), (1 << 20, False)])
-def test_bit_packing_is_used_exactly_while_no_total_can_overflow(per_unit_max: int, packed: bool) -> None:
-    # two units; unit 0 has per_unit_max gold items, predictions and hits; a replicate drawing it twice
-    # pools 2 * per_unit_max, which fits in 21 bits only below 2**21
-    events = np.zeros(per_unit_max, dtype=np.int64)
-    counts = UnitCounts(("X",), 2, "entity", events, events, events, events, events, events)
-    idx = np.array([[0, 0], [0, 1], [1, 1]])
-    got, plain, used = _pooled_both_ways(counts, idx)
-    assert used is packed
-    np.testing.assert_array_equal(got, plain)
-    assert got[0].tolist() == [2.0 * per_unit_max] * 3
-
-
-def test_bit_packing_round_trips_uneven_counts() -> None:
-    rng = np.random.default_rng(0)
-    n = 500
-    gold_unit = np.repeat(np.arange(n), rng.integers(0, 4000, n))
-    pred_unit = np.repeat(np.arange(n), rng.integers(0, 4000, n))
-    tp_unit = np.repeat(np.arange(n), rng.integers(0, 10, n))
-    z = np.zeros
-    counts = UnitCounts(
-        ("X",), n, "entity", tp_unit, z(len(tp_unit), np.int64), pred_unit, z(len(pred_unit), np.int64),
-        gold_unit, z(len(gold_unit), np.int64),
-    )  # fmt: skip
-    idx = np.concatenate(list(bootstrap_indices(n, 20, 3)))
-    got, plain, used = _pooled_both_ways(counts, idx)
-    assert used  # 500 * 3999 < 2**21
-    np.testing.assert_array_equal(got, plain)
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# compare: p-value with undefined replicates, error messages
-# ---------------------------------------------------------------------------------------------------------- #
-
-
-def test_compare_p_value_counts_only_replicates_where_the_difference_is_defined() -> None:
-    # precision is undefined (zero_division=nan) in every replicate that misses sentence 0, the only one with
-    # a predicted entity; where defined, a beats b
-    gold = [["B-PER", "O"]] * 20
-    a = [["B-PER", "O"]] + [["O", "O"]] * 19
-    b = [["B-LOC", "O"]] + [["O", "O"]] * 19
-    est = compare(gold, a, b, "precision", zero_division=math.nan, n_resamples=500, seed=0)
-    idx = np.concatenate(list(bootstrap_indices(20, 500, 0)))
-    defined = int(np.sum(np.any(idx == 0, axis=1)))
-    assert 0 < defined < 500
-    assert est.p_value == pytest.approx(2.0 / (defined + 1))
-    assert (est.value, est.low, est.high) == (1.0, 1.0, 1.0)
-
-
-def test_compare_p_value_is_nan_when_no_replicate_is_defined() -> None:
-    gold = [["B-PER", "O"]] * 3
-    nothing = [["O", "O"]] * 3
-    est = compare(gold, nothing, nothing, "precision", zero_division=math.nan, n_resamples=50)
-    assert math.isnan(est.p_value) and math.isnan(est.low)
-
-
-@pytest.mark.parametrize("which", ["y_pred_a", "y_pred_b"])
-def test_compare_data_errors_name_the_prediction(which: str) -> None:
-    gold = [["B-PER", "O"], ["B-LOC"]]
-    bad = [["B-PER"], ["B-LOC"]]
-    args = (gold, bad, gold) if which == "y_pred_a" else (gold, gold, bad)
-    with pytest.raises(HomogDataError, match=f"y_true and {which} do not fit together: sentence 0 has 2 tags"):
-        compare(*args, n_resamples=10)
-
-
-def test_score_on_a_single_sentence_has_a_degenerate_interval() -> None:
-    est = score([["B-PER", "O", "B-LOC"]], [["B-PER", "O", "O"]], n_resamples=50)
-    assert (est.value, est.low, est.high, est.n) == (
-        pytest.approx(2 / 3),
-        pytest.approx(2 / 3),
-        pytest.approx(2 / 3),
-        1,
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# divergence bootstrap, recomputed from scratch on every resample
-# ---------------------------------------------------------------------------------------------------------- #
 
 
 def _entities(sentence: list[str], scheme: str, mode: str) -> set[tuple[str, int, int]]:
@@ -371,53 +255,6 @@ def test_divergence_replicates_equal_the_measure_on_each_resample(scheme, mode, 
     assert (est.low, est.high) == pytest.approx(tuple(np.quantile(naive, [0.1, 0.9])), abs=1e-12)
 
 
-# ---------------------------------------------------------------------------------------------------------- #
-# input validation
-# ---------------------------------------------------------------------------------------------------------- #
-
-
-@pytest.mark.parametrize("bad", [{"a": 1, "b": 0}, {"pos", "neg"}, frozenset({1, 2})])
-def test_unordered_inputs_are_rejected(bad: Any) -> None:
-    good = ["pos", "neg"]
-    with pytest.raises(HomogDataError, match=rf"y_true must be an ordered sequence .* got {type(bad).__name__}"):
-        check_labels(bad, good)
-    with pytest.raises(HomogDataError, match=r"y_pred must be an ordered sequence .* pass a list"):
-        f1_score(good, bad)
-
-
-def test_integer_tags_point_at_the_first_one_and_at_id2label() -> None:
-    with pytest.raises(HomogDataError, match=r"\b1 \(int\) at sentence 0, position 0; .*config\.id2label"):
-        check_sequences([[1, 0, 2]], [["B-X", "O", "O"]])
-
-
-def test_empty_tag_message_says_to_use_o() -> None:
-    with pytest.raises(HomogDataError, match=r"'' \(str\) at sentence 1, position 0; .*'O'"):
-        check_sequences([["O"], ["", "B-X"]], [["O"], ["O", "B-X"]])
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# assertions on integer labels
-# ---------------------------------------------------------------------------------------------------------- #
-
-
-def test_diversity_assertions_accept_integer_labels() -> None:
-    from pytest_homog.assertions import assert_models_diverge, assert_not_homogeneous
-    from pytest_homog.metrics.diversity import disagreement, outcome_homogenization
-
-    gold = [0, 1, 0, 1, 2, 2]
-    a = [0, 1, 1, 0, 2, 2]
-    b = [1, 1, 0, 0, 2, 1]
-    record = assert_models_diverge(a, b, gold, min_gap=0.1, by="disagreement")
-    assert record.value == pytest.approx(disagreement(a, b))
-    record = assert_not_homogeneous({"a": a, "b": b}, gold, max_homogenization=10.0)
-    assert record.value == pytest.approx(float(outcome_homogenization(gold, {"a": a, "b": b})))
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# the percentile interval against scipy.stats.bootstrap (which draws the same index matrix from the same seed)
-# ---------------------------------------------------------------------------------------------------------- #
-
-
 def _scipy_percentile_interval(statistic, n: int, n_resamples: int, seed: int, confidence: float):
     from scipy.stats import bootstrap
 
@@ -473,31 +310,6 @@ def test_score_and_compare_intervals_equal_scipy_percentile_bootstrap(data, seed
     assert (diff.low, diff.high) == pytest.approx((d_low, d_high), abs=1e-12)
 
 
-def test_no_negative_zero_in_the_gap_interval() -> None:
-    from pytest_homog.assertions import assert_models_diverge
-
-    gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
-    with pytest.raises(AssertionError) as info:
-        assert_models_diverge(gold, gold, gold, min_gap=0.1)
-    assert "-0.0000" not in str(info.value)
-    assert "CI of the gap [0.0000, 0.0000]" in str(info.value)
-
-
-def test_all_perfect_subjects_get_a_next_step_about_the_data() -> None:
-    from pytest_homog.assertions import assert_not_homogeneous
-
-    gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
-    with pytest.warns(UndefinedMetricWarning), pytest.raises(AssertionError) as info:
-        assert_not_homogeneous({"a": gold, "b": gold}, gold)
-    assert "Next step: every subject is right on every unit" in str(info.value)
-    assert "blind spot" not in str(info.value)
-
-
-# ---------------------------------------------------------------------------------------------------------- #
-# label level: predictions whose label set differs from the references'
-# ---------------------------------------------------------------------------------------------------------- #
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     data=st.data(),
@@ -526,15 +338,11 @@ def test_label_level_matches_sklearn_when_label_sets_differ(
             np.testing.assert_allclose(np.asarray(got, float), np.asarray(expected, float), atol=1e-12, equal_nan=True)
 
 
-# ---------------------------------------------------------------------------------------------------------- #
-# the units every subject fails, located exactly (empty sentences included)
-# ---------------------------------------------------------------------------------------------------------- #
-
-
 @settings(max_examples=100, deadline=None)
 @given(data=st.data(), unit=st.sampled_from(["entity", "sentence", "token"]))
 def test_shared_failures_are_the_units_every_subject_fails(data, unit) -> None:
-    from pytest_homog.metrics.diversity import UnitRef, outcome_homogenization
+    from pytest_homog import outcome_homogenization
+    from pytest_homog.corpus import UnitRef
 
     gold, a = data.draw(corpus_with_empty_sentences("BI"))
     b = [[t if data.draw(st.booleans()) else data.draw(_tags("BIO")) for t in s] for s in gold]
@@ -563,49 +371,3 @@ def test_shared_failures_are_the_units_every_subject_fails(data, unit) -> None:
         warnings.simplefilter("ignore")
         h = outcome_homogenization(gold, {"a": a, "b": b}, unit=unit)
     assert h.shared_failures == expected
-
-
-@pytest.mark.parametrize(
-    ("y_true", "y_pred", "match"),
-    [
-        ([1, 0], [1.0, 0], r"1\.0 \(float\) at index 0; cast class ids to integers"),
-        ([1, 0], [math.nan, 0], "NaN at index 0; drop the examples without a label"),
-        (["a", "b"], [1, 0], r"mix strings and integers \('a' at y_true index 0, 1 at y_pred index 0\)"),
-    ],
-)
-def test_flat_label_errors_show_the_value_and_the_fix(y_true: list, y_pred: list, match: str) -> None:
-    with pytest.raises(HomogDataError, match=match):
-        check_labels(y_true, y_pred)
-
-
-def test_bilou_tags_in_conlleval_mode_warn_and_say_how_to_read_them() -> None:
-    from pytest_homog.errors import HomogWarning
-
-    tags = ["B-X", "L-X", "B-X", "L-X", "U-X"]
-    # seqeval's default mode loses the first entity and runs the last two together; that is what this mode
-    # does too, so it says so
-    with pytest.warns(HomogWarning, match=r"'L-X' are BILOU tags.*scheme is ignored.*mode='strict', scheme='BILOU'"):
-        lenient = extract_entities(tags, scheme="BILOU")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # seqeval: "L-X seems not to be NE tag"
-        assert lenient == [(t, s, e + 1) for t, s, e in get_entities(tags)] == [("X", 2, 5)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert extract_entities(tags, scheme="BILOU", mode="strict") == [("X", 0, 2), ("X", 2, 4), ("X", 4, 5)]
-        extract_entities(["B-X", "I-X", "E-X", "S-Y"])  # IOBES tags: no warning
-
-
-def test_outcome_and_model_errors_say_what_to_pass() -> None:
-    from pytest_homog.errors import HomogModelError
-    from pytest_homog.metrics.diversity import error_consistency
-    from pytest_homog.subjects import resolve_subject
-
-    with pytest.raises(HomogDataError, match=r"got shape \(2, 2\)\. Pass one boolean per unit"):
-        error_consistency([[True, False], [True, True]], [True, False])
-
-    class TwoTuple:
-        def homog_predict(self, data: Any) -> tuple:
-            return data, data
-
-    with pytest.raises(HomogModelError, match=r"got tuple of length 2\. Return a 3-tuple"):
-        resolve_subject(TwoTuple(), ["a"])

@@ -1,4 +1,4 @@
-"""The quality assertions: verdicts, failure messages, records, subjects, and end to end under pytest."""
+"""The quality checks: assert_f1_above, assert_precision_above, assert_recall_above."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from pytest_homog import (
     precision_score,
     recall_score,
 )
-from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import RunRecord, set_active_run
-from pytest_homog.subjects import resolve_subject
 
 WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
-
 GOLD = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "O"], ["B-LOC", "I-LOC"]] * 4
+
+
 # misses every ORG and one LOC in four
 PRED = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "O"], ["B-PER", "O"], ["B-LOC", "I-LOC"]] * 3 + [
     ["B-PER", "I-PER", "O"],
@@ -79,9 +79,7 @@ def test_failure_message_with_point_estimate(run: RunRecord) -> None:
         assert_f1_above(PRED, GOLD, 0.9)
     message = str(info.value)
     lines = message.splitlines()
-    assert (
-        lines[0] == f"assert_f1_above failed: entity F1 (micro) = {value:.3f} is below the threshold 0.900."
-    )
+    assert lines[0] == f"assert_f1_above failed: entity F1 (micro) = {value:.3f} is below the threshold 0.900."
     assert "95% CI [" in message and "point estimate was compared" in message
     assert "n=20 sentences, level=entity, scheme=IOB2, mode=conlleval" in message
     assert "| ORG | 0.000 | 0.000 | 0.000 | 4 |" in message
@@ -100,9 +98,7 @@ def test_confidence_compares_the_lower_bound(run: RunRecord) -> None:
         assert_f1_above(PRED, GOLD, 0.75, confidence=0.95)
     message = str(info.value)
     assert message.startswith("assert_f1_above failed: the lower bound of the 95% CI of entity F1 (micro), ")
-    assert (
-        f"is below the threshold 0.750 (value {est.value:.3f}, CI [{est.low:.3f}, {est.high:.3f}])" in message
-    )
+    assert f"is below the threshold 0.750 (value {est.value:.3f}, CI [{est.low:.3f}, {est.high:.3f}])" in message
     assert "interval is too wide" in message
     assert [c.compared for c in run.checks] == ["value", "low"]
     assert run.checks[1].confidence == 0.95
@@ -148,51 +144,6 @@ def test_model_subject(run: RunRecord) -> None:
     assert run.checks[0].data == "wnut17-test"
     with pytest.raises(AssertionError, match="subject tiny-ner on wnut17-test: n=20"):
         assert_f1_above(model, data, 0.99)
-
-
-def test_resolve_subject() -> None:
-    resolved = resolve_subject(PRED, GOLD)
-    assert (resolved.name, resolved.texts, resolved.data_name, resolved.nested) == (
-        "predictions",
-        None,
-        None,
-        True,
-    )
-    assert resolve_subject(PRED, GOLD, name="rules").name == "rules"
-
-    class References:
-        homog_name = "refs"
-
-        def homog_references(self) -> list:
-            return GOLD
-
-    assert resolve_subject(PRED, References()).y_true == GOLD
-
-    class Anonymous:
-        def homog_predict(self, data: object) -> tuple:
-            return ["a"], ["a"], None
-
-    assert resolve_subject(Anonymous(), "data").name == "Anonymous"
-    assert resolve_subject(Anonymous(), "data", name="given").name == "given"
-
-
-def test_resolve_subject_errors() -> None:
-    class Broken:
-        def homog_predict(self, data: object) -> object:
-            return ["a"], ["a"]
-
-    with pytest.raises(
-        HomogModelError,
-        match=r"Broken.homog_predict\(data\) must return \(y_true, y_pred, texts\); "
-        "got tuple of length 2",
-    ):
-        resolve_subject(Broken(), "data")
-    with pytest.raises(HomogUsageError, match="subject is None"):
-        resolve_subject(None, GOLD)
-    with pytest.raises(HomogUsageError, match="data is None"):
-        resolve_subject(PRED, None)
-    with pytest.raises(HomogDataError, match="y_true has 20 sentences but y_pred has 19"):
-        assert_f1_above(PRED[:-1], GOLD, 0.5)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Bootstrap estimates: agreement with a naive bootstrap, interval behaviour, coverage, compare."""
+"""Bootstrap estimates: score, compare, the resampler and the one percentile interval."""
 
 from __future__ import annotations
 
@@ -15,16 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import precision_recall_fscore_support
 
-from pytest_homog.errors import HomogUsageError
-from pytest_homog.metrics.quality import scores_from_totals, unit_counts
-from pytest_homog.metrics.stats import (
+from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.metrics.bootstrap import (
     Estimate,
-    _replicate_values,
-    _Resampler,
+    Resampler,
     bootstrap_indices,
     compare,
+    replicate_values,
     score,
 )
+from pytest_homog.metrics.counts import UnitCounts, unit_counts
+from pytest_homog.metrics.quality import scores_from_totals
 
 WNUT_TEST = Path(__file__).resolve().parents[1] / "examples" / "data" / "wnut17" / "test.conll"
 TOL = 1e-12
@@ -48,8 +49,7 @@ def test_estimate_str() -> None:
     est = Estimate(0.4181, 0.3922, 0.4449, 0.95, 1287, "f1")
     assert str(est) == "0.418 [0.392, 0.445] 95% CI, n=1287"
     assert (
-        str(Estimate(0.05, -0.01, 0.1, 0.9, 10, "f1", p_value=0.0312))
-        == "0.050 [-0.010, 0.100] 90% CI, n=10, p=0.0312"
+        str(Estimate(0.05, -0.01, 0.1, 0.9, 10, "f1", p_value=0.0312)) == "0.050 [-0.010, 0.100] 90% CI, n=10, p=0.0312"
     )
     with pytest.raises(AttributeError):
         est.value = 1.0  # type: ignore[misc]
@@ -120,7 +120,7 @@ def test_replicate_of_all_units_once_is_the_point_value(data, level, average, me
     pred = [[data.draw(tags) for _ in range(n)] for n in lengths]
     counts = unit_counts(gold, pred, level=level)
     idx = np.arange(counts.n_units)[None, :]
-    replicate = _replicate_values(_Resampler(counts, average), idx, metric, average, 0.0)[0]
+    replicate = replicate_values(Resampler(counts, average), idx, metric, average, 0.0)[0]
     point = scores_from_totals(*counts.totals(), average=average, zero_division=0)
     assert replicate == pytest.approx(point[["precision", "recall", "f1"].index(metric)], abs=TOL)
 
@@ -248,3 +248,80 @@ def test_many_units_are_resampled_in_chunks() -> None:
     est = score(gold, pred, "f1", average="macro", n_resamples=200)
     assert est.low < est.value < est.high
     assert est.high - est.low < 0.02
+
+
+def _pooled_both_ways(counts: UnitCounts, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    packed = Resampler(counts, "micro")
+    plain = Resampler(counts, "micro")
+    plain.packed = None
+    return packed.pooled(idx), plain.pooled(idx), packed.packed is not None
+
+
+@pytest.mark.parametrize(("per_unit_max", "packed"), [((1 << 20) - 1, True), (1 << 20, False)])
+def test_bit_packing_is_used_exactly_while_no_total_can_overflow(per_unit_max: int, packed: bool) -> None:
+    # two units; unit 0 has per_unit_max gold items, predictions and hits; a replicate drawing it twice
+    # pools 2 * per_unit_max, which fits in 21 bits only below 2**21
+    events = np.zeros(per_unit_max, dtype=np.int64)
+    counts = UnitCounts(("X",), 2, "entity", events, events, events, events, events, events)
+    idx = np.array([[0, 0], [0, 1], [1, 1]])
+    got, plain, used = _pooled_both_ways(counts, idx)
+    assert used is packed
+    np.testing.assert_array_equal(got, plain)
+    assert got[0].tolist() == [2.0 * per_unit_max] * 3
+
+
+def test_bit_packing_round_trips_uneven_counts() -> None:
+    rng = np.random.default_rng(0)
+    n = 500
+    gold_unit = np.repeat(np.arange(n), rng.integers(0, 4000, n))
+    pred_unit = np.repeat(np.arange(n), rng.integers(0, 4000, n))
+    tp_unit = np.repeat(np.arange(n), rng.integers(0, 10, n))
+    z = np.zeros
+    counts = UnitCounts(
+        ("X",), n, "entity", tp_unit, z(len(tp_unit), np.int64), pred_unit, z(len(pred_unit), np.int64),
+        gold_unit, z(len(gold_unit), np.int64),
+    )  # fmt: skip
+    idx = np.concatenate(list(bootstrap_indices(n, 20, 3)))
+    got, plain, used = _pooled_both_ways(counts, idx)
+    assert used  # 500 * 3999 < 2**21
+    np.testing.assert_array_equal(got, plain)
+
+
+def test_compare_p_value_counts_only_replicates_where_the_difference_is_defined() -> None:
+    # precision is undefined (zero_division=nan) in every replicate that misses sentence 0, the only one with
+    # a predicted entity; where defined, a beats b
+    gold = [["B-PER", "O"]] * 20
+    a = [["B-PER", "O"]] + [["O", "O"]] * 19
+    b = [["B-LOC", "O"]] + [["O", "O"]] * 19
+    est = compare(gold, a, b, "precision", zero_division=math.nan, n_resamples=500, seed=0)
+    idx = np.concatenate(list(bootstrap_indices(20, 500, 0)))
+    defined = int(np.sum(np.any(idx == 0, axis=1)))
+    assert 0 < defined < 500
+    assert est.p_value == pytest.approx(2.0 / (defined + 1))
+    assert (est.value, est.low, est.high) == (1.0, 1.0, 1.0)
+
+
+def test_compare_p_value_is_nan_when_no_replicate_is_defined() -> None:
+    gold = [["B-PER", "O"]] * 3
+    nothing = [["O", "O"]] * 3
+    est = compare(gold, nothing, nothing, "precision", zero_division=math.nan, n_resamples=50)
+    assert math.isnan(est.p_value) and math.isnan(est.low)
+
+
+@pytest.mark.parametrize("which", ["y_pred_a", "y_pred_b"])
+def test_compare_data_errors_name_the_prediction(which: str) -> None:
+    gold = [["B-PER", "O"], ["B-LOC"]]
+    bad = [["B-PER"], ["B-LOC"]]
+    args = (gold, bad, gold) if which == "y_pred_a" else (gold, gold, bad)
+    with pytest.raises(HomogDataError, match=f"y_true and {which} do not fit together: sentence 0 has 2 tags"):
+        compare(*args, n_resamples=10)
+
+
+def test_score_on_a_single_sentence_has_a_degenerate_interval() -> None:
+    est = score([["B-PER", "O", "B-LOC"]], [["B-PER", "O", "O"]], n_resamples=50)
+    assert (est.value, est.low, est.high, est.n) == (
+        pytest.approx(2 / 3),
+        pytest.approx(2 / 3),
+        pytest.approx(2 / 3),
+        1,
+    )

@@ -1,4 +1,4 @@
-"""assert_models_diverge, assert_not_homogeneous and the bootstrap behind them, unit and end to end."""
+"""assert_models_diverge: metric gaps, disagreement, error consistency and CKA, with their intervals."""
 
 from __future__ import annotations
 
@@ -21,16 +21,21 @@ from pytest_homog import (
     error_consistency,
     unit_outcomes,
 )
-from pytest_homog.assertions import _abs_interval
-from pytest_homog.metrics.stats import bootstrap_indices, compare
+from pytest_homog.checks.divergence import _abs_interval
+from pytest_homog.metrics.bootstrap import bootstrap_indices, compare
 from pytest_homog.record import RunRecord, set_active_run
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_homog.errors.HomogWarning")
 
+
 Y_TRUE = [["B-PER", "I-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "O"]] * 6
 GOOD = [list(s) for s in Y_TRUE]
+
+
 # drops the ORG entities and every other LOC
 WEAK = [["O", "O"] if s == ["O", "B-ORG"] else list(s) for s in Y_TRUE]
+
+
 WEAK[1] = ["O", "O"]
 
 
@@ -47,9 +52,7 @@ def corpora(draw: st.DrawFn) -> tuple[list[list[str]], list[list[str]], list[lis
     tags = ["O", "O", "B-PER", "I-PER", "B-LOC"]
     lengths = draw(st.lists(st.integers(1, 5), min_size=2, max_size=8))
     y_true = [[draw(st.sampled_from(tags)) for _ in range(n)] for n in lengths]
-    preds = [
-        [[t if draw(st.booleans()) else draw(st.sampled_from(tags)) for t in s] for s in y_true] for _ in "ab"
-    ]
+    preds = [[[t if draw(st.booleans()) else draw(st.sampled_from(tags)) for t in s] for s in y_true] for _ in "ab"]
     return y_true, preds[0], preds[1]
 
 
@@ -170,58 +173,6 @@ def test_diverge_argument_errors() -> None:
         assert_models_diverge(GOOD, WEAK[:-1], Y_TRUE, min_gap=0.1, by="disagreement")
 
 
-def test_not_homogeneous_passes_and_records(run: RunRecord) -> None:
-    other = [["O"] * len(s) if s[0] == "B-PER" else list(s) for s in Y_TRUE]
-    record = assert_not_homogeneous({"weak": WEAK, "other": other}, Y_TRUE, max_homogenization=1.0,
-                                    max_similarity=0.5)  # fmt: skip
-    assert record.passed and record.metric == "outcome_homogenization"
-    assert record.value == 0.0  # they never fail the same gold entity
-    assert [c.metric for c in run.checks] == ["outcome_homogenization", "max_similarity:error_consistency"]
-    assert run.checks[1].details["matrix"]["names"] == ["weak", "other"]
-
-
-def test_not_homogeneous_failure_shows_matrix_and_shared_units(run: RunRecord) -> None:
-    texts = [["Ann", "Lee", "said"], ["Paris", "."], ["at", "ACME"], ["Bob", "ran"]] * 6
-    subjects = {
-        "weak": _Model("weak", predictions=WEAK, texts=texts),
-        "twin": [list(s) for s in WEAK],
-        "good": GOOD[:1] + WEAK[1:],
-    }
-    with pytest.raises(AssertionError) as info:
-        assert_not_homogeneous(subjects, Y_TRUE, max_homogenization=1.5, show=2)
-    text = str(info.value)
-    assert text.splitlines()[0].startswith(
-        "assert_not_homogeneous: 3 subjects are homogeneous: outcome homog"
-    )
-    assert "| error_consistency | weak | twin | good |" in text
-    assert "| weak | 1.000 | 1.000 |" in text
-    assert "units every subject fails (first 2 of 7):" in text
-    assert "sentence 1, LOC at tokens 0-0: [Paris]{LOC} ." in text
-    assert "sentence 2, ORG at tokens 1-1: at [ACME]{ORG}" in text
-    (record,) = run.checks
-    assert not record.passed and record.details["n_shared_failures"] == 7
-
-
-def test_not_homogeneous_undefined_when_every_subject_is_perfect() -> None:
-    with (
-        pytest.warns(Warning),
-        pytest.raises(AssertionError, match="undefined: every subject gets every entity"),
-    ):
-        assert_not_homogeneous({"a": GOOD, "b": [list(s) for s in GOOD]}, Y_TRUE)
-
-
-def test_not_homogeneous_argument_errors() -> None:
-    with pytest.raises(HomogUsageError, match="two or more subjects; got 1"):
-        assert_not_homogeneous({"a": GOOD}, Y_TRUE)
-    wanted = "assert_not_homogeneous needs a mapping of subject name -> subject; got list"
-    with pytest.raises(HomogUsageError, match=wanted):
-        assert_not_homogeneous([GOOD, WEAK], Y_TRUE)
-    with pytest.raises(HomogUsageError, match="max_homogenization must be a number"):
-        assert_not_homogeneous({"a": GOOD, "b": WEAK}, Y_TRUE, max_homogenization="high")
-    with pytest.raises(HomogDataError, match="subject 'b'"):
-        assert_not_homogeneous({"a": GOOD, "b": WEAK[:3]}, Y_TRUE)
-
-
 E2E = """
 from pytest_homog import assert_models_diverge
 
@@ -254,58 +205,23 @@ def test_end_to_end_with_pytester(pytester: pytest.Pytester) -> None:
     result.stdout.no_fnmatch_line("*test_diverge_passes FAILED*")
 
 
-E2E_HOMOG = """
-import pytest
-from pytest_homog import assert_not_homogeneous
-from pytest_homog.record import active_run
+def test_diversity_assertions_accept_integer_labels() -> None:
+    from pytest_homog import assert_models_diverge, disagreement, outcome_homogenization
 
-pytestmark = pytest.mark.homog
-
-Y_TRUE = {y_true!r}
-WEAK = {weak!r}
-OTHER = {other!r}
-
-
-def test_shared_blind_spot():
-    try:
-        assert_not_homogeneous({{"weak": WEAK, "twin": WEAK}}, Y_TRUE, max_homogenization=1.5)
-    finally:
-        (record,) = active_run().checks
-        assert record.metric == "outcome_homogenization" and not record.passed
-        assert record.details["matrix"]["names"] == ["weak", "twin"]
+    gold = [0, 1, 0, 1, 2, 2]
+    a = [0, 1, 1, 0, 2, 2]
+    b = [1, 1, 0, 0, 2, 1]
+    record = assert_models_diverge(a, b, gold, min_gap=0.1, by="disagreement")
+    assert record.value == pytest.approx(disagreement(a, b))
+    record = assert_not_homogeneous({"a": a, "b": b}, gold, max_homogenization=10.0)
+    assert record.value == pytest.approx(float(outcome_homogenization(gold, {"a": a, "b": b})))
 
 
-def test_different_failures():
-    assert_not_homogeneous({{"weak": WEAK, "other": OTHER}}, Y_TRUE, max_homogenization=1.5)
-    assert active_run().checks[-1].passed
-"""
+def test_no_negative_zero_in_the_gap_interval() -> None:
+    from pytest_homog import assert_models_diverge
 
-
-def test_end_to_end_not_homogeneous_with_homog(pytester: pytest.Pytester) -> None:
-    other = [["O"] * len(s) if s[0] == "B-PER" else list(s) for s in Y_TRUE]
-    pytester.makepyfile(test_blind=E2E_HOMOG.format(y_true=Y_TRUE, weak=WEAK, other=other))
-    skipped = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    skipped.assert_outcomes(skipped=2)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--homog")
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: outcome homogenization "
-            "* > max_homogenization 1.5",
-            "*| error_consistency | weak | twin |",
-            "*units every subject fails (first 5 of 7):",
-            "*  sentence 1, LOC at tokens 0-0",
-            "*  sentence 2, ORG at tokens 1-1",
-        ]
-    )
-
-
-def test_shared_failures_by_sentence_and_token_show_their_text() -> None:
-    texts = [["Ann", "Lee", "said"], ["Paris", "."], ["at", "ACME"], ["Bob", "ran"]] * 6
-    subjects = {"weak": _Model("weak", predictions=WEAK, texts=texts), "twin": [list(s) for s in WEAK]}
+    gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
     with pytest.raises(AssertionError) as info:
-        assert_not_homogeneous(subjects, Y_TRUE, unit="sentence", show=1)
-    assert "  sentence 1, 1 gold entities (LOC 0-0): [Paris]{LOC} ." in str(info.value)
-    with pytest.raises(AssertionError) as info:
-        assert_not_homogeneous(subjects, Y_TRUE, unit="token", show=1)
-    assert "  sentence 1, token 0 (gold B-LOC): [Paris]{B-LOC} ." in str(info.value)
+        assert_models_diverge(gold, gold, gold, min_gap=0.1)
+    assert "-0.0000" not in str(info.value)
+    assert "CI of the gap [0.0000, 0.0000]" in str(info.value)

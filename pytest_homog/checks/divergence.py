@@ -1,0 +1,316 @@
+"""Divergence checks: two subjects must differ by at least a gap (a metric gap, disagreement, error consistency
+or CKA), on the point estimate or the lower bound of its interval."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message
+from pytest_homog.errors import HomogUsageError
+from pytest_homog.record import CheckRecord, record_check
+
+if TYPE_CHECKING:
+    from pytest_homog.subjects import Resolved
+
+__all__ = ["DIVERGE_BY", "assert_models_diverge"]
+
+#: ``by`` values of :func:`assert_models_diverge`.
+DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "cka")
+_GAP_METRIC = {
+    "f1": "f1_gap",
+    "precision": "precision_gap",
+    "recall": "recall_gap",
+    "disagreement": "disagreement",
+    "error_consistency": "1-error_consistency",
+    "cka": "1-cka",
+}
+_WHAT = {
+    "f1": "|delta F1|",
+    "precision": "|delta precision|",
+    "recall": "|delta recall|",
+    "disagreement": "disagreement",
+    "error_consistency": "1 - error consistency",
+    "cka": "1 - CKA",
+}
+
+
+@dataclass
+class _Gap:
+    """What was measured: the divergence, its interval (if any), n, what was counted, evidence and details."""
+
+    value: float
+    n: int
+    counted: str | None
+    evidence: list[str]
+    low: float | None = None
+    high: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
+    from pytest_homog.metrics.bootstrap import check_confidence
+
+    if not isinstance(by, str) or by not in DIVERGE_BY:
+        raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGE_BY))}; got {by!r}.")
+    gap = check_number(min_gap, "min_gap")
+    coverage = None if confidence is None else check_confidence(confidence)
+    if by == "cka" and coverage is not None:
+        raise HomogUsageError(
+            "by='cka' has no bootstrap interval; pass confidence=None (the point value of 1 - CKA is "
+            "compared with min_gap), or use by='disagreement' or 'error_consistency' for an interval."
+        )
+    return gap, coverage
+
+
+def _abs_interval(low: float, high: float) -> tuple[float, float]:
+    """Interval of |d| when d lies in [low, high]."""
+    if low <= 0.0 <= high:
+        return 0.0, max(abs(low), abs(high))  # abs: no -0.0 in messages
+    return min(abs(low), abs(high)), max(abs(low), abs(high))
+
+
+def _metric_gap(
+    a: Resolved, b: Resolved, by: str, level: str | None, shown: float, n_resamples: int, seed: int | None
+) -> _Gap:
+    from pytest_homog.metrics.bootstrap import count_pair, paired_difference
+
+    corpus = a.corpus
+    estimate = paired_difference(
+        *count_pair(a.predictions, b.predictions, corpus, level=corpus.resolve_level(level)),
+        metric=by,
+        average="micro",
+        confidence=shown,
+        n_resamples=n_resamples,
+        seed=seed,
+        zero_division="warn",
+    )
+    low, high = _abs_interval(estimate.low, estimate.high)
+    evidence = [
+        f"delta {by} ({a.name} - {b.name}) = {estimate.value:+.4f}, {shown:.0%} CI [{estimate.low:+.4f}, "
+        f"{estimate.high:+.4f}], bootstrap p = {estimate.p_value:.3g}, n = {estimate.n} sentences, "
+        f"{estimate.n_resamples} paired resamples"
+    ]
+    details = {
+        "delta": estimate.value,
+        "delta_low": estimate.low,
+        "delta_high": estimate.high,
+        "p_value": estimate.p_value,
+    }
+    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details)
+
+
+def _divergence(
+    a: Resolved,
+    b: Resolved,
+    by: str,
+    level: str | None,
+    unit: str | None,
+    shown: float,
+    n_resamples: int,
+    seed: int | None,
+) -> _Gap:
+    from pytest_homog.metrics.agreement import divergence_estimate, read_entities
+
+    read_entities(a.corpus, [a.predictions, b.predictions])
+    corpus = a.corpus
+    counted = corpus.resolve_level(level) if by == "disagreement" else corpus.resolve_unit(unit)
+    estimate = divergence_estimate(
+        a.predictions, b.predictions, by=by, counted=counted, confidence=shown, n_resamples=n_resamples, seed=seed
+    )
+    evidence = [
+        f"{_WHAT[by]} = {estimate.value:.4f}, {shown:.0%} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
+        f"({'level' if by == 'disagreement' else 'unit'} {estimate.level}; paired bootstrap over {estimate.n} "
+        f"sentences, {estimate.n_resamples} resamples)"
+    ]
+    return _Gap(estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high)
+
+
+def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, level: str | None) -> _Gap:
+    from pytest_homog.metrics.representation import linear_cka
+    from pytest_homog.subjects import subject_features
+
+    features_a = subject_features(a, data, names[0])
+    features_b = subject_features(b, data, names[1])
+    similarity = linear_cka(features_a, features_b, debiased=debiased)
+    n = len(features_a)
+    evidence = [f"linear CKA{' (debiased)' if debiased else ''} = {similarity:.4f} on {n} words"]
+    return _Gap(1.0 - similarity, n, level, evidence)
+
+
+def _record(
+    by: str, gap: _Gap, min_gap: float, confidence: float | None, shown: float, passed: bool, context: dict[str, Any]
+) -> CheckRecord:
+    details: dict[str, Any] = {"by": by, **context["sampling"], **gap.details}
+    if confidence is None:
+        details.update(
+            interval_low=gap.low,
+            interval_high=gap.high,
+            interval_confidence=shown if gap.low is not None else None,
+        )
+    return record_check(
+        CheckRecord(
+            check="assert_models_diverge",
+            metric=_GAP_METRIC[by],
+            value=gap.value,
+            passed=passed,
+            threshold=min_gap,
+            compared="value" if confidence is None else "low",
+            low=gap.low if confidence is not None else None,
+            high=gap.high if confidence is not None else None,
+            confidence=confidence,
+            n=gap.n,
+            level=gap.counted,
+            scheme=context["scheme"],
+            mode=context["mode"],
+            subjects=context["subjects"],
+            data=context["data"],
+            details=details,
+            duration=time.perf_counter() - context["started"],
+        )
+    )
+
+
+def _failure(by: str, gap: _Gap, min_gap: float, confidence: float | None, shown: float, names: tuple[str, str]) -> str:
+    what = _WHAT[by]
+    if confidence is None:
+        verdict = f"{what} = {gap.value:.4f} is below min_gap {min_gap:g}"
+        if gap.low is not None:
+            verdict += f" ({shown:.0%} CI of the gap [{gap.low:.4f}, {gap.high:.4f}])"
+    else:
+        verdict = (
+            f"the {confidence:.0%} CI of {what}, [{gap.low:.4f}, {gap.high:.4f}], does not clear min_gap "
+            f"{min_gap:g} (gap {gap.value:.4f})"
+        )
+    return failure_message(
+        f"assert_models_diverge: {names[0]!r} and {names[1]!r} do not diverge by {by}: {verdict}",
+        gap.evidence,
+        "Next step: the two subjects are closer than required on this data. If they are meant to be "
+        "different models, change what they share (base checkpoint, training data, seed); if a smaller "
+        "gap is acceptable, lower min_gap"
+        + ("; with few sentences, a wide interval may be the cause: use more data." if confidence else "."),
+    )
+
+
+def assert_models_diverge(
+    a: Any,
+    b: Any,
+    data: Any,
+    *,
+    min_gap: float,
+    by: str = "f1",
+    confidence: float | None = None,
+    level: str | None = None,
+    unit: str | None = None,
+    scheme: str = "IOB2",
+    mode: str = "conlleval",
+    n_resamples: int = 1000,
+    seed: int | None = 0,
+    debiased: bool = False,
+    max_examples: int = 100,
+) -> CheckRecord:
+    """Assert that two subjects differ by at least ``min_gap``.
+
+    The divergence depends on ``by``:
+
+    ``"f1"``, ``"precision"``, ``"recall"``
+        ``|metric(a) - metric(b)|`` (at ``level``); the interval comes from the paired bootstrap of
+        :func:`~pytest_homog.metrics.bootstrap.compare`.
+    ``"disagreement"``
+        :func:`~pytest_homog.metrics.agreement.disagreement` of the two predictions at ``level``.
+    ``"error_consistency"``
+        ``1 - kappa`` of Geirhos et al.'s error consistency on the units of ``unit`` (0 = the same errors,
+        1 = as different as chance allows).
+    ``"cka"``
+        ``1 - linear CKA`` of the subjects' word-pooled hidden states, ``subject.homog_features(data)``
+        (Kornblith et al. 2019); both subjects must provide them. No interval: ``confidence`` must be None.
+
+    With ``confidence=None`` the point estimate must reach ``min_gap``; with a confidence the whole interval
+    must, i.e. its lower bound (for metric gaps, the interval of ``|delta|``). Intervals are paired bootstraps
+    over sentences (examples for flat labels).
+
+    ``data`` may also be generated: a hypothesis strategy of examples (``labelled_sentences(...)``,
+    ``text_examples(...)``), searched for ``max_examples`` examples with ``target()`` steering toward examples
+    where the models disagree (as :func:`~pytest_homog.checks.behaviour.assert_models_disagree_somewhere` searches,
+    seeded with ``seed``), or a list of such examples. The subjects are then models in the sense of
+    :mod:`pytest_homog.prediction_cache` (taggers, classifiers, loaded models), and the divergence is measured on the
+    distinct examples seen, with their gold labels. The search looks for disagreement, so on a strategy the
+    divergence describes the examples where the models differ most, not a random sample.
+
+    Parameters
+    ----------
+    a, b : subject
+        Models (anything with ``homog_predict(data)``) or predictions of ``data``.
+    data : references or dataset
+        The references (for predictions) or the data the models predict.
+    min_gap : float
+        Smallest divergence accepted.
+    by : str
+        See above.
+    confidence : float, optional
+        Interval coverage, e.g. 0.95.
+    level, unit, scheme, mode
+        What is counted and how entities are read (see :mod:`pytest_homog.metrics.agreement`).
+    n_resamples, seed : int
+        Bootstrap replicates and seed (also the seed of the search, when ``data`` is a strategy).
+    debiased : bool
+        For ``by="cka"``: use debiased CKA.
+    max_examples : int
+        When ``data`` is a strategy: how many examples the search draws.
+
+    Returns
+    -------
+    CheckRecord
+        The recorded check.
+
+    Raises
+    ------
+    AssertionError
+        When the divergence (its lower bound, with a confidence) is below ``min_gap``.
+
+    Examples
+    --------
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]] * 10
+    >>> a = [["B-PER", "O"], ["B-LOC", "O"]] * 10
+    >>> b = [["B-PER", "O"], ["O", "O"]] * 10
+    >>> assert_models_diverge(a, b, y_true, min_gap=0.3, by="disagreement").value
+    0.5
+    """
+    __tracebackhide__ = True
+    from pytest_homog.example_subjects import is_example_data, subjects_on_examples
+    from pytest_homog.metrics.bootstrap import check_n_resamples, check_seed
+    from pytest_homog.subjects import resolve_pair
+
+    started = time.perf_counter()
+    min_gap, confidence = _check_options(by, min_gap, confidence)
+    if is_example_data(data):
+        if by == "cka":
+            raise HomogUsageError(
+                "by='cka' compares hidden states on a dataset; generated examples give predictions only. Use "
+                "by='disagreement', 'error_consistency' or a metric gap, or pass a dataset for by='cka'."
+            )
+        a, b, data = subjects_on_examples(a, b, data, max_examples=max_examples, seed=seed)
+    first, second = resolve_pair(a, b, data, scheme=scheme, mode=mode)
+    names = (first.name, second.name)
+    shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
+    if by in ("f1", "precision", "recall"):
+        gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), check_seed(seed))
+    elif by != "cka":
+        sampling = (check_n_resamples(n_resamples), check_seed(seed))
+        gap = _divergence(first, second, by, level, unit, shown, *sampling)
+    else:
+        gap = _cka(a, b, data, names, debiased, level)
+    passed = (gap.value if confidence is None else gap.low) >= min_gap  # type: ignore[operator]
+    context = {
+        "sampling": {} if by == "cka" else {"n_resamples": n_resamples, "seed": seed},
+        "scheme": scheme,
+        "mode": mode,
+        "subjects": names,
+        "data": first.data_name,
+        "started": started,
+    }
+    record = _record(by, gap, min_gap, confidence, shown, passed, context)
+    if not passed:
+        raise AssertionError(_failure(by, gap, min_gap, confidence, shown, names))
+    return record

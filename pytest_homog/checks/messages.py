@@ -1,0 +1,80 @@
+"""What every check shares: argument checks for bounds, and the text of a failure.
+
+A failed check says, in this order, a one-line verdict (measured value, bound, threshold), the evidence (interval,
+n, a small table of the worst labels or pairs) and the next step; :func:`failure_message` lays them out.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from pytest_homog.errors import HomogUsageError
+
+__all__ = [
+    "EVIDENCE_CONFIDENCE",
+    "METRIC_TITLE",
+    "check_number",
+    "check_threshold",
+    "failure_message",
+    "unit_word",
+]
+
+#: the interval shown as evidence when a check compares the point estimate (confidence=None)
+EVIDENCE_CONFIDENCE = 0.95
+
+#: how messages name each quality metric
+METRIC_TITLE = {"f1": "F1", "precision": "precision", "recall": "recall"}
+
+
+def check_threshold(threshold: object, name: str = "threshold") -> float:
+    """Return ``threshold`` as a float if it lies strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_threshold(0.4)
+    0.4
+    """
+    message = f"{name} must be a number strictly between 0 and 1 (e.g. 0.4); got {threshold!r}."
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise HomogUsageError(message)
+    value = float(threshold)
+    if math.isnan(value) or not 0.0 < value < 1.0:
+        raise HomogUsageError(message)
+    return value
+
+
+def check_number(value: object, name: str, *, minimum: float = 0.0) -> float:
+    """Return ``value`` as a float if it is a number (not NaN) at least ``minimum``.
+
+    Examples
+    --------
+    >>> check_number(2, "max_homogenization")
+    2.0
+    """
+    if isinstance(value, bool) or (
+        not isinstance(value, (int, float)) and not type(value).__module__.startswith("numpy")
+    ):
+        raise HomogUsageError(f"{name} must be a number; got {value!r}.")
+    number = float(value)  # type: ignore[arg-type]
+    if math.isnan(number) or number < minimum:
+        raise HomogUsageError(f"{name} must be a number >= {minimum:g}; got {value!r}.")
+    return number
+
+
+def failure_message(verdict: str, evidence: list[str], step: str) -> str:
+    """The text of a failed check: a one-line verdict, the evidence (indented), the next step.
+
+    Examples
+    --------
+    >>> print(failure_message("check failed: 0.3 < 0.4.", ["n=10"], "Next step: look."))
+    check failed: 0.3 < 0.4.
+      n=10
+    Next step: look.
+    """
+    return "\n".join([verdict, *("  " + line for line in evidence), step])
+
+
+def unit_word(level: str) -> str:
+    """What the bootstrap resamples at ``level``, in the plural: examples for labels, sentences otherwise."""
+    return "examples" if level == "label" else "sentences"
