@@ -10,7 +10,6 @@ hit, trained, refreshed) in the terminal summary; it is registered when a model 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -183,7 +182,7 @@ def write_outputs(report: RunReport, homog: HomogConfig) -> None:
         (homog.markdown_path, "Markdown summary", markdown_chunks),
         (homog.html_path, "HTML report", html_chunks),
     ]
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    step_summary = homog.step_summary_path
     for path, what, render in jobs:
         if path is None:
             continue
@@ -199,7 +198,7 @@ def write_outputs(report: RunReport, homog: HomogConfig) -> None:
             report.errors.append(f"homog: could not write the {what} to {path}: {exc}")
             continue
         report.outputs.append(f"homog: {what} written to {path}")
-        if text is not None and step_summary:
+        if text is not None and step_summary is not None:
             try:
                 with open(step_summary, "a", encoding="utf-8") as fh:
                     fh.write(text)

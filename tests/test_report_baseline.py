@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from _records import rec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,11 +25,6 @@ from pytest_homog.report import (
     load_baseline,
     record_key,
 )
-
-
-def rec(value: float = 0.5, metric: str = "f1", **kw: object) -> CheckRecord:
-    return CheckRecord(check=str(kw.pop("check", "c")), metric=metric, value=value, passed=True, **kw)  # type: ignore[arg-type]
-
 
 # --- direction and keys ----------------------------------------------------------------------------------------
 

@@ -6,13 +6,11 @@ import math
 import random
 from pathlib import Path
 
+from _records import rec
+
 from pytest_homog.config import Tolerance
 from pytest_homog.record import CheckRecord, RunRecord
 from pytest_homog.report import Baseline, BaselineEntry, RunReport, html_chunks, record_key
-
-
-def rec(value: float = 0.5, metric: str = "f1", **kw: object) -> CheckRecord:
-    return CheckRecord(check=str(kw.pop("check", "c")), metric=metric, value=value, passed=True, **kw)  # type: ignore[arg-type]
 
 
 def page(report: RunReport) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _records import rec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,10 +25,6 @@ from pytest_homog.report import (
     report_chunks,
     write_atomic,
 )
-
-
-def rec(value: float = 0.5, metric: str = "f1", **kw: object) -> CheckRecord:
-    return CheckRecord(check=str(kw.pop("check", "c")), metric=metric, value=value, passed=True, **kw)  # type: ignore[arg-type]
 
 
 def report_json(report: RunReport) -> str:

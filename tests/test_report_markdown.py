@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from _records import rec
+
 from pytest_homog.record import CheckRecord, RunRecord
 from pytest_homog.report import RunReport, markdown_chunks
-
-
-def rec(value: float = 0.5, metric: str = "f1", **kw: object) -> CheckRecord:
-    return CheckRecord(check=str(kw.pop("check", "c")), metric=metric, value=value, passed=True, **kw)  # type: ignore[arg-type]
 
 
 def markdown(report: RunReport) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from _records import rec
+
 from pytest_homog.config import Tolerance
-from pytest_homog.record import CheckRecord, RunRecord
+from pytest_homog.record import RunRecord
 from pytest_homog.report import Baseline, BaselineEntry, RunReport, baseline_delta, junit_properties, summary_lines
-
-
-def rec(value: float = 0.5, metric: str = "f1", **kw: object) -> CheckRecord:
-    return CheckRecord(check=str(kw.pop("check", "c")), metric=metric, value=value, passed=True, **kw)  # type: ignore[arg-type]
 
 
 class PerLabel:

@@ -237,24 +237,24 @@ class Delta:
     baseline: float
     higher_is_better: bool
     allowance: float
+    #: whether the metric moved the wrong way by more than the allowance (judged when the comparison is made)
+    regressed: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        value, stored = self.record.value, self.baseline
+        if math.isnan(stored):  # nothing to compare with
+            self.regressed = False
+        elif math.isnan(value):  # a value that became undefined
+            self.regressed = True
+        else:
+            worse = stored - value if self.higher_is_better else value - stored
+            # the tolerance itself is allowed: a rounding error in the subtraction does not make a regression
+            self.regressed = worse > self.allowance + 1e-12 * max(1.0, abs(stored))
 
     @property
     def change(self) -> float:
         """Measured minus stored value."""
         return self.record.value - self.baseline
-
-    @property
-    def regressed(self) -> bool:
-        """Whether the metric moved the wrong way by more than the tolerance allows; a value that became
-        undefined (NaN) has regressed, one compared with an undefined stored value has not."""
-        value, stored = self.record.value, self.baseline
-        if math.isnan(stored):
-            return False
-        if math.isnan(value):
-            return True
-        worse = stored - value if self.higher_is_better else value - stored
-        # the tolerance itself is allowed: a rounding error in the subtraction does not make a regression
-        return worse > self.allowance + 1e-12 * max(1.0, abs(stored))
 
     def describe(self) -> str:
         """One line for failure messages and summaries."""

@@ -168,19 +168,19 @@ def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
         f'<line class="axis" x1="{left}" y1="{bottom}" x2="{left + span}" y2="{bottom}"/>',
     ]
     if _finite(record.threshold):
-        tx = x(record.threshold)
-        parts.append(f'<line class="threshold" x1="{tx}" y1="{_UNIT}" x2="{tx}" y2="{(_BAR_HEIGHT - 1) * _UNIT}"/>')
+        at = x(record.threshold)
+        parts.append(f'<line class="threshold" x1="{at}" y1="{_UNIT}" x2="{at}" y2="{(_BAR_HEIGHT - 1) * _UNIT}"/>')
     if _finite(stored):
-        bx, half = x(stored), 4 * _UNIT  # a diamond
+        at, half = x(stored), 4 * _UNIT  # a diamond
         parts.append(
-            f'<path class="baseline" d="M{bx} {middle - half} L{bx + half} {middle} L{bx} {middle + half} '
-            f'L{bx - half} {middle} Z"/>'
+            f'<path class="baseline" d="M{at} {middle - half} L{at + half} {middle} L{at} {middle + half} '
+            f'L{at - half} {middle} Z"/>'
         )
     if _finite(record.low) and _finite(record.high):
-        a, b, tick = x(record.low), x(record.high), 5 * _UNIT
+        start, end, tick = x(record.low), x(record.high), 5 * _UNIT
         parts.append(
-            f'<path class="interval" d="M{a} {middle} H{b} M{a} {middle - tick} V{middle + tick} '
-            f'M{b} {middle - tick} V{middle + tick}"/>'
+            f'<path class="interval" d="M{start} {middle} H{end} M{start} {middle - tick} V{middle + tick} '
+            f'M{end} {middle - tick} V{middle + tick}"/>'
         )
     if _finite(record.value):
         state = "value" if record.passed else "value failed"
