@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -174,7 +176,7 @@ def fail_on_regressions(report: pytest.TestReport, regressions: list[Delta], tol
 
 def write_outputs(report: RunReport, homog: HomogConfig) -> None:
     """Write every requested report file; a failure to write is reported in the summary, not raised."""
-    from pytest_homog.report import baseline_chunks, html_chunks, markdown_chunks, report_chunks, write_atomic
+    from pytest_homog.report import baseline_chunks, html_chunks, markdown_chunks, report_chunks
 
     jobs = [
         (homog.report_path, "JSON report", report_chunks),
@@ -182,28 +184,38 @@ def write_outputs(report: RunReport, homog: HomogConfig) -> None:
         (homog.markdown_path, "Markdown summary", markdown_chunks),
         (homog.html_path, "HTML report", html_chunks),
     ]
-    step_summary = homog.step_summary_path
     for path, what, render in jobs:
         if path is None:
             continue
         if what == "baseline" and not report.run.checks:
             # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
             report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
-            continue
-        # each file is written piece by piece as it is made; the job summary needs the Markdown text twice
-        text = "".join(render(report)) if what == "Markdown summary" and step_summary else None
-        try:
-            write_atomic(path, render(report) if text is None else text)
-        except OSError as exc:
-            report.errors.append(f"homog: could not write the {what} to {path}: {exc}")
-            continue
-        report.outputs.append(f"homog: {what} written to {path}")
-        if text is not None and step_summary is not None:
-            try:
-                with open(step_summary, "a", encoding="utf-8") as fh:
-                    fh.write(text)
-            except OSError as exc:
-                report.errors.append(f"homog: could not append the Markdown summary to {step_summary}: {exc}")
+        elif what == "Markdown summary" and homog.step_summary_path is not None:
+            text = "".join(render(report))  # written twice: to the file and to the job summary
+            if _write(report, path, what, text):
+                _append_step_summary(report, homog.step_summary_path, text)
+        else:  # written piece by piece as it is made
+            _write(report, path, what, render(report))
+
+
+def _write(report: RunReport, path: Path, what: str, text: str | Iterator[str]) -> bool:
+    from pytest_homog.report import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        report.errors.append(f"homog: could not write the {what} to {path}: {exc}")
+        return False
+    report.outputs.append(f"homog: {what} written to {path}")
+    return True
+
+
+def _append_step_summary(report: RunReport, path: Path, text: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        report.errors.append(f"homog: could not append the Markdown summary to {path}: {exc}")
 
 
 # --- models: the model session of the run and its events -----------------------------------------------------
