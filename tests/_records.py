@@ -5,5 +5,5 @@ from __future__ import annotations
 from pytest_homog.record import CheckRecord
 
 
-def rec(value: float = 0.5, metric: str = "f1", **fields: object) -> CheckRecord:
+def make_record(value: float = 0.5, metric: str = "f1", **fields: object) -> CheckRecord:
     return CheckRecord(check=str(fields.pop("check", "c")), metric=metric, value=value, passed=True, **fields)  # type: ignore[arg-type]

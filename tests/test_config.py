@@ -15,17 +15,17 @@ from pytest_homog.config import Tolerance, parse_tolerance
 @given(st.integers(min_value=0, max_value=10**6))
 def test_absolute_tolerance_round_trips(thousandths: int) -> None:
     text = str(thousandths / 1000)
-    tol = parse_tolerance(text)
-    assert tol == Tolerance(thousandths / 1000, relative=False)
-    assert parse_tolerance(str(tol)) == tol
+    tolerance = parse_tolerance(text)
+    assert tolerance == Tolerance(thousandths / 1000, relative=False)
+    assert parse_tolerance(str(tolerance)) == tolerance
 
 
 @given(st.integers(min_value=0, max_value=1000))
 def test_relative_tolerance(percent: int) -> None:
-    tol = parse_tolerance(f"{percent}%")
-    assert tol.relative and tol.amount == pytest.approx(percent / 100)
-    assert tol.allowance(-2.0) == pytest.approx(2 * percent / 100)
-    assert parse_tolerance(str(tol)) == tol
+    tolerance = parse_tolerance(f"{percent}%")
+    assert tolerance.relative and tolerance.amount == pytest.approx(percent / 100)
+    assert tolerance.allowance(-2.0) == pytest.approx(2 * percent / 100)
+    assert parse_tolerance(str(tolerance)) == tolerance
 
 
 @pytest.mark.parametrize("bad", ["abc", "-1", "-0.5%", "5%%", "%", "", "nan", "inf", "1e999", "0.01 abs"])

@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from _records import rec
+from _records import make_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,18 +32,18 @@ from pytest_homog.report import (
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        (rec(metric="f1"), True),
-        (rec(metric="Recall"), True),
-        (rec(metric="divergence"), True),
-        (rec(metric="disagreement", compared="high"), True),  # the name wins over the comparison
-        (rec(metric="outcome_homogenization"), False),
-        (rec(metric="similarity"), False),
-        (rec(metric="pairwise_similarity"), False),
-        (rec(metric="error_consistency"), False),
-        (rec(metric="linear_cka"), False),
-        (rec(metric="custom", compared="high"), False),
-        (rec(metric="custom"), True),
-        (rec(metric="f1", higher_is_better=False), False),  # the record's own field wins
+        (make_record(metric="f1"), True),
+        (make_record(metric="Recall"), True),
+        (make_record(metric="divergence"), True),
+        (make_record(metric="disagreement", compared="high"), True),  # the name wins over the comparison
+        (make_record(metric="outcome_homogenization"), False),
+        (make_record(metric="similarity"), False),
+        (make_record(metric="pairwise_similarity"), False),
+        (make_record(metric="error_consistency"), False),
+        (make_record(metric="linear_cka"), False),
+        (make_record(metric="custom", compared="high"), False),
+        (make_record(metric="custom"), True),
+        (make_record(metric="f1", higher_is_better=False), False),  # the record's own field wins
     ],
 )
 def test_direction(record: CheckRecord, expected: bool) -> None:
@@ -52,11 +52,11 @@ def test_direction(record: CheckRecord, expected: bool) -> None:
 
 def test_keys_number_repeats_within_a_test() -> None:
     records = [
-        rec(test_id="t::a", subjects=("x",)),
-        rec(test_id="t::a", subjects=("x",)),
-        rec(test_id="t::a", subjects=("y",)),
-        rec(test_id="t::b", subjects=("x",)),
-        rec(test_id="t::a", subjects=("x",)),
+        make_record(test_id="t::a", subjects=("x",)),
+        make_record(test_id="t::a", subjects=("x",)),
+        make_record(test_id="t::a", subjects=("y",)),
+        make_record(test_id="t::b", subjects=("x",)),
+        make_record(test_id="t::a", subjects=("x",)),
     ]
     assert assign_keys(records) == [
         "t::a::c::f1::x",
@@ -72,7 +72,7 @@ names = st.text(alphabet="abcxyz:|#,", max_size=4)
 
 @given(st.lists(st.tuples(names, names, st.lists(names, max_size=2)), max_size=30))
 def test_keys_are_unique(specs: list[tuple[str, str, list[str]]]) -> None:
-    records = [rec(test_id=t, metric=m or "f1", subjects=tuple(s)) for t, m, s in specs]
+    records = [make_record(test_id=t, metric=m or "f1", subjects=tuple(s)) for t, m, s in specs]
     keys = assign_keys(records)
     assert len(set(keys)) == len(keys)
     for i, (key, record) in enumerate(zip(keys, records, strict=True)):
@@ -87,41 +87,43 @@ grid = st.integers(min_value=-256, max_value=256).map(lambda i: i / 64)
 
 
 @settings(max_examples=200, deadline=None)
-@given(value=grid, stored=grid, step=st.integers(min_value=0, max_value=32), hib=st.booleans(), rel=st.booleans())
-def test_regression_matches_a_direct_rule(value: float, stored: float, step: int, hib: bool, rel: bool) -> None:
-    tol = Tolerance(step / 32, relative=True) if rel else Tolerance(step / 64)
-    record = rec(value, metric="custom", higher_is_better=hib, test_id="t")
+@given(
+    value=grid, stored=grid, step=st.integers(min_value=0, max_value=32), higher=st.booleans(), relative=st.booleans()
+)
+def test_regression_matches_a_direct_rule(value: float, stored: float, step: int, higher: bool, relative: bool) -> None:
+    tolerance = Tolerance(step / 32, relative=True) if relative else Tolerance(step / 64)
+    record = make_record(value, metric="custom", higher_is_better=higher, test_id="t")
     key = record_key(record)
     base = Baseline(path=Path("b.json"), entries={key: BaselineEntry(stored)})
-    (delta,) = compare_to_baseline([record], [key], base, tol).deltas
+    (delta,) = compare_to_baseline([record], [key], base, tolerance).deltas
     # oracle in exact rational arithmetic: the allowed band is [stored - allow, +inf) or (-inf, stored + allow]
-    allow = Fraction(step, 32) * abs(Fraction(stored)) if rel else Fraction(step, 64)
+    allow = Fraction(step, 32) * abs(Fraction(stored)) if relative else Fraction(step, 64)
     v, s = Fraction(value), Fraction(stored)
-    expected = v < s - allow if hib else v > s + allow
+    expected = v < s - allow if higher else v > s + allow
     assert delta.regressed is expected
     assert delta.change == value - stored
 
 
 def test_nan_values_against_a_baseline() -> None:
     base = Baseline(path=Path("b.json"), entries={"k1": BaselineEntry(0.5), "k2": BaselineEntry(math.nan)})
-    cmp = compare_to_baseline([rec(math.nan), rec(0.1)], ["k1", "k2"], base, Tolerance(0.01))
+    cmp = compare_to_baseline([make_record(math.nan), make_record(0.1)], ["k1", "k2"], base, Tolerance(0.01))
     assert [d.regressed for d in cmp.deltas] == [True, False]  # a value that became undefined is a regression
 
 
 def test_new_and_missing_checks() -> None:
     base = Baseline(path=Path("b.json"), entries={"old": BaselineEntry(0.5), "same": BaselineEntry(0.5)})
-    cmp = compare_to_baseline([rec(), rec()], ["same", "fresh"], base, Tolerance(0.01))
+    cmp = compare_to_baseline([make_record(), make_record()], ["same", "fresh"], base, Tolerance(0.01))
     assert (cmp.new, cmp.missing, [d.key for d in cmp.deltas]) == (["fresh"], ["old"], ["same"])
     assert cmp.counts_text() == "1 compared, 0 regressed, 1 new, 1 missing"
 
 
 def test_the_comparison_made_as_a_test_ends_is_the_one_the_report_makes() -> None:
-    a, b = rec(0.40, test_id="t::a"), rec(0.70, test_id="t::b")
+    a, b = make_record(0.40, test_id="t::a"), make_record(0.70, test_id="t::b")
     keys = assign_keys([a, b])
     base = Baseline(path=Path("b.json"), entries={keys[0]: BaselineEntry(0.45), keys[1]: BaselineEntry(0.60)})
-    tol = Tolerance(0.01)
-    at_test_end = [baseline_delta(a, keys[0], base, tol), baseline_delta(b, keys[1], base, tol)]
-    report = RunReport.build(RunRecord(checks=[a, b]), base, tol)
+    tolerance = Tolerance(0.01)
+    at_test_end = [baseline_delta(a, keys[0], base, tolerance), baseline_delta(b, keys[1], base, tolerance)]
+    report = RunReport.build(RunRecord(checks=[a, b]), base, tolerance)
     assert report.comparison is not None and report.comparison.deltas == at_test_end
     assert [d.regressed for d in report.comparison.deltas] == [True, False]
     assert report.deltas == {keys[0]: at_test_end[0], keys[1]: at_test_end[1]}
@@ -131,13 +133,13 @@ def test_the_comparison_made_as_a_test_ends_is_the_one_the_report_makes() -> Non
 
 def test_unusable_baseline_compares_nothing() -> None:
     base = Baseline(path=Path("b.json"), entries={"k": BaselineEntry(0.9)}, usable=False)
-    cmp = compare_to_baseline([rec(0.1)], ["k"], base, Tolerance(0.01))
+    cmp = compare_to_baseline([make_record(0.1)], ["k"], base, Tolerance(0.01))
     assert (cmp.deltas, cmp.new, cmp.missing) == ([], [], [])
-    assert baseline_delta(rec(0.1), "k", base, Tolerance(0.01)) is None
+    assert baseline_delta(make_record(0.1), "k", base, Tolerance(0.01)) is None
 
 
 def test_describe_says_what_moved_which_way() -> None:
-    record = rec(0.40, test_id="t::a", subjects=("cand",))
+    record = make_record(0.40, test_id="t::a", subjects=("cand",))
     delta = baseline_delta(record, "k", Baseline(path=Path("b"), entries={"k": BaselineEntry(0.45)}), Tolerance(0.01))
     assert delta is not None
     assert delta.describe() == (

@@ -6,7 +6,7 @@ import math
 import random
 from pathlib import Path
 
-from _records import rec
+from _records import make_record
 
 from pytest_homog.config import Tolerance
 from pytest_homog.record import CheckRecord, RunRecord
@@ -19,7 +19,7 @@ def page(report: RunReport) -> str:
 
 def test_a_matrix_recorded_twice_is_drawn_alike_and_only_the_same_numbers_alike() -> None:
     def check(i: int, values: list[list[float]]) -> CheckRecord:
-        return rec(test_id=f"t.py::test_{i}", details={"matrix": {"names": ["a", "b"], "values": values}})
+        return make_record(test_id=f"t.py::test_{i}", details={"matrix": {"names": ["a", "b"], "values": values}})
 
     same = [[1.0, 0.25], [0.25, 1.0]]
     checks = [check(0, same), check(1, [row[:] for row in same]), check(2, [[1.0, -0.0], [0.0, 1.0]])]
@@ -34,7 +34,7 @@ def test_html_escapes_everything_it_shows() -> None:
     evil = "<script>alert(1)</script>"
     run = RunRecord(
         checks=[
-            rec(
+            make_record(
                 test_id=evil,
                 subjects=(evil,),
                 details={"matrix": {"names": [evil, "b"], "values": [[1, 0], [0, 1]]}, "per_label": {evil: {"f1": 1}}},
@@ -46,7 +46,7 @@ def test_html_escapes_everything_it_shows() -> None:
 
 
 def test_error_bar_scale_covers_values_outside_zero_one() -> None:
-    run = RunRecord(checks=[rec(3.5, metric="outcome_homogenization", threshold=2.0, low=3.0, high=4.0)])
+    run = RunRecord(checks=[make_record(3.5, metric="outcome_homogenization", threshold=2.0, low=3.0, high=4.0)])
     text = page(RunReport.build(run))
     svg = text[text.index('<svg class="errorbar"') :]
     svg = svg[: svg.index("</svg>")]
@@ -66,7 +66,7 @@ def test_error_bar_coordinates_match_a_direct_formula() -> None:
         numbers = sorted(rng.uniform(-0.5, 1.5) for _ in range(3))
         low, value, high = numbers
         threshold, stored = rng.uniform(-0.5, 1.5), rng.uniform(-0.5, 1.5)
-        record = rec(value, threshold=threshold, low=low, high=high, test_id="t")
+        record = make_record(value, threshold=threshold, low=low, high=high, test_id="t")
         report = RunReport.build(
             RunRecord(checks=[record]),
             Baseline(path=Path("b.json"), entries={record_key(record): BaselineEntry(stored)}),
@@ -86,9 +86,9 @@ def test_error_bar_coordinates_match_a_direct_formula() -> None:
 
 
 def test_a_failed_check_is_drawn_red_and_undefined_numbers_are_left_out() -> None:
-    record = rec(math.nan, low=math.nan, high=0.5, threshold=math.inf)
+    record = make_record(math.nan, low=math.nan, high=0.5, threshold=math.inf)
     record.passed = False
-    svg = page(RunReport.build(RunRecord(checks=[record, rec(0.2)])))
+    svg = page(RunReport.build(RunRecord(checks=[record, make_record(0.2)])))
     bars = svg.split('<svg class="errorbar"')[1:]
     assert "<circle" not in bars[0] and "threshold" not in bars[0] and "interval" not in bars[0]
     assert 'class="value"' in bars[1] and '<tr class="fail">' in svg

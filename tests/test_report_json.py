@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _records import rec
+from _records import make_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,7 +80,7 @@ def test_saved_baseline_loads_back(checks: list[CheckRecord], tmp_path_factory: 
 
 
 def test_the_files_are_indented_with_one_check_per_line() -> None:
-    run = RunRecord(checks=[rec(0.25, test_id="t::a"), rec(0.5, test_id="t::b")], plugin_version="1")
+    run = RunRecord(checks=[make_record(0.25, test_id="t::a"), make_record(0.5, test_id="t::b")], plugin_version="1")
     report = RunReport.build(run)
     report.created = 0.0
     assert baseline_json(report).splitlines() == [
@@ -106,7 +106,7 @@ def test_the_files_are_indented_with_one_check_per_line() -> None:
 
 
 def test_non_finite_values_are_written_as_null(tmp_path: Path) -> None:
-    run = RunRecord(checks=[rec(math.nan, low=-math.inf, details={"x": [math.inf, 1.0]})])
+    run = RunRecord(checks=[make_record(math.nan, low=-math.inf, details={"x": [math.inf, 1.0]})])
     data = json.loads(report_json(RunReport.build(run)))
     check = data["checks"][0]
     assert (check["value"], check["low"], check["details"]) == (None, None, {"x": [None, 1.0]})
@@ -116,7 +116,7 @@ def test_non_finite_values_are_written_as_null(tmp_path: Path) -> None:
 
 
 def test_a_json_report_can_serve_as_baseline(tmp_path: Path) -> None:
-    run = RunRecord(checks=[rec(0.7, test_id="t")], plugin_version="1")
+    run = RunRecord(checks=[make_record(0.7, test_id="t")], plugin_version="1")
     path = tmp_path / "report.json"
     write_atomic(path, report_chunks(RunReport.build(run)))
     assert load_baseline(path, plugin_version="1").entries == {"t::c::f1::": BaselineEntry(0.7, True)}
@@ -177,7 +177,7 @@ def _plain(value: object) -> object:
 @settings(max_examples=300, deadline=None)
 @given(detail_values)
 def test_details_are_written_as_plain_data_on_one_line(value: object) -> None:
-    text = report_json(RunReport.build(RunRecord(checks=[rec(details={"x": value})])))
+    text = report_json(RunReport.build(RunRecord(checks=[make_record(details={"x": value})])))
     assert json.loads(text)["checks"][0]["details"] == {"x": _plain(value)}
     assert sum(1 for line in text.splitlines() if line.startswith('  {"check"')) == 1  # the entry is one line
 
@@ -185,14 +185,14 @@ def test_details_are_written_as_plain_data_on_one_line(value: object) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
 def test_every_finite_float_reads_back_exactly(value: float) -> None:
-    entry = json.loads(report_json(RunReport.build(RunRecord(checks=[rec(value, low=-value)]))))["checks"][0]
+    entry = json.loads(report_json(RunReport.build(RunRecord(checks=[make_record(value, low=-value)]))))["checks"][0]
     assert (entry["value"], entry["low"]) == (value, -value)
     assert math.copysign(1.0, entry["value"]) == math.copysign(1.0, value)  # -0.0 stays negative
 
 
 def test_numpy_and_other_odd_values_in_the_report_files() -> None:
     checks = [
-        rec(np.float64(0.1 * i), test_id=f"t.py::test_{i}", low=0.05 * i, high=math.inf, subjects=("a", "b"),
+        make_record(np.float64(0.1 * i), test_id=f"t.py::test_{i}", low=0.05 * i, high=math.inf, subjects=("a", "b"),
             details={"per_label": {"PER": {"f1": np.float64(0.25), "support": np.int64(4)}}, "big": 2**80,
                      "level": Level.HIGH, "when": datetime.date(2026, 5, 1), "uni": "é\u2028<"})
         for i in range(4)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _records import rec
+from _records import make_record
 
 from pytest_homog.record import CheckRecord, RunRecord
 from pytest_homog.report import RunReport, markdown_chunks
@@ -20,13 +20,13 @@ class PerLabel:
 
 
 def test_objects_with_to_markdown_are_shown_as_they_render() -> None:
-    run = RunRecord(checks=[rec(details={"per_label": PerLabel()})])
+    run = RunRecord(checks=[make_record(details={"per_label": PerLabel()})])
     assert "| PER | 0.5 |" in markdown(RunReport.build(run))
 
 
 def test_every_matrix_is_tabled_with_its_own_numbers() -> None:
     def check(i: int, values: list[list[float]]) -> CheckRecord:
-        return rec(test_id=f"t.py::test_{i}", details={"matrix": {"names": ["a", "b"], "values": values}})
+        return make_record(test_id=f"t.py::test_{i}", details={"matrix": {"names": ["a", "b"], "values": values}})
 
     same = [[1.0, 0.25], [0.25, 1.0]]
     checks = [check(0, same), check(1, [row[:] for row in same]), check(2, [[1.0, -0.0], [0.0, 1.0]])]
@@ -36,7 +36,7 @@ def test_every_matrix_is_tabled_with_its_own_numbers() -> None:
 
 
 def test_pipes_and_line_breaks_in_cells_are_escaped() -> None:
-    run = RunRecord(checks=[rec(test_id="t.py::test[a|b]", details={"per_label": {"two\nlines": {"f1": 0.5}}})])
+    run = RunRecord(checks=[make_record(test_id="t.py::test[a|b]", details={"per_label": {"two\nlines": {"f1": 0.5}}})])
     text = markdown(RunReport.build(run))
     assert "| t.py::test[a\\|b] | c | f1 | 0.5000 |  |  | ✅ PASS |" in text
     assert "| two lines | 0.5000 |" in text

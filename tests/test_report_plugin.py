@@ -444,4 +444,3 @@ def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest
         assert "Per-label details of the checks that failed or regressed" in text
         assert "label7" in text and "label8" not in text
         assert text.count("::test_many[") >= 101  # the summary table still has every check
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _records import rec
+from _records import make_record
 
 from pytest_homog.config import Tolerance
 from pytest_homog.record import RunRecord
@@ -30,9 +30,9 @@ def test_table_and_matrix_shapes() -> None:
 
 def test_rows_show_the_baseline_and_the_verdict() -> None:
     records = [
-        rec(0.40, test_id="t::a", threshold=0.3, compared="low", low=0.35, high=0.45, confidence=0.95),
-        rec(0.70, test_id="t::b"),
-        rec(1.5, metric="outcome_homogenization", threshold=2.0),
+        make_record(0.40, test_id="t::a", threshold=0.3, compared="low", low=0.35, high=0.45, confidence=0.95),
+        make_record(0.70, test_id="t::b"),
+        make_record(1.5, metric="outcome_homogenization", threshold=2.0),
     ]
     records[2].passed = False
     base = Baseline(path=Path("b.json"), entries={"t::a::c::f1::": BaselineEntry(0.45)})
@@ -47,7 +47,9 @@ def test_rows_show_the_baseline_and_the_verdict() -> None:
 
 def test_a_large_run_shows_the_details_of_the_checks_to_look_at_and_every_matrix() -> None:
     matrix = {"names": ["a", "b"], "values": [[1, 0], [0, 1]]}
-    records = [rec(test_id=f"t::{i}", details={"per_label": {"PER": {"f1": 0.5}}}) for i in range(DETAIL_LIMIT + 1)]
+    records = [
+        make_record(test_id=f"t::{i}", details={"per_label": {"PER": {"f1": 0.5}}}) for i in range(DETAIL_LIMIT + 1)
+    ]
     records[3].passed = False
     records[5].details["matrix"] = matrix
     shown = shown_details(RunReport.build(RunRecord(checks=records)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _records import rec
+from _records import make_record
 
 from pytest_homog.config import Tolerance
 from pytest_homog.record import RunRecord
@@ -17,7 +17,9 @@ class PerLabel:
 
 
 def test_verbose_summary_renders_objects_with_to_markdown() -> None:
-    run = RunRecord(checks=[rec(details={"per_label": PerLabel(), "worst": "sentence 12"}, n=40, level="entity")])
+    run = RunRecord(
+        checks=[make_record(details={"per_label": PerLabel(), "worst": "sentence 12"}, n=40, level="entity")]
+    )
     lines = [line for line, _ in summary_lines(RunReport.build(run), verbose=True)]
     assert "    | PER | 0.5 |" in lines
     assert "    worst: sentence 12" in lines and "    n: 40" in lines and "    level=entity" in lines
@@ -26,7 +28,7 @@ def test_verbose_summary_renders_objects_with_to_markdown() -> None:
 def test_a_line_break_in_a_label_does_not_tear_the_terminal_tables_apart() -> None:
     run = RunRecord(
         checks=[
-            rec(
+            make_record(
                 test_id="t.py::test_q",
                 details={
                     "per_label": {"two\nlines": {"f1": 0.5}, "plain": {"f1": 0.25}},
@@ -42,7 +44,7 @@ def test_a_line_break_in_a_label_does_not_tear_the_terminal_tables_apart() -> No
 
 
 def test_the_summary_marks_regressions_and_missing_checks() -> None:
-    record = rec(0.40, test_id="t::a")
+    record = make_record(0.40, test_id="t::a")
     base = Baseline(path=Path("b.json"), entries={"t::a::c::f1::": BaselineEntry(0.45), "gone": BaselineEntry(1.0)})
     report = RunReport.build(RunRecord(checks=[record]), base, Tolerance(0.01))
     report.outputs.append("homog: JSON report written to r.json")
@@ -54,7 +56,7 @@ def test_the_summary_marks_regressions_and_missing_checks() -> None:
 
 
 def test_junit_properties_number_the_values_and_carry_the_baseline() -> None:
-    record = rec(0.4, n=7, low=0.3, high=0.5)
+    record = make_record(0.4, n=7, low=0.3, high=0.5)
     expected = [
         ("homog.f1.2.check", "c"),
         ("homog.f1.2.value", "0.4"),
