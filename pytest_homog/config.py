@@ -23,6 +23,7 @@ import pytest
 __all__ = [
     "ENV_CACHE_DIR",
     "ENV_ENABLE",
+    "ENV_STEP_SUMMARY",
     "HOMOG_CONFIG_KEY",
     "HomogConfig",
     "Tolerance",
@@ -36,6 +37,8 @@ __all__ = [
 
 ENV_ENABLE = "PYTEST_HOMOG"
 ENV_CACHE_DIR = "PYTEST_HOMOG_CACHE"
+#: set by GitHub Actions: the job summary file
+ENV_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -94,6 +97,8 @@ class HomogConfig:
     gpu_memory : str
         ``--homog-gpu-memory``: how much accelerator memory resident models may take (``24GiB`` or ``80%``);
         least recently used models are moved back to the CPU beyond it.
+    step_summary_path : pathlib.Path, optional
+        ``$GITHUB_STEP_SUMMARY``: the GitHub Actions job summary, to which the Markdown summary is appended.
     """
 
     enabled: bool = False
@@ -110,6 +115,7 @@ class HomogConfig:
     # models (fixtures homog_model / homog_finetune)
     refresh: bool = False
     gpu_memory: str = "80%"
+    step_summary_path: Path | None = None
 
 
 HOMOG_CONFIG_KEY = pytest.StashKey[HomogConfig]()
@@ -303,6 +309,7 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         tolerance=tolerance if tolerance is not None else Tolerance(0.01),
         refresh=refresh,
         gpu_memory=gpu_memory or "80%",
+        step_summary_path=Path(env[ENV_STEP_SUMMARY]) if env.get(ENV_STEP_SUMMARY) else None,
     )
 
 

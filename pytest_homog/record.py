@@ -35,11 +35,9 @@ __all__ = [
     "RunRecord",
     "active_run",
     "current_test",
-    "json_default",
     "jsonable",
     "record_check",
     "record_example_check",
-    "record_fields",
 ]
 
 
@@ -79,7 +77,7 @@ class CheckRecord:
         pytest node id of the test that ran the check; stamped by :func:`record_check`.
     higher_is_better : bool, optional
         Direction of the metric, used by baselines to tell a regression from an improvement. ``None`` derives
-        it from the metric name (see :func:`pytest_homog.report.higher_is_better`).
+        it from the metric name (see :func:`pytest_homog.report.baseline.higher_is_better`).
 
     Examples
     --------
@@ -175,31 +173,11 @@ class RunRecord:
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-def record_fields(record: CheckRecord) -> dict[str, Any]:
-    """The record's fields as a shallow dict (``subjects`` as a list, ``details`` as given): cheaper than
-    :meth:`CheckRecord.to_dict` when the result goes straight to ``json.dumps(..., default=json_default)``."""
-    out = dict(record.__dict__)
-    out["subjects"] = list(record.subjects)
-    return out
-
-
-def json_default(value: Any) -> Any:
-    """``default=`` for ``json.dumps``: converts, one level at a time, what :func:`jsonable` converts.
-
-    Examples
-    --------
-    >>> import json
-    >>> json.dumps({"s": {3}, "t": (1, 2)}, default=json_default)
-    '{"s": [3], "t": [1, 2]}'
-    """
-    return jsonable(value)
-
-
 def jsonable(value: Any) -> Any:
     """Convert ``value`` to plain JSON data: numpy scalars and arrays, tuples, sets and matrix-like objects
     (``.names`` and ``.values``) become numbers, lists and dicts; enums become their value, and subclasses of
-    ``str``, ``int`` and ``float`` the plain type; NaN and infinities stay floats (the JSON writers spell them
-    ``NaN``/``Infinity``); anything else unknown becomes its ``str``.
+    ``str``, ``int`` and ``float`` the plain type; NaN and infinities stay floats (the JSON report writes them as
+    ``null``); anything else unknown becomes its ``str``.
 
     Examples
     --------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_homog.record import CheckRecord, RunRecord, active_run, current_test, record_check, set_active_run
 
@@ -121,3 +125,36 @@ def test_failing_examples_fail_the_folded_record() -> None:
     assert rec.n == rec.details["examples"] > rec.details["failed_examples"] > 0
     assert rec.value == (rec.n - rec.details["failed_examples"]) / rec.n
     assert rec.details["first_failure"]["x"] >= 10
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+opt = st.one_of(st.none(), finite)
+records = st.builds(
+    CheckRecord,
+    check=st.text(max_size=10),
+    metric=st.text(min_size=1, max_size=10),
+    value=finite,
+    passed=st.booleans(),
+    threshold=opt,
+    compared=st.sampled_from(["value", "low", "high"]),
+    low=opt,
+    high=opt,
+    confidence=opt,
+    n=st.one_of(st.none(), st.integers(0, 10**6)),
+    level=st.one_of(st.none(), st.sampled_from(["entity", "token", "label"])),
+    subjects=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+    data=st.one_of(st.none(), st.text(max_size=8)),
+    details=st.dictionaries(
+        st.text(max_size=5), st.one_of(finite, st.text(max_size=5), st.lists(st.integers())), max_size=3
+    ),
+    duration=st.floats(min_value=0, max_value=1e4),
+    test_id=st.text(max_size=20),
+    higher_is_better=st.one_of(st.none(), st.booleans()),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(records, max_size=5))
+def test_records_round_trip_through_json(checks: list[CheckRecord]) -> None:
+    run = RunRecord(checks=checks, plugin_version="9.9", started=1.5)
+    assert RunRecord.from_dict(json.loads(json.dumps(run.to_dict()))) == run

@@ -1,4 +1,5 @@
-"""End-to-end tests of the reports: terminal summary, JSON, JUnit, Markdown, HTML, baselines, pytest-xdist."""
+"""End-to-end tests of the reports: terminal summary, JSON, JUnit, Markdown, HTML, pytest-xdist (the baselines are
+in test_baseline_plugin.py)."""
 
 from __future__ import annotations
 
@@ -12,83 +13,13 @@ from pathlib import Path
 
 import hypothesis.internal.observability  # noqa: F401
 import pytest
+from _checks_file import clean_env, homog_section, make_checks, save_baseline  # noqa: F401  (clean_env: autouse)
 
 from pytest_homog import __version__
 from pytest_homog.report import REPORT_SCHEMA
 
 # hypothesis's pytest plugin imports this module at the end of every run; imported here once, pytester's
 # in-process runs do not re-import (and re-rewrite) hypothesis each time, which costs seconds per run.
-
-# Simulated checks: each test records what an assertion helper would and passes or fails with a plain assert.
-CHECKS = """
-import pytest
-from pytest_homog.record import CheckRecord, record_check
-
-F1 = {"quality_a": 0.52, "quality_b": 0.31}
-HOMOG = 1.4
-
-
-def f1_check(value, subject, threshold=0.4):
-    rec = CheckRecord(check="assert_f1_above", metric="f1", value=value, passed=value - 0.03 >= threshold,
-                      threshold=threshold, compared="low", low=value - 0.03, high=value + 0.03,
-                      confidence=0.95, n=250, level="entity", scheme="IOB2", mode="conlleval",
-                      subjects=(subject,), data="wnut17/test",
-                      details={"per_label": {"person": {"precision": 0.61, "recall": 0.55, "f1": 0.58,
-                                                        "support": 120},
-                                             "location": {"precision": 0.47, "recall": 0.41, "f1": 0.44,
-                                                          "support": 80}}})
-    record_check(rec)
-    assert rec.passed, f"f1 {value}"
-
-
-@pytest.mark.homog
-def test_quality_a():
-    f1_check(F1["quality_a"], "candidate")
-
-
-@pytest.mark.homog
-def test_quality_b():
-    f1_check(F1["quality_b"], "small")
-
-
-@pytest.mark.homog
-def test_not_homogeneous():
-    rec = CheckRecord(check="assert_not_homogeneous", metric="outcome_homogenization", value=HOMOG,
-                      passed=HOMOG <= 2.0, threshold=2.0, subjects=("a", "b", "c"), n=400,
-                      details={"matrix": {"names": ["a", "b", "c"], "by": "error_consistency",
-                                          "values": [[1.0, 0.62, 0.31], [0.62, 1.0, 0.48], [0.31, 0.48, 1.0]]}})
-    record_check(rec)
-    assert rec.passed
-
-
-def test_plain():
-    pass
-"""
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("PYTEST_HOMOG", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    monkeypatch.setenv("PYTEST_HOMOG_CACHE", str(tmp_path / "homog-cache"))
-
-
-def make_checks(
-    pytester: pytest.Pytester, *, quality_a: float = 0.52, quality_b: float = 0.31, homog: float = 1.4
-) -> None:
-    """Write test_checks.py with the measured values given."""
-    source = CHECKS.replace(
-        'F1 = {"quality_a": 0.52, "quality_b": 0.31}', f'F1 = {{"quality_a": {quality_a}, "quality_b": {quality_b}}}'
-    ).replace("HOMOG = 1.4", f"HOMOG = {homog}")
-    pytester.makepyfile(test_checks=source)
-
-
-def homog_section(output: str) -> list[str]:
-    lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("=") and " homog " in line)
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("==")), len(lines))
-    return lines[start + 1 : end]
-
 
 # --- terminal summary ------------------------------------------------------------------------------------------
 
@@ -405,178 +336,6 @@ def test_html_renders_in_headless_chromium(pytester: pytest.Pytester) -> None:
     assert data.startswith(b"\x89PNG") and len(data) > 10_000  # a rendered page, not a blank one
 
 
-# --- baselines -------------------------------------------------------------------------------------------------
-
-
-def save_baseline(pytester: pytest.Pytester) -> Path:
-    make_checks(pytester)
-    base = pytester.path / "baseline.json"
-    result = pytester.runpytest("--homog", f"--homog-save-baseline={base}")
-    result.stdout.fnmatch_lines([f"homog: baseline written to {base}"])
-    return base
-
-
-def test_saved_baseline(pytester: pytest.Pytester) -> None:
-    data = json.loads(save_baseline(pytester).read_text())
-    assert (data["schema"], data["version"], data["plugin_version"]) == ("pytest-homog/baseline", 1, __version__)
-    assert [(c["key"], c["value"], c["higher_is_better"]) for c in data["checks"]] == [
-        ("test_checks.py::test_quality_a::assert_f1_above::f1::candidate", 0.52, True),
-        ("test_checks.py::test_quality_b::assert_f1_above::f1::small", 0.31, True),
-        ("test_checks.py::test_not_homogeneous::assert_not_homogeneous::outcome_homogenization::a,b,c", 1.4, False),
-    ]
-
-
-def test_same_values_pass_the_gate(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
-    result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["baseline * (tolerance 0.01): 3 compared, 0 regressed, 0 new, 0 missing"])
-
-
-def test_failing_gate_fails_each_regressed_test_and_lists_every_regression(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    # f1 of quality_a drops by 0.05 (still above its threshold); homogenization rises by 0.3 (worse)
-    make_checks(pytester, quality_a=0.47, homog=1.7)
-    report = pytester.path / "r.json"
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}", f"--homog-report={report}", "-rf")
-    result.assert_outcomes(passed=1, failed=3)
-    out = result.stdout.str()
-    result.stdout.fnmatch_lines(
-        [
-            "*pytest-homog: 1 check(s) regressed from the baseline (tolerance 0.01):",
-            "*f1 of test_checks.py::test_quality_a (assert_f1_above ?candidate?) fell from 0.5200 to 0.4700 (-0.0500;"
-            " higher is better, allowed 0.0100)",
-            "*write a new baseline with --homog-save-baseline*",
-        ]
-    )
-    section = homog_section(out)
-    assert any("baseline" in line and "3 compared, 2 regressed" in line for line in section)
-    regressed = [line for line in section if line.strip().startswith("REGRESSED")]
-    assert len(regressed) == 2
-    assert "outcome_homogenization" in regressed[1] and "rose from 1.4000 to 1.7000" in regressed[1]
-    rows = {line.split()[0]: line.split()[-1] for line in section[2:5]}
-    assert rows["test_checks.py::test_quality_a"] == "REGRESSED"
-    assert rows["test_checks.py::test_not_homogeneous"] == "REGRESSED"
-    result.stdout.fnmatch_lines(["FAILED test_checks.py::test_quality_a - pytest-homog: 1 check(s) regressed*"])
-    data = json.loads(report.read_text())
-    assert data["summary"]["regressions"] == 2
-    assert [r["key"].split("::")[1] for r in data["baseline"]["regressions"]] == [
-        "test_quality_a",
-        "test_not_homogeneous",
-    ]
-    assert data["checks"][0]["baseline"] == {"value": 0.52, "change": pytest.approx(-0.05), "regressed": True}
-
-
-def test_improvements_and_changes_within_tolerance_pass(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    make_checks(pytester, quality_a=0.515, homog=1.0)  # f1 -0.005 (within 2% of 0.52), homogenization improved
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
-    result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["baseline * (tolerance 2%): 3 compared, 0 regressed*"])
-
-
-def test_relative_tolerance_catches_a_drop_larger_than_it(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    make_checks(pytester, quality_a=0.505)  # -0.015 > 2% of 0.52 = 0.0104
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
-    result.assert_outcomes(passed=2, failed=2)
-
-
-def test_tolerance_from_ini(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    make_checks(pytester, quality_a=0.47)
-    pytester.makeini(f"[pytest]\nhomog_baseline = {base.name}\nhomog_tolerance = 0.1\n")
-    result = pytester.runpytest("--homog")
-    result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["baseline * (tolerance 0.1): 3 compared, 0 regressed*"])
-
-
-def test_regression_of_a_failing_check_is_added_to_its_failure(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    make_checks(pytester, quality_b=0.2)
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
-    result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(
-        ["*homog baseline*", "*f1 of test_checks.py::test_quality_b*fell from 0.3100 to 0.2000*"]
-    )
-
-
-def test_corrupt_baseline_is_reported_not_crashed_on(pytester: pytest.Pytester) -> None:
-    make_checks(pytester)
-    base = pytester.path / "baseline.json"
-    base.write_text('{"schema": "pytest-homog/baseline", "version": 1, "checks": [')
-    report = pytester.path / "r.json"
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}", f"--homog-report={report}")
-    result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines([f"baseline {base}: not valid JSON*", "baseline not compared"])
-    baseline = json.loads(report.read_text())["baseline"]
-    assert baseline["usable"] is False and baseline["problems"][0].startswith("not valid JSON")
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("[1, 2]", "not a pytest-homog baseline*"),
-        ('{"schema": "pytest-homog/baseline", "version": 99, "checks": []}', "schema version 99*"),
-        ('{"schema": "pytest-homog/baseline", "version": 1}', "has no 'checks' list"),
-    ],
-)
-def test_unusable_baselines_are_reported(pytester: pytest.Pytester, content: str, message: str) -> None:
-    make_checks(pytester)
-    base = pytester.path / "baseline.json"
-    base.write_text(content)
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
-    result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines([f"baseline {base}: {message}", "baseline not compared"])
-
-
-def test_baseline_from_another_version_with_stale_and_malformed_checks(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    data = json.loads(base.read_text())
-    data["plugin_version"] = "0.0.1"
-    data["checks"].append({"key": "test_gone.py::test_old::assert_f1_above::f1::x", "value": 0.9})
-    data["checks"].append({"key": "broken", "value": "high"})
-    base.write_text(json.dumps(data))
-    make_checks(pytester, quality_a=0.45)
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
-    result.assert_outcomes(passed=2, failed=2)
-    result.stdout.fnmatch_lines(
-        [
-            f"baseline {base}: written by pytest-homog 0.0.1, this is {__version__}; values compared anyway",
-            f"baseline {base}: 1 malformed entry ignored",
-            "baseline * 3 compared, 1 regressed, 0 new, 1 missing",
-            "*REGRESSED f1 of test_checks.py::test_quality_a*",
-            "*missing from this run: test_gone.py::test_old::assert_f1_above::f1::x",
-        ]
-    )
-
-
-def test_new_checks_are_listed_as_new(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    pytester.makepyfile(
-        test_more="""
-        from pytest_homog.record import CheckRecord, record_check
-
-        def test_extra():
-            record_check(CheckRecord(check="c", metric="recall", value=0.1, passed=True))
-        """
-    )
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}")
-    result.assert_outcomes(passed=4, failed=1)
-    result.stdout.fnmatch_lines(["baseline * 3 compared, 0 regressed, 1 new, 0 missing"])
-    assert any(line.split()[:1] == ["test_more.py::test_extra"] and " new " in line for line in result.stdout.lines)
-
-
-def test_save_and_compare_in_one_run_writes_the_new_values(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    make_checks(pytester, quality_a=0.47)
-    result = pytester.runpytest("--homog", f"--homog-baseline={base}", f"--homog-save-baseline={base}")
-    result.assert_outcomes(passed=2, failed=2)  # compared with the old values, so the regression still fails
-    values = {c["key"].split("::")[1]: c["value"] for c in json.loads(base.read_text())["checks"]}
-    assert values["test_quality_a"] == 0.47
-    pytester.runpytest("--homog", f"--homog-baseline={base}").assert_outcomes(passed=3, failed=1)
-
-
 # --- start-up errors -------------------------------------------------------------------------------------------
 
 
@@ -601,26 +360,6 @@ def test_ini_output_in_a_missing_directory_fails_at_start_up(pytester: pytest.Py
     result = pytester.runpytest("--homog")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: ini option homog_html = nowhere/r.html: directory * does not exist*"])
-
-
-def test_missing_baseline_file_fails_at_start_up(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--homog", "--homog-baseline=nope.json")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --homog-baseline=nope.json: baseline file * does not exist*"])
-
-
-@pytest.mark.parametrize("value", ["abc", "-1", "5%%", "nan", "inf", ""])
-def test_bad_tolerance_fails_at_start_up(pytester: pytest.Pytester, value: str) -> None:
-    result = pytester.runpytest("--homog", f"--homog-tolerance={value}")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*--homog-tolerance*{value!r} is not a tolerance*absolute (0.01) or relative (2%)*"])
-
-
-def test_bad_ini_tolerance_fails_at_start_up(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nhomog_tolerance = 5%%\n")
-    result = pytester.runpytest("--homog")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*ini option homog_tolerance = '5%%': '5%%' is not a tolerance*"])
 
 
 def test_write_failure_at_the_end_is_reported(pytester: pytest.Pytester) -> None:
@@ -687,29 +426,6 @@ def test_xdist_records_reach_the_controller_once(pytester: pytest.Pytester) -> N
     assert md.read_text().count("| test_many.py::test_many[") == 20
 
 
-def test_a_regression_outside_any_test_fails_the_session(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        """
-        import os
-        from pytest_homog.record import CheckRecord, record_check
-
-        def pytest_collection_finish(session):
-            value = float(os.environ.get("SUITE_F1", "0.9"))
-            record_check(CheckRecord(check="suite_check", metric="f1", value=value, passed=True))
-        """
-    )
-    pytester.makepyfile("def test_a():\n    pass\n")
-    base = pytester.path / "b.json"
-    pytester.runpytest("--homog", f"--homog-save-baseline={base}").assert_outcomes(passed=1)
-    assert json.loads(base.read_text())["checks"][0]["key"] == "::suite_check::f1::"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SUITE_F1", "0.5")
-        result = pytester.runpytest("--homog", f"--homog-baseline={base}")
-    result.assert_outcomes(passed=1)  # the test itself did not regress
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*REGRESSED f1 of <outside tests> (suite_check) fell from 0.9000 to 0.5000*"])
-
-
 def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -728,11 +444,3 @@ def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest
         assert "Per-label details of the checks that failed or regressed" in text
         assert "label7" in text and "label8" not in text
         assert text.count("::test_many[") >= 101  # the summary table still has every check
-
-
-def test_a_run_without_checks_keeps_the_saved_baseline(pytester: pytest.Pytester) -> None:
-    base = save_baseline(pytester)
-    before = base.read_text()
-    result = pytester.runpytest("--homog", f"--homog-save-baseline={base}", "-k", "no_such_test")
-    result.stdout.fnmatch_lines([f"homog: no checks recorded, so the baseline {base} was not written"])
-    assert base.read_text() == before

@@ -1,0 +1,36 @@
+"""Writing a report file so that a reader never sees half of it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> None:
+    """Write ``text`` (a string, or its pieces in order) to a temporary file next to ``path`` and rename it into
+    place, so a reader never sees a half-written file; if making a piece fails, the old file is kept.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> write_atomic(p, "{}")
+    >>> open(p).read(), [f for f in os.listdir(os.path.dirname(p)) if f != "r.json"]
+    ('{}', [])
+    """
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.writelines([text] if isinstance(text, str) else text)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,293 @@
+"""The state of a pytest-homog run and the hooks that keep it.
+
+:class:`HomogSession` is registered as a plugin when the checks are switched on (``--homog``): it opens the run
+record, stamps each record with the id of the test that made it, adds each test's numbers to its JUnit
+properties, fails a test whose checks regressed from the baseline, ships records from pytest-xdist workers to the
+controller, and writes the report files at the end. :class:`ModelReports` shows the model cache's events (cache
+hit, trained, refreshed) in the terminal summary; it is registered when a model fixture is first used.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_homog.config import HOMOG_CONFIG_KEY, HomogConfig, Tolerance
+from pytest_homog.record import CheckRecord, RunRecord, current_test, set_active_run
+
+if TYPE_CHECKING:
+    from pytest_homog.models.session import ModelSession
+    from pytest_homog.report import Baseline, Delta, RunReport
+
+__all__ = ["MODEL_EVENT", "REFRESH_MESSAGE", "HomogSession", "ModelReports", "model_session", "worker_index"]
+
+
+class HomogSession:
+    """Hooks that only run when the checks are switched on, so a run without ``--homog`` pays nothing for them."""
+
+    name = "homog-session"
+
+    def __init__(self, config: pytest.Config) -> None:
+        from pytest_homog import __version__
+
+        self.homog: HomogConfig = config.stash[HOMOG_CONFIG_KEY]
+        self.run = RunRecord(plugin_version=__version__, started=time.time())
+        # pytest-xdist: a worker ships its records inside its test reports; the controller collects them
+        self.is_worker = hasattr(config, "workerinput")
+        self.baseline: Baseline | None = None
+        self.report: RunReport | None = None
+        self._shipped = 0  # records already attached to a test report
+        self._test_id = ""  # the test whose records are in _test_records
+        self._test_records: list[CheckRecord] = []
+        self._order: dict[str, int] = {}  # under pytest-xdist, on the controller: test ids in collection order
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        set_active_run(self.run)
+        if self.homog.baseline_path is not None:
+            from pytest_homog.report import load_baseline
+
+            self.baseline = load_baseline(self.homog.baseline_path, plugin_version=self.run.plugin_version)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        set_active_run(None)
+
+    # checks run in fixtures too: records made in setup and teardown are stamped with the test's id as well
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+        with current_test(item.nodeid):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        with current_test(item.nodeid):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        with current_test(item.nodeid):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        new = self.run.checks[self._shipped :]
+        self._shipped = len(self.run.checks)
+        # records made outside any test (in a collection hook, say) travel with this report but belong to no test
+        own = [r for r in new if r.test_id == item.nodeid]
+        regressions = self._annotate(item, own) if own else []
+        report = yield
+        if new and self.is_worker:
+            report.homog_checks = ship(new)
+        if regressions:
+            fail_on_regressions(report, regressions, self.homog.tolerance)
+        return report
+
+    def _annotate(self, item: pytest.Item, new: list[CheckRecord]) -> list[Delta]:
+        """Add the new records' numbers to the test's JUnit properties, compare them with the baseline and return
+        those that regressed."""
+        from pytest_homog.report import assign_keys, baseline_delta, junit_properties, property_prefix
+
+        if item.nodeid != self._test_id:
+            self._test_id, self._test_records = item.nodeid, []
+        earlier = self._test_records[:]
+        self._test_records.extend(new)
+        keys = assign_keys(self._test_records)[len(earlier) :]
+        checks_of_metric = Counter(record.metric for record in earlier)  # in this test so far
+        regressions = []
+        for record, key in zip(new, keys, strict=True):
+            delta = baseline_delta(record, key, self.baseline, self.homog.tolerance) if self.baseline else None
+            if delta is not None and delta.regressed:
+                regressions.append(delta)
+            checks_of_metric[record.metric] += 1
+            prefix = property_prefix(record, checks_of_metric[record.metric])
+            item.user_properties.extend(junit_properties(record, prefix, delta))
+        return regressions
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """pytest-xdist, on the controller: every worker collects the same tests; their order is kept so that the
+        reports list the checks in collection order, not in the order the workers finished them."""
+        if not self._order:
+            self._order = {nodeid: i for i, nodeid in enumerate(ids)}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        shipped = getattr(report, "homog_checks", None)
+        if shipped and not self.is_worker:  # under xdist, on the controller: records from a worker
+            self.run.checks.extend(unship(shipped))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        from pytest_homog.report import RunReport
+
+        if self._order:  # stable: the checks of one test keep their order; those of no test come first
+            order = self._order
+            self.run.checks.sort(key=lambda r: order.get(r.test_id, -1))
+        self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
+        write_outputs(self.report, self.homog)
+        comparison = self.report.comparison
+        # a regression of a check made outside any test failed no test: it fails the run
+        stray = [d for d in (comparison.regressions if comparison else []) if not d.record.test_id]
+        if stray and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if self.is_worker or self.report is None:
+            return
+        from pytest_homog.report import summary_lines
+
+        terminalreporter.write_sep("=", "homog")
+        if not self.report.run.checks:
+            terminalreporter.write_line("no checks recorded")
+        for line, markup in summary_lines(self.report, verbose=config.get_verbosity() >= 1):
+            terminalreporter.write_line(line, **markup)
+
+
+def ship(records: list[CheckRecord]) -> str:
+    """Records as JSON text, to travel inside a test report from a pytest-xdist worker to the controller."""
+    return json.dumps([record.to_dict() for record in records])
+
+
+def unship(text: str) -> list[CheckRecord]:
+    """The records that :func:`ship` sent."""
+    return [CheckRecord.from_dict(data) for data in json.loads(text)]
+
+
+def fail_on_regressions(report: pytest.TestReport, regressions: list[Delta], tolerance: Tolerance) -> None:
+    """Fail a test whose checks regressed from the baseline; list every regression in one message."""
+    lines = [f"pytest-homog: {len(regressions)} check(s) regressed from the baseline (tolerance {tolerance}):"]
+    lines += [f"  {d.describe()}" for d in regressions]
+    lines.append(
+        "If the change is intended, write a new baseline with --homog-save-baseline, or raise --homog-tolerance."
+    )
+    text = "\n".join(lines)
+    if report.passed:
+        report.outcome = "failed"
+        report.longrepr = text
+    elif report.failed:
+        report.sections.append(("homog baseline", text))
+
+
+def write_outputs(report: RunReport, homog: HomogConfig) -> None:
+    """Write every requested report file; a failure to write is reported in the summary, not raised."""
+    from pytest_homog.report import baseline_chunks, html_chunks, markdown_chunks, report_chunks
+
+    jobs = [
+        (homog.report_path, "JSON report", report_chunks),
+        (homog.save_baseline_path, "baseline", baseline_chunks),
+        (homog.markdown_path, "Markdown summary", markdown_chunks),
+        (homog.html_path, "HTML report", html_chunks),
+    ]
+    for path, what, render in jobs:
+        if path is None:
+            continue
+        if what == "baseline" and not report.run.checks:
+            # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
+            report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
+        elif what == "Markdown summary" and homog.step_summary_path is not None:
+            text = "".join(render(report))  # written twice: to the file and to the job summary
+            if _write(report, path, what, text):
+                _append_step_summary(report, homog.step_summary_path, text)
+        else:  # written piece by piece as it is made
+            _write(report, path, what, render(report))
+
+
+def _write(report: RunReport, path: Path, what: str, text: str | Iterator[str]) -> bool:
+    from pytest_homog.report import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        report.errors.append(f"homog: could not write the {what} to {path}: {exc}")
+        return False
+    report.outputs.append(f"homog: {what} written to {path}")
+    return True
+
+
+def _append_step_summary(report: RunReport, path: Path, text: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        report.errors.append(f"homog: could not append the Markdown summary to {path}: {exc}")
+
+
+# --- models: the model session of the run and its events -----------------------------------------------------
+
+MODEL_EVENT = "homog_model_event"
+REFRESH_MESSAGE = "model cache refreshed by --homog-refresh; review the change, then run again without it"
+_MODEL_SESSION_KEY = pytest.StashKey["ModelSession"]()
+_REFRESHED_KEY = pytest.StashKey[bool]()
+
+
+def worker_index(config: pytest.Config) -> int | None:
+    """The index of this pytest-xdist worker (``gw3`` -> 3), or ``None`` outside one."""
+    worker: Any = getattr(config, "workerinput", {}).get("workerid", "")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
+
+
+def model_session(config: pytest.Config) -> ModelSession:
+    """The run's model session (what the model fixtures call), made when a fixture first needs it."""
+    session = config.stash.get(_MODEL_SESSION_KEY, None)
+    if session is None:
+        from pytest_homog.models.session import ModelSession
+
+        started = getattr(config, "workerinput", {}).get("homog_started")
+        session = ModelSession(config.stash[HOMOG_CONFIG_KEY], worker_index=worker_index(config), started=started)
+        config.stash[_MODEL_SESSION_KEY] = session
+        register_model_reports(config)
+    return session
+
+
+def register_model_reports(config: pytest.Config) -> None:
+    """Register :class:`ModelReports` once."""
+    if not config.pluginmanager.has_plugin(ModelReports.name):
+        config.pluginmanager.register(ModelReports(), ModelReports.name)
+
+
+class ModelReports:
+    """Attaches model events (cache hit, trained, refreshed) to test reports, collects them (also those sent by
+    xdist workers) and prints them in the terminal summary, so a run shows which fine-tunes were cache hits.
+    Registered when a model session starts (or with --homog), so a run that loads no model pays nothing."""
+
+    name = "homog-model-reports"
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        session = item.config.stash.get(_MODEL_SESSION_KEY, None)
+        if session is None:
+            return report
+        for event in session.drain_events():
+            report.user_properties.append((MODEL_EVENT, event))
+            if event["status"] == "refreshed":
+                item.stash[_REFRESHED_KEY] = True
+        if report.when == "call" and item.stash.get(_REFRESHED_KEY, False):
+            if report.passed:
+                report.outcome = "failed"
+                report.longrepr = REFRESH_MESSAGE
+            else:
+                report.sections.append(("homog", REFRESH_MESSAGE))
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.events:
+            return
+        terminalreporter.section("pytest-homog models")
+        for event in self.events:
+            took = "" if event["seconds"] is None else f" in {event['seconds']:.2f} s"
+            terminalreporter.line(
+                f"homog model {event['kind']}: {event['name']} [{event['key']}] {event['status']}{took}"
+            )

@@ -1,0 +1,49 @@
+"""pytest_homog.session: what travels from a pytest-xdist worker, and which worker this is (the hooks themselves
+are tested end to end in test_report_plugin.py and test_models_plugin.py)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from pytest_homog.record import CheckRecord
+from pytest_homog.session import ship, unship, worker_index
+
+
+def test_records_travel_from_a_worker_unchanged() -> None:
+    details = {"per_label": {"PER": {"f1": np.float64(0.25)}}, "matrix": {"names": ["a"], "values": [[1]]}}
+    records = [
+        CheckRecord(
+            check="c",
+            metric="f1",
+            value=0.5,
+            passed=True,
+            low=math.nan,
+            subjects=("a", "b"),
+            test_id="t",
+            details=details,
+        ),
+        CheckRecord(check="d", metric="divergence", value=math.inf, passed=False, higher_is_better=True),
+    ]
+    back = unship(ship(records))
+    assert [r.details for r in back] == [
+        {"per_label": {"PER": {"f1": 0.25}}, "matrix": {"names": ["a"], "values": [[1]]}},
+        {},
+    ]
+    assert math.isnan(back[0].low) and back[1].value == math.inf  # type: ignore[arg-type]
+    assert [(r.check, r.subjects, r.test_id, r.higher_is_better) for r in back] == [
+        ("c", ("a", "b"), "t", None),
+        ("d", (), "", True),
+    ]
+
+
+def test_worker_index() -> None:
+    def config(**workerinput: Any) -> Any:
+        return SimpleNamespace(workerinput=workerinput)
+
+    assert worker_index(config(workerid="gw3")) == 3
+    assert worker_index(config(workerid="master")) is None
+    assert worker_index(SimpleNamespace()) is None
