@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -70,7 +74,7 @@ def test_build_then_lookup(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "remove", "no-manifest"])
-def test_damaged_entry_is_detected_and_removed(tmp_path, damage):
+def test_damaged_entry_is_detected_and_replaced_by_a_rebuild(tmp_path, damage):
     cache = ModelCache(tmp_path / "cache")
     entry = cache.build(KEY, writer(b"0123456789"), {})
     weights = entry / "model.safetensors"
@@ -86,7 +90,128 @@ def test_damaged_entry_is_detected_and_removed(tmp_path, damage):
     assert problem is not None
     found, why = cache.lookup(KEY)
     assert found is None and why == problem
-    assert not entry.exists()
+    assert cache.build(KEY, writer(b"0123456789"), {}) == entry  # the rebuild replaces the damaged entry
+    assert cache.lookup(KEY) == (entry, None) and weights.read_bytes() == b"0123456789"
+
+
+def rewrite_manifest(entry, change):
+    manifest = json.loads((entry / MANIFEST).read_text())
+    change(manifest)
+    (entry / MANIFEST).write_text(json.dumps(manifest))
+
+
+def flip_last_byte(path):
+    content = bytearray(path.read_bytes())
+    content[-1] ^= 0xFF
+    path.write_bytes(bytes(content))
+
+
+def drop_weights_line_and_flip_weights(entry):
+    rewrite_manifest(entry, lambda manifest: manifest["files"].pop("model.safetensors"))
+    flip_last_byte(entry / "model.safetensors")
+
+
+def empty_files_and_truncated_weights(entry):
+    rewrite_manifest(entry, lambda manifest: manifest.update(files={}))
+    weights = entry / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:10])
+
+
+def outside_file(entry):
+    """A file next to the cache, named by a path that climbs out of the entry, with its true size and sha256."""
+    secret = entry.parent.parent.parent / "secret"
+    secret.write_bytes(b"not for the cache")
+    return secret
+
+
+def traversal(entry):
+    meta = {"size": outside_file(entry).stat().st_size, "sha256": hash_file(outside_file(entry))}
+    rewrite_manifest(entry, lambda manifest: manifest["files"].update({"../../../secret": meta}))
+
+
+def absolute_path(entry):
+    meta = {"size": outside_file(entry).stat().st_size, "sha256": hash_file(outside_file(entry))}
+    rewrite_manifest(entry, lambda manifest: manifest["files"].update({str(outside_file(entry)): meta}))
+
+
+def symlink_out(entry):
+    (entry / "config.json").unlink()
+    (entry / "config.json").symlink_to(outside_file(entry))
+
+
+# Each way a manifest or an entry can be wrong, and the cause the rebuild warning names.
+CORRUPTIONS = {
+    "no weights line, flipped weights": (
+        drop_weights_line_and_flip_weights,
+        r"model\.safetensors is in the entry but not in its manifest",
+    ),
+    "no files, truncated weights": (empty_files_and_truncated_weights, r"\S+ is in the entry but not in its manifest"),
+    "empty file record": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest.update(files={"model.safetensors": {}})),
+        r"the manifest gives model\.safetensors no size in bytes",
+    ),
+    "files as a list": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest.update(files=list(manifest["files"]))),
+        r"the manifest's files are a list, not an object of file names",
+    ),
+    "path traversal": (traversal, r"the manifest lists '\.\./\.\./\.\./secret', a path outside the entry"),
+    "absolute path": (absolute_path, r"the manifest lists '/.*secret', a path outside the entry"),
+    "symbolic link out": (symlink_out, r"config\.json is a symbolic link"),
+    "extra pickle weights": (
+        lambda entry: (entry / "pytorch_model.bin").write_bytes(b"pickle"),
+        r"pytorch_model\.bin is in the entry but not in its manifest",
+    ),
+    "manifest not an object": (
+        lambda entry: (entry / MANIFEST).write_text("[]"),
+        r"the manifest is a JSON list, not an object",
+    ),
+    "no sha256": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest["files"]["config.json"].update(sha256=1)),
+        r"the manifest gives config\.json no sha256",
+    ),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_every_manifest_corruption_is_a_damaged_entry(tmp_path, corruption):
+    damage, cause = CORRUPTIONS[corruption]
+    cache = ModelCache(tmp_path / "cache")
+    entry = cache.build(KEY, writer(b"0123456789"), {})
+    damage(entry)
+    found, problem = cache.lookup(KEY)
+    assert found is None and re.fullmatch(cause, problem)
+
+
+def test_a_path_leaving_the_entry_is_never_read(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+    entry = cache.build(KEY, writer(), {})
+    traversal(entry)
+    with files_opened() as opened:
+        assert cache.lookup(KEY)[0] is None
+    assert opened and all(path.is_relative_to(entry) for path in opened)
+
+
+_OPENED: list[Path] | None = None
+
+
+def _record_open(event, args):
+    reads = event in ("open", "os.listdir", "os.scandir")
+    if _OPENED is not None and reads and isinstance(args[0], (str, os.PathLike)):
+        _OPENED.append(Path(os.path.abspath(args[0])))
+
+
+@contextlib.contextmanager
+def files_opened():
+    """Every path opened or listed inside the block (audit events, so no way of reading a file escapes)."""
+    global _OPENED
+    if not getattr(files_opened, "hooked", False):
+        sys.addaudithook(_record_open)
+        files_opened.hooked = True
+    _OPENED = []
+    try:
+        yield _OPENED
+    finally:
+        _OPENED = None
 
 
 def test_failed_build_leaves_no_entry(tmp_path):
