@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
+import torch
 
+from pytest_homog.config import HomogConfig
 from pytest_homog.errors import HomogCacheError, HomogWarning
+from pytest_homog.models import finetune as finetune_module
 from pytest_homog.models.cache import (
     MANIFEST,
     DeviceBudget,
@@ -27,6 +34,7 @@ from pytest_homog.models.cache import (
     parse_memory,
     verify_entry,
 )
+from pytest_homog.models.session import ModelSession
 
 KEY = "a" * 64
 
@@ -319,3 +327,146 @@ def test_directory_hash_ignores_manifest_and_hidden_files(tmp_path):
     assert hash_directory(tmp_path) == first
     os.utime(tmp_path / "model.safetensors", ns=(1, 1))
     assert hash_directory(tmp_path) == first
+
+
+def test_the_fallback_directory_goes_with_the_cache(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    closed, collected = ModelCache(blocker / "cache"), ModelCache(blocker / "cache")
+    with pytest.warns(HomogWarning, match="removed when it ends"):
+        closed.build(KEY, writer(), {})
+        collected.build(KEY, writer(), {})
+    fallbacks = [closed.root, collected.root]
+    assert all(fallback.is_dir() for fallback in fallbacks)
+    closed.close()
+    del collected  # a session that never closes its cache: the directory goes with the object (or at exit)
+    gc.collect()
+    assert not any(fallback.exists() for fallback in fallbacks)
+
+
+# -- through the fine-tuning session, with the tiny model ----------------------------------------------------
+
+TRAIN = {"seed": 0, "max_steps": 1, "learning_rate": 1e-3, "batch_size": 16}
+
+
+def session_on(cache_dir):
+    config = HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir)
+    return ModelSession(config, report=lambda message: None)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_world, tmp_path_factory):
+    """One real fine-tune: its entry is copied into each test's cache, and its files stand in for retraining."""
+    model = session_on(tmp_path_factory.mktemp("cache")).finetune(
+        str(tiny_world["base"]), train=str(tiny_world["train"]), **TRAIN
+    )
+    return model.path
+
+
+@pytest.fixture
+def trainings(trained, monkeypatch):
+    """Training replaced by a copy of the trained files (as a rebuild with the same seed writes): counts runs."""
+    runs = []
+
+    def copy_trained(base_dir, train_data, output_dir, **options):
+        runs.append(options["name"])
+        for path in trained.iterdir():
+            if path.name != MANIFEST:
+                shutil.copy(path, output_dir / path.name)
+
+    monkeypatch.setattr(finetune_module, "train", copy_trained)
+    return runs
+
+
+def finetune_in(cache_dir, tiny_world):
+    return session_on(cache_dir).finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), **TRAIN)
+
+
+def stored(trained, cache_dir):
+    entry = cache_dir / "models" / trained.name
+    shutil.copytree(trained, entry)
+    return entry
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_a_corrupt_entry_is_rebuilt_with_a_warning_naming_the_cause(
+    corruption, trained, trainings, tiny_world, tmp_path
+):
+    damage, cause = CORRUPTIONS[corruption]
+    damage(stored(trained, tmp_path / "cache"))
+    with pytest.warns(HomogWarning, match=rf"cache entry for .* was damaged \({cause}\); rebuilding it"):
+        model = finetune_in(tmp_path / "cache", tiny_world)
+    assert model.cache_status == "rebuilt" and len(trainings) == 1
+    assert verify_entry(model.path) is None and not (model.path / "pytorch_model.bin").exists()
+    assert model.predict([["Alice", "met", "Bob"]])
+
+
+def test_a_read_only_cache_is_read(trained, trainings, tiny_world, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    stored(trained, cache_dir)
+    before = sorted((path, path.stat().st_mtime_ns) for path in cache_dir.rglob("*"))
+    with read_only(cache_dir, monkeypatch), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = finetune_in(cache_dir, tiny_world)
+    assert model.cache_status == "hit" and trainings == [] and model.path.parent.parent == cache_dir
+    assert sorted((path, path.stat().st_mtime_ns) for path in cache_dir.rglob("*")) == before
+
+
+def test_a_damaged_entry_of_a_read_only_cache_is_rebuilt_elsewhere_and_removed_at_the_end(
+    trained, trainings, tiny_world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    cache_dir = tmp_path / "cache"
+    flip_last_byte(stored(trained, cache_dir) / "model.safetensors")
+    session = session_on(cache_dir)
+    with read_only(cache_dir, monkeypatch), pytest.warns(HomogWarning) as caught:
+        model = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), **TRAIN)
+        base = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
+        session.finetune((base.model, base.tokenizer), train=str(tiny_world["train"]), **TRAIN)
+    assert [str(warning.message).split(" (")[0] for warning in caught] == [
+        f"pytest-homog cannot write its cache directory {cache_dir}",
+        f"pytest-homog cache entry for {model.homog_name} was damaged",
+    ]
+    assert model.cache_status == "rebuilt" and not model.path.is_relative_to(cache_dir)
+    assert {path.name.split("-")[2] for path in (tmp_path / "temp").iterdir()} == {"cache", "base"}
+    session.close()
+    assert list((tmp_path / "temp").iterdir()) == []
+
+
+@contextlib.contextmanager
+def read_only(directory, monkeypatch):
+    """``directory`` made read-only, for root too (whom permissions do not stop): writing under it fails."""
+
+    def refuse(write):
+        def guarded(path, *args, **kwargs):
+            if Path(path).is_relative_to(directory):
+                raise PermissionError(13, "Permission denied", str(path))
+            return write(path, *args, **kwargs)
+
+        return guarded
+
+    for name in ("mkdir", "write_bytes", "write_text", "touch"):
+        monkeypatch.setattr(Path, name, refuse(getattr(Path, name)))
+    folders = [directory, *(path for path in directory.rglob("*") if path.is_dir())]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        yield
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+
+
+def test_cpu_fine_tunes_are_keyed_by_the_thread_count(trained, trainings, tiny_world, tmp_path):
+    stored(trained, tmp_path / "cache")
+    threads = torch.get_num_threads()
+    one = finetune_in(tmp_path / "cache", tiny_world)
+    torch.set_num_threads(2 if threads == 1 else 1)
+    try:
+        other = finetune_in(tmp_path / "cache", tiny_world)
+    finally:
+        torch.set_num_threads(threads)
+    assert one.cache_status == "hit" and other.cache_status == "trained"
+    assert one.homog_key != other.homog_key
+    assert finetune_in(tmp_path / "cache", tiny_world).cache_status == "hit"
