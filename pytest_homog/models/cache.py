@@ -2,7 +2,8 @@
 
 An entry is a directory ``<cache_dir>/models/<key>/`` holding a model saved with safetensors (never pickle),
 its tokenizer, and ``homog-manifest.json`` listing every file with its size and sha256. The key is the
-sha256 of the canonical JSON of everything that changes the weights (:func:`cache_key`). An entry is built
+sha256 of the canonical JSON of everything that changes the weights (:func:`cache_key`; for a fine-tune on the
+CPU that includes the torch thread count, see :mod:`pytest_homog.models.session`). An entry is built
 in a temporary directory inside the cache and renamed into place, under a per-key
 :class:`filelock.FileLock`, so parallel pytest-xdist workers build it once and a killed build leaves only a
 temporary directory nobody reads.
