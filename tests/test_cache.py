@@ -173,6 +173,10 @@ CORRUPTIONS = {
         lambda entry: (entry / MANIFEST).write_text("[]"),
         r"the manifest is a JSON list, not an object",
     ),
+    "manifest listing itself": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest["files"].update({MANIFEST: {}})),
+        r"the manifest lists itself",
+    ),
     "no sha256": (
         lambda entry: rewrite_manifest(entry, lambda manifest: manifest["files"]["config.json"].update(sha256=1)),
         r"the manifest gives config\.json no sha256",

@@ -385,7 +385,7 @@ def _entry_files(directory: Path) -> set[str]:
 def _manifest_files(manifest: Any, key: str) -> tuple[dict[str, tuple[int, str]], str | None]:
     """The manifest's files as ``{path: (size, sha256)}``, or what makes the manifest malformed."""
     if not isinstance(manifest, dict):
-        return {}, f"the manifest is a JSON {type(manifest).__name__}, not an object"
+        return {}, f"the manifest is a JSON {_JSON_TYPES.get(type(manifest), 'value')}, not an object"
     if manifest.get("schema") != CACHE_SCHEMA or manifest.get("key") != key:
         return {}, "manifest of another entry or cache schema"
     files = manifest.get("files")
@@ -395,8 +395,10 @@ def _manifest_files(manifest: Any, key: str) -> tuple[dict[str, tuple[int, str]]
         return {}, f"the manifest's files are a {_JSON_TYPES.get(type(files), 'value')}, not an object of file names"
     checked: dict[str, tuple[int, str]] = {}
     for name, meta in files.items():
-        if not _inside(name) or name == MANIFEST:
+        if not _inside(name):
             return {}, f"the manifest lists {name!r}, a path outside the entry"
+        if name == MANIFEST:
+            return {}, "the manifest lists itself"
         size = meta.get("size") if isinstance(meta, dict) else None
         sha256 = meta.get("sha256") if isinstance(meta, dict) else None
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
