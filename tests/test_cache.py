@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
+import re
+import shutil
+import sys
+import tempfile
 import threading
 import time
+import warnings
+from pathlib import Path
 
 import pytest
+import torch
 
+from pytest_homog.config import HomogConfig
 from pytest_homog.errors import HomogCacheError, HomogWarning
+from pytest_homog.models import finetune as finetune_module
 from pytest_homog.models.cache import (
     MANIFEST,
     DeviceBudget,
@@ -23,6 +34,7 @@ from pytest_homog.models.cache import (
     parse_memory,
     verify_entry,
 )
+from pytest_homog.models.session import ModelSession
 
 KEY = "a" * 64
 
@@ -70,7 +82,7 @@ def test_build_then_lookup(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "remove", "no-manifest"])
-def test_damaged_entry_is_detected_and_removed(tmp_path, damage):
+def test_damaged_entry_is_detected_and_replaced_by_a_rebuild(tmp_path, damage):
     cache = ModelCache(tmp_path / "cache")
     entry = cache.build(KEY, writer(b"0123456789"), {})
     weights = entry / "model.safetensors"
@@ -86,7 +98,132 @@ def test_damaged_entry_is_detected_and_removed(tmp_path, damage):
     assert problem is not None
     found, why = cache.lookup(KEY)
     assert found is None and why == problem
-    assert not entry.exists()
+    assert cache.build(KEY, writer(b"0123456789"), {}) == entry  # the rebuild replaces the damaged entry
+    assert cache.lookup(KEY) == (entry, None) and weights.read_bytes() == b"0123456789"
+
+
+def rewrite_manifest(entry, change):
+    manifest = json.loads((entry / MANIFEST).read_text())
+    change(manifest)
+    (entry / MANIFEST).write_text(json.dumps(manifest))
+
+
+def flip_last_byte(path):
+    content = bytearray(path.read_bytes())
+    content[-1] ^= 0xFF
+    path.write_bytes(bytes(content))
+
+
+def drop_weights_line_and_flip_weights(entry):
+    rewrite_manifest(entry, lambda manifest: manifest["files"].pop("model.safetensors"))
+    flip_last_byte(entry / "model.safetensors")
+
+
+def empty_files_and_truncated_weights(entry):
+    rewrite_manifest(entry, lambda manifest: manifest.update(files={}))
+    weights = entry / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:10])
+
+
+def outside_file(entry):
+    """A file next to the cache, named by a path that climbs out of the entry, with its true size and sha256."""
+    secret = entry.parent.parent.parent / "secret"
+    secret.write_bytes(b"not for the cache")
+    return secret
+
+
+def traversal(entry):
+    meta = {"size": outside_file(entry).stat().st_size, "sha256": hash_file(outside_file(entry))}
+    rewrite_manifest(entry, lambda manifest: manifest["files"].update({"../../../secret": meta}))
+
+
+def absolute_path(entry):
+    meta = {"size": outside_file(entry).stat().st_size, "sha256": hash_file(outside_file(entry))}
+    rewrite_manifest(entry, lambda manifest: manifest["files"].update({str(outside_file(entry)): meta}))
+
+
+def symlink_out(entry):
+    (entry / "config.json").unlink()
+    (entry / "config.json").symlink_to(outside_file(entry))
+
+
+# Each way a manifest or an entry can be wrong, and the cause the rebuild warning names.
+CORRUPTIONS = {
+    "no weights line, flipped weights": (
+        drop_weights_line_and_flip_weights,
+        r"model\.safetensors is in the entry but not in its manifest",
+    ),
+    "no files, truncated weights": (empty_files_and_truncated_weights, r"\S+ is in the entry but not in its manifest"),
+    "empty file record": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest.update(files={"model.safetensors": {}})),
+        r"the manifest gives model\.safetensors no size in bytes",
+    ),
+    "files as a list": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest.update(files=list(manifest["files"]))),
+        r"the manifest's files are a list, not an object of file names",
+    ),
+    "path traversal": (traversal, r"the manifest lists '\.\./\.\./\.\./secret', a path outside the entry"),
+    "absolute path": (absolute_path, r"the manifest lists '/.*secret', a path outside the entry"),
+    "symbolic link out": (symlink_out, r"config\.json is a symbolic link"),
+    "extra pickle weights": (
+        lambda entry: (entry / "pytorch_model.bin").write_bytes(b"pickle"),
+        r"pytorch_model\.bin is in the entry but not in its manifest",
+    ),
+    "manifest not an object": (
+        lambda entry: (entry / MANIFEST).write_text("[]"),
+        r"the manifest is a JSON list, not an object",
+    ),
+    "manifest listing itself": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest["files"].update({MANIFEST: {}})),
+        r"the manifest lists itself",
+    ),
+    "no sha256": (
+        lambda entry: rewrite_manifest(entry, lambda manifest: manifest["files"]["config.json"].update(sha256=1)),
+        r"the manifest gives config\.json no sha256",
+    ),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_every_manifest_corruption_is_a_damaged_entry(tmp_path, corruption):
+    damage, cause = CORRUPTIONS[corruption]
+    cache = ModelCache(tmp_path / "cache")
+    entry = cache.build(KEY, writer(b"0123456789"), {})
+    damage(entry)
+    found, problem = cache.lookup(KEY)
+    assert found is None and re.fullmatch(cause, problem)
+
+
+def test_a_path_leaving_the_entry_is_never_read(tmp_path):
+    cache = ModelCache(tmp_path / "cache")
+    entry = cache.build(KEY, writer(), {})
+    traversal(entry)
+    with files_opened() as opened:
+        assert cache.lookup(KEY)[0] is None
+    assert opened and all(path.is_relative_to(entry) for path in opened)
+
+
+_OPENED: list[Path] | None = None
+
+
+def _record_open(event, args):
+    reads = event in ("open", "os.listdir", "os.scandir")
+    if _OPENED is not None and reads and isinstance(args[0], (str, os.PathLike)):
+        _OPENED.append(Path(os.path.abspath(args[0])))
+
+
+@contextlib.contextmanager
+def files_opened():
+    """Every path opened or listed inside the block (audit events, so no way of reading a file escapes)."""
+    global _OPENED
+    if not getattr(files_opened, "hooked", False):
+        sys.addaudithook(_record_open)
+        files_opened.hooked = True
+    _OPENED = []
+    try:
+        yield _OPENED
+    finally:
+        _OPENED = None
 
 
 def test_failed_build_leaves_no_entry(tmp_path):
@@ -194,3 +331,146 @@ def test_directory_hash_ignores_manifest_and_hidden_files(tmp_path):
     assert hash_directory(tmp_path) == first
     os.utime(tmp_path / "model.safetensors", ns=(1, 1))
     assert hash_directory(tmp_path) == first
+
+
+def test_the_fallback_directory_goes_with_the_cache(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    closed, collected = ModelCache(blocker / "cache"), ModelCache(blocker / "cache")
+    with pytest.warns(HomogWarning, match="removed when it ends"):
+        closed.build(KEY, writer(), {})
+        collected.build(KEY, writer(), {})
+    fallbacks = [closed.root, collected.root]
+    assert all(fallback.is_dir() for fallback in fallbacks)
+    closed.close()
+    del collected  # a session that never closes its cache: the directory goes with the object (or at exit)
+    gc.collect()
+    assert not any(fallback.exists() for fallback in fallbacks)
+
+
+# -- through the fine-tuning session, with the tiny model ----------------------------------------------------
+
+TRAIN = {"seed": 0, "max_steps": 1, "learning_rate": 1e-3, "batch_size": 16}
+
+
+def session_on(cache_dir):
+    config = HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir)
+    return ModelSession(config, report=lambda message: None)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_world, tmp_path_factory):
+    """One real fine-tune: its entry is copied into each test's cache, and its files stand in for retraining."""
+    model = session_on(tmp_path_factory.mktemp("cache")).finetune(
+        str(tiny_world["base"]), train=str(tiny_world["train"]), **TRAIN
+    )
+    return model.path
+
+
+@pytest.fixture
+def trainings(trained, monkeypatch):
+    """Training replaced by a copy of the trained files (as a rebuild with the same seed writes): counts runs."""
+    runs = []
+
+    def copy_trained(base_dir, train_data, output_dir, **options):
+        runs.append(options["name"])
+        for path in trained.iterdir():
+            if path.name != MANIFEST:
+                shutil.copy(path, output_dir / path.name)
+
+    monkeypatch.setattr(finetune_module, "train", copy_trained)
+    return runs
+
+
+def finetune_in(cache_dir, tiny_world):
+    return session_on(cache_dir).finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), **TRAIN)
+
+
+def stored(trained, cache_dir):
+    entry = cache_dir / "models" / trained.name
+    shutil.copytree(trained, entry)
+    return entry
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_a_corrupt_entry_is_rebuilt_with_a_warning_naming_the_cause(
+    corruption, trained, trainings, tiny_world, tmp_path
+):
+    damage, cause = CORRUPTIONS[corruption]
+    damage(stored(trained, tmp_path / "cache"))
+    with pytest.warns(HomogWarning, match=rf"cache entry for .* was damaged \({cause}\); rebuilding it"):
+        model = finetune_in(tmp_path / "cache", tiny_world)
+    assert model.cache_status == "rebuilt" and len(trainings) == 1
+    assert verify_entry(model.path) is None and not (model.path / "pytorch_model.bin").exists()
+    assert model.predict([["Alice", "met", "Bob"]])
+
+
+def test_a_read_only_cache_is_read(trained, trainings, tiny_world, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    stored(trained, cache_dir)
+    before = sorted((path, path.stat().st_mtime_ns) for path in cache_dir.rglob("*"))
+    with read_only(cache_dir, monkeypatch), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = finetune_in(cache_dir, tiny_world)
+    assert model.cache_status == "hit" and trainings == [] and model.path.parent.parent == cache_dir
+    assert sorted((path, path.stat().st_mtime_ns) for path in cache_dir.rglob("*")) == before
+
+
+def test_a_damaged_entry_of_a_read_only_cache_is_rebuilt_elsewhere_and_removed_at_the_end(
+    trained, trainings, tiny_world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    cache_dir = tmp_path / "cache"
+    flip_last_byte(stored(trained, cache_dir) / "model.safetensors")
+    session = session_on(cache_dir)
+    with read_only(cache_dir, monkeypatch), pytest.warns(HomogWarning) as caught:
+        model = session.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), **TRAIN)
+        base = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
+        session.finetune((base.model, base.tokenizer), train=str(tiny_world["train"]), **TRAIN)
+    assert [str(warning.message).split(" (")[0] for warning in caught] == [
+        f"pytest-homog cannot write its cache directory {cache_dir}",
+        f"pytest-homog cache entry for {model.homog_name} was damaged",
+    ]
+    assert model.cache_status == "rebuilt" and not model.path.is_relative_to(cache_dir)
+    assert {path.name.split("-")[2] for path in (tmp_path / "temp").iterdir()} == {"cache", "base"}
+    session.close()
+    assert list((tmp_path / "temp").iterdir()) == []
+
+
+@contextlib.contextmanager
+def read_only(directory, monkeypatch):
+    """``directory`` made read-only, for root too (whom permissions do not stop): writing under it fails."""
+
+    def refuse(write):
+        def guarded(path, *args, **kwargs):
+            if Path(path).is_relative_to(directory):
+                raise PermissionError(13, "Permission denied", str(path))
+            return write(path, *args, **kwargs)
+
+        return guarded
+
+    for name in ("mkdir", "write_bytes", "write_text", "touch"):
+        monkeypatch.setattr(Path, name, refuse(getattr(Path, name)))
+    folders = [directory, *(path for path in directory.rglob("*") if path.is_dir())]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        yield
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+
+
+def test_cpu_fine_tunes_are_keyed_by_the_thread_count(trained, trainings, tiny_world, tmp_path):
+    stored(trained, tmp_path / "cache")
+    threads = torch.get_num_threads()
+    one = finetune_in(tmp_path / "cache", tiny_world)
+    torch.set_num_threads(2 if threads == 1 else 1)
+    try:
+        other = finetune_in(tmp_path / "cache", tiny_world)
+    finally:
+        torch.set_num_threads(threads)
+    assert one.cache_status == "hit" and other.cache_status == "trained"
+    assert one.homog_key != other.homog_key
+    assert finetune_in(tmp_path / "cache", tiny_world).cache_status == "hit"

@@ -2,11 +2,19 @@
 
 An entry is a directory ``<cache_dir>/models/<key>/`` holding a model saved with safetensors (never pickle),
 its tokenizer, and ``homog-manifest.json`` listing every file with its size and sha256. The key is the
-sha256 of the canonical JSON of everything that changes the weights (:func:`cache_key`). An entry is built
+sha256 of the canonical JSON of everything that changes the weights (:func:`cache_key`; for a fine-tune on the
+CPU that includes the torch thread count, see :mod:`pytest_homog.models.session`). An entry is built
 in a temporary directory inside the cache and renamed into place, under a per-key
 :class:`filelock.FileLock`, so parallel pytest-xdist workers build it once and a killed build leaves only a
-temporary directory nobody reads. Before an entry is used its files are checked against the manifest; a
-missing or mismatched file makes it rebuilt with a warning.
+temporary directory nobody reads.
+
+An entry is trusted only when :func:`verify_entry` finds nothing wrong: a well-formed manifest that lists
+exactly the files in the entry, every path inside the entry (no ``..``, no absolute path, no symbolic link),
+and every file with its size and sha256. Anything else is a damaged entry, rebuilt with a warning naming the
+cause. Files are only ever read once they are known to be regular files inside the entry.
+
+A cache directory that cannot be written is still read; new entries then go to a temporary directory that is
+removed when the session ends (:meth:`ModelCache.close`, or at exit).
 
 :class:`DeviceBudget` keeps models resident on an accelerator and moves the least recently used ones back to
 the CPU when their total size would exceed the budget (``--homog-gpu-memory``).
@@ -22,10 +30,11 @@ import tempfile
 import time
 import uuid
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pytest_homog.config import SIZE_RE as _SIZE_RE
@@ -48,6 +57,7 @@ CACHE_SCHEMA = 1
 MANIFEST = "homog-manifest.json"
 _CHUNK = 1 << 22
 _HASHES: dict[tuple[str, int, int], str] = {}
+_JSON_TYPES = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
 def canonical_json(value: Any) -> str:
@@ -77,6 +87,8 @@ def cache_key(payload: Mapping[str, Any]) -> str:
 def hash_file(path: str | os.PathLike[str]) -> str:
     """sha256 of a file, remembered for the session by (path, size, mtime) so a big file is read once.
 
+    The cache's own integrity check reads the bytes every time instead (:func:`verify_entry`).
+
     Examples
     --------
     >>> import tempfile, os
@@ -87,14 +99,17 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     """
     file_stat = os.stat(path)
     memo = (os.path.abspath(path), file_stat.st_size, file_stat.st_mtime_ns)
-    if memo in _HASHES:
-        return _HASHES[memo]
+    if memo not in _HASHES:
+        _HASHES[memo] = _read_sha256(path)
+    return _HASHES[memo]
+
+
+def _read_sha256(path: str | os.PathLike[str]) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
-    _HASHES[memo] = digest.hexdigest()
-    return _HASHES[memo]
+    return digest.hexdigest()
 
 
 def _model_files(directory: Path) -> list[Path]:
@@ -151,9 +166,7 @@ def memory_bytes(spec: str, total: int) -> int:
         return int(total * float(text[:-1]) / 100)
     match = _SIZE_RE.match(text)
     if match is None:
-        raise HomogUsageError(
-            f"{spec!r} is not a memory budget; use a size such as 24GiB or a share such as 80%"
-        )
+        raise HomogUsageError(f"{spec!r} is not a memory budget; use a size such as 24GiB or a share such as 80%")
     unit = (match.group(2) or "").lower().rstrip("b")
     return int(float(match.group(1)) * _UNITS[unit])
 
@@ -164,8 +177,9 @@ class ModelCache:
     Parameters
     ----------
     root : path
-        The cache directory (``--homog-cache-dir``). When it cannot be written, a temporary directory is used
-        instead, with a :class:`~pytest_homog.errors.HomogWarning`.
+        The cache directory (``--homog-cache-dir``). Its entries are read even when it cannot be written; new
+        entries then go to a temporary directory instead, with a :class:`~pytest_homog.errors.HomogWarning`,
+        and that directory is removed by :meth:`close` (or at exit).
 
     Examples
     --------
@@ -178,6 +192,7 @@ class ModelCache:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self._checked = False
+        self._remove_fallback: weakref.finalize[Any, Any] | None = None
 
     def entry_dir(self, key: str) -> Path:
         return self.root / "models" / key
@@ -192,11 +207,12 @@ class ModelCache:
             probe.unlink()
         except OSError as exc:
             fallback = Path(tempfile.mkdtemp(prefix="pytest-homog-cache-"))
+            # At exit too: a session that never reaches close() (a crash, a plugin without the hook) still cleans up.
+            self._remove_fallback = weakref.finalize(self, shutil.rmtree, fallback, ignore_errors=True)
             warnings.warn(
                 f"pytest-homog cannot write its cache directory {self.root} ({exc}); using {fallback} "
-                "for this "
-                "session, so fine-tuned models will not be reused by the next run. Set --homog-cache-dir (or "
-                "PYTEST_HOMOG_CACHE) to a writable directory.",
+                "for this session (removed when it ends), so fine-tuned models will not be reused by the next "
+                "run. Set --homog-cache-dir (or PYTEST_HOMOG_CACHE) to a writable directory.",
                 HomogWarning,
                 stacklevel=3,
             )
@@ -205,21 +221,23 @@ class ModelCache:
         self._checked = True
         return self.root
 
-    def lookup(self, key: str) -> tuple[Path | None, str | None]:
-        """``(entry_dir, None)`` when the entry for ``key`` exists and matches its manifest.
+    def close(self) -> None:
+        """Remove the temporary directory used in place of an unwritable cache directory, if there is one."""
+        if self._remove_fallback is not None:
+            self._remove_fallback()
 
-        ``(None, None)`` when there is no entry. A damaged entry (no manifest, a missing file, or a file whose
-        size or sha256 differs from the manifest) is removed and ``(None, problem)`` returned, so the caller
-        rebuilds it and can say why.
+    def lookup(self, key: str) -> tuple[Path | None, str | None]:
+        """``(entry_dir, None)`` when the entry for ``key`` exists and :func:`verify_entry` trusts it.
+
+        ``(None, None)`` when there is no entry, ``(None, problem)`` when it is damaged, so the caller rebuilds
+        it and can say why. The cache is not changed, so an entry can be looked up without the lock: entries
+        are renamed into place whole and never changed after that. :meth:`build` replaces a damaged entry.
         """
         entry = self.entry_dir(key)
-        if not entry.exists():
+        if not os.path.lexists(entry):
             return None, None
         problem = verify_entry(entry)
-        if problem is None:
-            return entry, None
-        self.discard(key)
-        return None, problem
+        return (entry, None) if problem is None else (None, problem)
 
     def created(self, key: str) -> float | None:
         """When the entry for ``key`` was built (seconds since the epoch, from its manifest), if it exists."""
@@ -232,14 +250,17 @@ class ModelCache:
     def discard(self, key: str) -> None:
         """Remove the entry for ``key`` (renamed aside first, so no reader sees it half-deleted)."""
         entry = self.entry_dir(key)
-        if not entry.exists():
+        if not os.path.lexists(entry):
             return
         trash = entry.with_name(f".trash-{key}-{uuid.uuid4().hex}")
         try:
             os.replace(entry, trash)
         except OSError as exc:
             raise HomogCacheError(f"cannot remove cache entry {entry}: {exc}") from exc
-        shutil.rmtree(trash, ignore_errors=True)
+        if trash.is_symlink() or not trash.is_dir():
+            trash.unlink()
+        else:
+            shutil.rmtree(trash, ignore_errors=True)
 
     @contextmanager
     def lock(self, key: str, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
@@ -274,9 +295,8 @@ class ModelCache:
         try:
             write(scratch)
             files = {
-                p.name: {"size": p.stat().st_size, "sha256": hash_file(p)}
-                for p in sorted(scratch.iterdir())
-                if p.is_file()
+                name: {"size": (scratch / name).stat().st_size, "sha256": _read_sha256(scratch / name)}
+                for name in sorted(_entry_files(scratch))
             }
             if not any(name.endswith(".safetensors") for name in files):
                 raise HomogCacheError(f"no safetensors weights were written for cache entry {key}")
@@ -297,23 +317,107 @@ class ModelCache:
 
 
 def verify_entry(entry: Path) -> str | None:
-    """``None`` when every file of the manifest is present with its size and sha256, else what is wrong."""
+    """``None`` when the entry can be trusted, else what is wrong with it.
+
+    Trusted means: a well-formed manifest of this entry that lists exactly the files in the entry (no file
+    missing, none extra), no symbolic link or path leaving the entry, and every file with its size and
+    sha256. Only regular files found inside the entry are ever read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> entry = pathlib.Path(tempfile.mkdtemp()) / ("0" * 64)
+    >>> entry.mkdir()
+    >>> _ = (entry / MANIFEST).write_text('{"schema": 1, "key": "' + "0" * 64 + '", "files": []}')
+    >>> verify_entry(entry)
+    "the manifest's files are a list, not an object of file names"
+    """
+    if entry.is_symlink() or not entry.is_dir():
+        return "the entry is not a directory"
+    try:
+        found = _entry_files(entry)
+    except (OSError, ValueError) as exc:
+        return str(exc)
+    if MANIFEST not in found:
+        return "no manifest"
     try:
         manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
-        files = manifest["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         return f"no readable manifest: {exc}"
-    if manifest.get("schema") != CACHE_SCHEMA or manifest.get("key") != entry.name:
-        return "manifest of another entry or cache schema"
-    for name, meta in files.items():
+    files, problem = _manifest_files(manifest, entry.name)
+    if problem is not None:
+        return problem
+    extra = sorted(found - set(files) - {MANIFEST})
+    if extra:
+        return f"{extra[0]} is in the entry but not in its manifest"
+    if not any(name.endswith(".safetensors") for name in files):
+        return "the entry holds no safetensors weights"
+    for name, (size, sha256) in sorted(files.items()):
         path = entry / name
-        if not path.is_file():
+        if name not in found:
             return f"missing file {name}"
-        if path.stat().st_size != meta["size"]:
-            return f"{name} has {path.stat().st_size} bytes, the manifest says {meta['size']}"
-        if hash_file(path) != meta["sha256"]:
+        if path.stat().st_size != size:
+            return f"{name} has {path.stat().st_size} bytes, the manifest says {size}"
+        if _read_sha256(path) != sha256:
             return f"{name} does not match its sha256 in the manifest"
     return None
+
+
+def _entry_files(directory: Path) -> set[str]:
+    """Relative POSIX paths of the regular files under ``directory``; ``ValueError`` for anything else.
+
+    Links are never followed, so nothing outside the directory is listed.
+    """
+    files = set()
+    for parent, folders, names in os.walk(directory):
+        for name in folders + names:
+            path = Path(parent) / name
+            relative = path.relative_to(directory).as_posix()
+            if path.is_symlink():
+                raise ValueError(f"{relative} is a symbolic link")
+            if name in names:
+                if not path.is_file():
+                    raise ValueError(f"{relative} is not a regular file")
+                files.add(relative)
+    return files
+
+
+def _manifest_files(manifest: Any, key: str) -> tuple[dict[str, tuple[int, str]], str | None]:
+    """The manifest's files as ``{path: (size, sha256)}``, or what makes the manifest malformed."""
+    if not isinstance(manifest, dict):
+        return {}, f"the manifest is a JSON {_JSON_TYPES.get(type(manifest), 'value')}, not an object"
+    if manifest.get("schema") != CACHE_SCHEMA or manifest.get("key") != key:
+        return {}, "manifest of another entry or cache schema"
+    files = manifest.get("files")
+    if files is None:
+        return {}, "the manifest lists no files"
+    if not isinstance(files, dict):
+        return {}, f"the manifest's files are a {_JSON_TYPES.get(type(files), 'value')}, not an object of file names"
+    checked: dict[str, tuple[int, str]] = {}
+    for name, meta in files.items():
+        if not _inside(name):
+            return {}, f"the manifest lists {name!r}, a path outside the entry"
+        if name == MANIFEST:
+            return {}, "the manifest lists itself"
+        size = meta.get("size") if isinstance(meta, dict) else None
+        sha256 = meta.get("sha256") if isinstance(meta, dict) else None
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            return {}, f"the manifest gives {name} no size in bytes"
+        if not isinstance(sha256, str) or len(sha256) != 64 or not set(sha256) <= set("0123456789abcdef"):
+            return {}, f"the manifest gives {name} no sha256"
+        checked[name] = (size, sha256)
+    return checked, None
+
+
+def _inside(name: str) -> bool:
+    """Whether a manifest path names a file inside the entry: relative, POSIX, with no ``.`` or ``..`` part."""
+    return (
+        bool(name)
+        and "\\" not in name
+        and not PurePosixPath(name).is_absolute()
+        and not PureWindowsPath(name).anchor
+        and all(part not in ("", ".", "..") for part in name.split("/"))
+    )
 
 
 def _sweep_stale(tmp_root: Path, max_age: float = 24 * 3600) -> None:
@@ -350,9 +454,7 @@ class DeviceBudget:
     (['aaaa', 'cccc'], [('bbbb', False), ('cccc', True)])
     """
 
-    def __init__(
-        self, budget: int, *, move: Callable[[Any, bool], None], size_of: Callable[[Any], int]
-    ) -> None:
+    def __init__(self, budget: int, *, move: Callable[[Any, bool], None], size_of: Callable[[Any], int]) -> None:
         self.budget = budget
         self._move = move
         self._size_of = size_of

@@ -4,15 +4,24 @@ The ``homog_model``, ``homog_finetune`` and ``homog_dataset`` fixtures are thin 
 :class:`ModelSession` kept in ``config.stash``. Every model is built once per session and reused; cache
 outcomes (hit, trained, rebuilt, refreshed) are queued as events that the plugin attaches to the report of
 the test that caused them and prints in the terminal summary.
+
+A fine-tune on the CPU is keyed by the number of torch intra-op threads as well
+(``torch.get_num_threads()``): the CPU kernels split their sums across threads, so one seed gives weights
+that differ in the last bits between thread counts. Keying keeps training at full speed; pinning one thread
+count would make every CPU fine-tune slower. On an accelerator the thread count changes nothing and is left
+out. Temporary directories (the fallback cache, saved base models) are removed by :meth:`ModelSession.close`,
+or at exit.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +89,14 @@ class ModelSession:
         self._device: torch.device | None = None
         self._budget: DeviceBudget | None = None
         self._scratch: Path | None = None
+        self._remove_scratch: weakref.finalize[Any, Any] | None = None
+
+    def close(self) -> None:
+        """Remove this session's temporary directories: the cache's fallback and the saved base models."""
+        if self._cache is not None:
+            self._cache.close()
+        if self._remove_scratch is not None:
+            self._remove_scratch()
 
     # -- shared pieces, created on first use ---------------------------------------------------------------
     @property
@@ -113,9 +130,7 @@ class ModelSession:
     def _move(self, model: HomogModel, to_device: bool) -> None:
         model.model.to(self.device if to_device else "cpu")
         if not to_device:
-            self._emit(
-                "evict", model.homog_name, model.homog_key, "moved to cpu to stay within --homog-gpu-memory"
-            )
+            self._emit("evict", model.homog_name, model.homog_key, "moved to cpu to stay within --homog-gpu-memory")
 
     def _place(self, model: HomogModel) -> None:
         """Called before each use: on an accelerator, keep the model resident under the memory budget."""
@@ -239,6 +254,7 @@ class ModelSession:
         )
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="pytest-homog-base-"))
+            self._remove_scratch = weakref.finalize(self, shutil.rmtree, self._scratch, ignore_errors=True)
         target = self._scratch / f"base-{id(network)}"
         if not target.exists():
             network.save_pretrained(target)
@@ -332,11 +348,15 @@ class ModelSession:
         rank, world = _distributed_rank()
         if world > 1 and rank != 0:
             return self._entry_of_rank_zero(key, write, refresh)
+        # Read without the lock, which needs a writable cache: a read-only cache's entries are still used.
+        entry, problem = (None, None) if refresh else self.cache.lookup(key)
+        if entry is not None:
+            return entry, "hit"
         with self.cache.lock(key, on_wait=lambda: self.report(f"waiting for another process fine-tuning {label}")):
             if refresh:
                 entry, status = self._refreshed_entry(key, payload, write), "refreshed"
             else:
-                entry, status = self._reused_entry(key, payload, write, label)
+                entry, status = self._reused_entry(key, payload, write, label, problem)
         if world > 1 and status != "hit":
             _barrier()
         return entry, status
@@ -362,12 +382,17 @@ class ModelSession:
         return self.cache.build(key, write, payload)
 
     def _reused_entry(
-        self, key: str, payload: dict[str, Any], write: Callable[[Path], None], label: str
+        self, key: str, payload: dict[str, Any], write: Callable[[Path], None], label: str, problem: str | None
     ) -> tuple[Path, str]:
-        """The stored entry (``"hit"``), else one trained now (``"trained"``, or ``"rebuilt"`` if it was damaged)."""
-        entry, problem = self.cache.lookup(key)
+        """The stored entry (``"hit"``), else one trained now (``"trained"``, or ``"rebuilt"`` if it was damaged).
+
+        ``problem`` is what the lookup before the lock found; the entry is looked up again because another
+        process may have built it meanwhile (or the lock moved the cache to a temporary directory).
+        """
+        entry, problem_now = self.cache.lookup(key)
         if entry is not None:
             return entry, "hit"
+        problem = problem_now or problem
         if problem is None:
             return self.cache.build(key, write, payload), "trained"
         warnings.warn(
@@ -418,6 +443,7 @@ def _finetune_payload(
         "hyper": hyperparameters,
         "seed": seed,
         "device": device.type,
+        **({"cpu_threads": torch.get_num_threads()} if device.type == "cpu" else {}),
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
     }
 
