@@ -282,6 +282,13 @@ class ModelReports:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]
 
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # the fallback cache and the saved base models are temporary directories of this run: remove them now
+        # rather than at interpreter exit
+        session = config.stash.get(_MODEL_SESSION_KEY, None)
+        if session is not None:
+            session.close()
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.events:
             return

@@ -47,3 +47,22 @@ def test_worker_index() -> None:
     assert worker_index(config(workerid="gw3")) == 3
     assert worker_index(config(workerid="master")) is None
     assert worker_index(SimpleNamespace()) is None
+
+
+def test_the_model_session_is_closed_when_pytest_ends(pytester: Any, monkeypatch: Any) -> None:
+    # closing removes the run's temporary directories (a fallback cache, saved base models)
+    from pytest_homog.models.session import ModelSession
+
+    closed: list[ModelSession] = []
+    monkeypatch.setattr(ModelSession, "close", lambda self: closed.append(self))
+    pytester.makepyfile(
+        """
+        from pytest_homog.session import model_session
+
+        def test_starts_the_model_session(request):
+            assert model_session(request.config) is model_session(request.config)
+        """
+    )
+    result = pytester.inline_run("--homog", f"--homog-cache-dir={pytester.path / 'cache'}")
+    result.assertoutcome(passed=1)
+    assert len(closed) == 1
