@@ -1,4 +1,4 @@
-"""Tagging schemes, input validation and entity extraction.
+"""Tagging schemes and modes, and entity extraction (input validation is in :mod:`pytest_homog.metrics.inputs`).
 
 Entities are read from tag sequences in one of two modes (see DESIGN.md, Definitions):
 
