@@ -225,7 +225,7 @@ def assert_f1_above(
     n_resamples, seed : int
         Bootstrap replicates and seed (see :func:`pytest_homog.score`).
     name : str, optional
-        The subject's name in the report, when it has no ``homog_name``.
+        The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
 
     Returns
     -------
@@ -302,7 +302,7 @@ def assert_precision_above(
     n_resamples, seed : int
         Bootstrap replicates and seed (see :func:`pytest_homog.score`).
     name : str, optional
-        The subject's name in the report, when it has no ``homog_name``.
+        The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
 
     Returns
     -------
@@ -373,7 +373,7 @@ def assert_recall_above(
     n_resamples, seed : int
         Bootstrap replicates and seed (see :func:`pytest_homog.score`).
     name : str, optional
-        The subject's name in the report, when it has no ``homog_name``.
+        The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
 
     Returns
     -------
