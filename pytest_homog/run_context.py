@@ -33,7 +33,9 @@ class RunSeed:
 #: the default ``seed`` of the checks: the run's seed (see :func:`run_seed`)
 RUN_SEED: Final = RunSeed()
 
-_seed: contextvars.ContextVar[int] = contextvars.ContextVar("homog_run_seed", default=0)
+# one value for the whole run, a global rather than a context variable: checks run in threads the test starts
+# must see it too
+_seed = 0
 
 
 def run_seed() -> int:
@@ -44,7 +46,7 @@ def run_seed() -> int:
     >>> run_seed()
     0
     """
-    return _seed.get()
+    return _seed
 
 
 class FixtureRole:
@@ -90,8 +92,8 @@ class RunContext:
     name = "homog-run-context"
 
     def __init__(self, seed: int) -> None:
-        self._seed_before = _seed.get()
-        _seed.set(seed)
+        global _seed
+        self._seed_before, _seed = _seed, seed
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(
@@ -107,4 +109,5 @@ class RunContext:
         return value
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        _seed.set(self._seed_before)
+        global _seed
+        _seed = self._seed_before
