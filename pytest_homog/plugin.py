@@ -143,8 +143,10 @@ def pytest_configure(config: pytest.Config) -> None:
     homog = resolve_config(config)
     config.stash[HOMOG_CONFIG_KEY] = homog
     if homog.enabled:
+        from pytest_homog.run_context import RunContext
         from pytest_homog.session import HomogSession, register_model_reports
 
+        config.pluginmanager.register(RunContext(homog.seed), RunContext.name)
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
         # a controller under pytest-xdist never builds a model itself but shows the workers' model events
         register_model_reports(config)

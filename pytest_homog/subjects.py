@@ -8,9 +8,14 @@ A subject is either
   model understands). An optional ``homog_name`` attribute names the model in reports.
 - **predictions**: nested tag sequences (one per sentence), flat labels (one per example) or a numpy array of
   them; ``data`` then holds the references in the same shape. ``data`` may also be an object with a callable
-  ``homog_references()`` that returns them.
+  ``homog_references()`` that returns them, or a dataset from ``homog_dataset`` (its ``tags`` or ``label``
+  column, as label names).
 
 ``data`` may carry a ``homog_name`` attribute (a string) that names it in reports.
+
+A subject's name is its role, never its path: a name the caller gives (the key of the mapping passed to
+``assert_not_homogeneous``, an assertion's ``name=``) wins over the model's own ``homog_name``, so two models
+saved in folders of one name, or one model under two names, stay two subjects.
 
 Every check starts with :func:`resolve_subject` (one subject) or :func:`resolve_subjects` (several on the same
 data), so a new kind of model only needs ``homog_predict``. Resolving builds the
@@ -20,6 +25,7 @@ data), so a new kind of model only needs ``homog_predict``. Resolving builds the
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +104,7 @@ def _read(subject: Any, data: Any, name: str | None) -> _Reading:
     data_name = _data_name(data)
     predict = getattr(subject, "homog_predict", None)
     if callable(predict):
-        label = getattr(subject, "homog_name", None) or name or type(subject).__name__
+        label = name or getattr(subject, "homog_name", None) or type(subject).__name__
         result = predict(data)
         if not isinstance(result, tuple) or len(result) != 3:
             raise HomogModelError(
@@ -108,8 +114,30 @@ def _read(subject: Any, data: Any, name: str | None) -> _Reading:
             )
         y_true, y_pred, texts = result
         return _Reading(y_true, y_pred, list(texts) if texts is not None else None, str(label), data_name)
-    references = data.homog_references() if callable(getattr(data, "homog_references", None)) else data
-    return _Reading(references, subject, None, name or "predictions", data_name)
+    if callable(getattr(data, "homog_references", None)):
+        return _Reading(data.homog_references(), subject, None, name or "predictions", data_name)
+    if _is_dataset(data):
+        references, texts = _dataset_references(data)
+        return _Reading(references, subject, texts, name or "predictions", data_name)
+    return _Reading(data, subject, None, name or "predictions", data_name)
+
+
+def _is_dataset(data: object) -> bool:
+    """Whether ``data`` is a ``datasets.Dataset``, without importing ``datasets`` when nothing has."""
+    datasets = sys.modules.get("datasets")
+    return datasets is not None and isinstance(data, datasets.Dataset)
+
+
+def _dataset_references(dataset: Any) -> tuple[list[Any], list[Any]]:
+    """The references of a dataset from ``homog_dataset`` as label names (tags per sentence, or one label per
+    example), and its texts (the sentences' words, or the texts)."""
+    from pytest_homog.data import dataset_kind, label_names
+
+    kind, names = dataset_kind(dataset), label_names(dataset)
+    columns = dataset.to_dict()
+    if kind == "token-classification":
+        return [[names[tag] for tag in row] for row in columns["tags"]], columns["tokens"]
+    return [names[value] for value in columns["label"]], columns["text"]
 
 
 def resolve_subject(
@@ -124,8 +152,8 @@ def resolve_subject(
     data
         What the model predicts on, or the references of the predictions.
     name : str, optional
-        The subject's name in reports when it has no ``homog_name``; default ``"predictions"`` for predictions
-        and the model's class name for models.
+        The subject's name in reports; it wins over the model's ``homog_name``. Default: the model's
+        ``homog_name``, else its class name, or ``"predictions"`` for predictions.
     scheme, mode : str
         How entities are read from the tags (see :mod:`pytest_homog.metrics.tags`).
 

@@ -391,3 +391,26 @@ def test_robust_tagger_in_every_scheme(scheme):
 
     check()
 
+
+
+def test_the_search_is_seeded_with_the_run_seed(brittle, robust, run_record, monkeypatch):
+    from pytest_homog.checks import behaviour
+    from pytest_homog.run_context import RunContext
+
+    seeds = []
+    real = behaviour.explore
+
+    def explore(*args, **kwargs):
+        seeds.append(kwargs["seed"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(behaviour, "explore", explore)
+    lowered = labelled_sentences(max_len=6, gazetteer={"PER": ["alice", "Alice"]})
+    assert_models_disagree_somewhere(brittle, robust, lowered, max_examples=10)
+    context = RunContext(5)  # as under pytest --homog --homog-seed=5
+    try:
+        assert_models_disagree_somewhere(brittle, robust, lowered, max_examples=10)
+        assert_models_disagree_somewhere(brittle, robust, lowered, max_examples=10, seed=3)
+    finally:
+        context.pytest_unconfigure(None)  # type: ignore[arg-type]
+    assert seeds == [0, 5, 3]

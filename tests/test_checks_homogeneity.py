@@ -172,3 +172,17 @@ def test_all_perfect_subjects_get_a_next_step_about_the_data() -> None:
         assert_not_homogeneous({"a": gold, "b": gold}, gold)
     assert "Next step: every subject is right on every unit" in str(info.value)
     assert "blind spot" not in str(info.value)
+
+
+def test_the_mapping_keys_name_the_subjects(run: RunRecord) -> None:
+    # two models saved in folders of one name, and one model under two keys, stay distinct subjects
+    same_folder = {
+        "candidate": _Model("ner", predictions=WEAK),
+        "incumbent": _Model("ner", predictions=GOOD[:1] + WEAK[1:]),
+    }
+    assert_not_homogeneous(same_folder, Y_TRUE, max_homogenization=100.0)
+    assert run.checks[-1].subjects == ("candidate", "incumbent")
+    copy = _Model("ner-v1", predictions=WEAK)
+    with pytest.raises(AssertionError, match="2 subjects are homogeneous") as info:
+        assert_not_homogeneous({"candidate": copy, "incumbent": copy}, Y_TRUE)
+    assert "failure rates: candidate " in str(info.value) and run.checks[-1].subjects == ("candidate", "incumbent")

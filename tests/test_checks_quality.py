@@ -242,3 +242,35 @@ def test_end_to_end_under_pytest(pytester: pytest.Pytester) -> None:
 
     skipped = pytester.runpytest()
     skipped.assert_outcomes(skipped=3)
+
+
+def test_the_checks_take_the_run_seed_by_default(pytester: pytest.Pytester) -> None:
+    import json
+
+    pytester.makepyfile(
+        test_seeded=f"""
+        from pytest_homog import assert_f1_above, assert_models_diverge
+
+        GOLD, PRED = {GOLD!r}, {PRED!r}
+
+
+        def test_default_seed():
+            assert_f1_above(PRED, GOLD, 0.1, n_resamples=50)  # few resamples: the interval shows the seed
+            assert_models_diverge(PRED, GOLD, GOLD, min_gap=0.01, by="disagreement", confidence=None)
+
+
+        def test_given_seed():
+            assert_f1_above(PRED, GOLD, 0.1, n_resamples=50, seed=3)
+        """
+    )
+    checks = {}
+    for seed in (0, 5):
+        pytester.runpytest("--homog", f"--homog-seed={seed}", f"--homog-report={seed}.json").assert_outcomes(passed=2)
+        checks[seed] = json.loads((pytester.path / f"{seed}.json").read_text())["checks"]
+    quality, divergence, given = zip(checks[0], checks[5], strict=True)
+    assert (quality[0]["details"]["seed"], quality[1]["details"]["seed"]) == (0, 5)
+    assert (quality[0]["low"], quality[0]["high"]) != (quality[1]["low"], quality[1]["high"])
+    assert [check["details"]["seed"] for check in divergence] == [0, 5]
+    assert given[0]["details"]["seed"] == given[1]["details"]["seed"] == 3 and given[0]["low"] == given[1]["low"]
+    with pytest.raises(AssertionError, match=r"bootstrap resamples \(seed 0\)"):
+        assert_f1_above(PRED, GOLD, 0.99)  # outside a pytest run with --homog the seed is 0

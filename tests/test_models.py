@@ -301,3 +301,40 @@ def test_models_stay_resident_and_the_least_recently_used_is_evicted(tuned, tiny
     assert [e["status"] for e in session.drain_events() if e["kind"] == "evict"] == [
         "moved to cpu to stay within --homog-gpu-memory"
     ] * 2
+
+
+# -- names: a subject's name is its role, never its path ----------------------------------------------------
+
+
+def test_a_name_is_honoured_after_the_model_was_loaded_without_one(tuned, tmp_path):
+    _, model, cache = tuned
+    session = new_session(cache)
+    plain = session.model(str(model.path))
+    named = session.model(str(model.path), name="incumbent")
+    assert (plain.homog_name, named.homog_name) == (model.path.name, "incumbent")
+    assert session.model(str(model.path), name="incumbent") is named and session.model(str(model.path)) is plain
+    assert session.model(plain, name="baseline").homog_name == "baseline" and session.model(plain) is plain
+
+
+def test_an_exact_copy_is_a_subject_of_its_own_sharing_one_model(tuned, tiny_world, tmp_path, monkeypatch):
+    import shutil
+
+    from pytest_homog import assert_not_homogeneous
+
+    _, model, cache = tuned
+    for release in ("ner-v1", "ner-v3"):
+        shutil.copytree(model.path, tmp_path / release)
+    session = new_session(cache)
+    candidate = session.model(str(tmp_path / "ner-v3"), name="candidate")
+    incumbent = session.model(str(tmp_path / "ner-v1"), name="incumbent")
+    assert candidate is not incumbent and candidate.model is incumbent.model
+    assert session.model(str(tmp_path / "ner-v1")).homog_name == "ner-v1"
+    assert session.model(str(tmp_path / "ner-v3")).homog_name == "ner-v3"  # not the first copy's folder
+    calls = []
+    real = predict_module.predict_tags
+    monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    test = session.dataset(str(tiny_world["test"]))
+    copies = r"2 subjects are homogeneous.*'candidate' and 'incumbent' have similarity"
+    with pytest.raises(AssertionError, match=copies):
+        assert_not_homogeneous({"candidate": candidate, "incumbent": incumbent}, test, max_similarity=0.9)
+    assert calls == [1]  # one forward pass for both names

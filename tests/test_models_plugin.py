@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,6 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+# imported here so every in-process pytester run records into the one run record the checks write to
+import pytest_homog.record  # noqa: F401
 
 FINETUNE = "homog_finetune(BASE, train=TRAIN, epochs=3, learning_rate=1e-3, seed=0)"
 
@@ -37,7 +42,9 @@ def test_file(tiny_world) -> str:
 
 
         def test_reused_within_the_session(tuned, homog_finetune, homog_model):
-            assert {FINETUNE} is tuned
+            again = {FINETUNE}
+            assert again.model is tuned.model and again is {FINETUNE}  # one loaded model
+            assert tuned.homog_name == "tuned" and again.homog_name.startswith("tiny-bert+token-ft-")
             assert homog_model(tuned) is tuned
         """
     )
@@ -232,3 +239,101 @@ def test_fine_tune_killed_leaves_nothing_trusted(tiny_world, tmp_path, where):
     assert model.cache_status == "trained"
     assert not any("waiting" in line for line in waited)  # the dead process's lock was released by the OS
     assert len(list((cache_dir / "models").iterdir())) == 1
+
+
+# -- names: a subject's name is its role (the fixture's name, or name=), never its folder --------------------
+
+
+@pytest.fixture(scope="module")
+def releases(tiny_world, tmp_path_factory) -> Path:
+    """A fine-tuned tiny NER model saved twice, byte for byte: two releases, models/ner-v1 and models/ner-v3."""
+    from pytest_homog.config import HomogConfig
+    from pytest_homog.models.session import ModelSession
+
+    root = tmp_path_factory.mktemp("releases")
+    session = ModelSession(HomogConfig(enabled=True, device="cpu", cache_dir=root / "cache"), report=lambda m: None)
+    model = session.finetune(
+        str(tiny_world["base"]), train=str(tiny_world["train"]), epochs=3, learning_rate=1e-3, seed=0
+    )
+    for release in ("ner-v1", "ner-v3"):
+        shutil.copytree(model.path, root / "models" / release)
+    session.close()
+    return root / "models"
+
+
+def release_test_file(release: Path, test: Path) -> str:
+    return textwrap.dedent(
+        f"""
+        import pytest
+        from pytest_homog import assert_f1_above
+
+        pytestmark = pytest.mark.homog
+        RELEASE, TEST = {str(release)!r}, {str(test)!r}
+
+
+        @pytest.fixture(scope="session")
+        def candidate(homog_model):
+            return homog_model(RELEASE)
+
+
+        def test_fixture_role(candidate, homog_dataset):
+            assert_f1_above(candidate, homog_dataset(TEST), 0.3)
+
+
+        def test_given_name(homog_model, homog_dataset):
+            assert_f1_above(homog_model(RELEASE, name="release"), homog_dataset(TEST), 0.3)
+        """
+    )
+
+
+def test_a_new_release_in_a_new_folder_is_compared_with_the_baseline(pytester, tiny_world, releases, tmp_path):
+    args = ["--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-p", "no:cacheprovider"]
+    pytester.makepyfile(test_release=release_test_file(releases / "ner-v1", tiny_world["test"]))
+    pytester.runpytest(*args, "--homog-save-baseline=baseline.json").assert_outcomes(passed=2)
+    pytester.makepyfile(test_release=release_test_file(releases / "ner-v3", tiny_world["test"]))
+    result = pytester.runpytest(*args, "--homog-baseline=baseline.json", "--homog-report=report.json")
+    result.assert_outcomes(passed=2)
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert [check["subjects"] for check in report["checks"]] == [["candidate"], ["release"]]
+    baseline = report["baseline"]
+    assert (baseline["compared"], baseline["new"], baseline["missing"]) == (2, [], [])
+
+
+def test_an_exact_copy_under_two_names_fails_assert_not_homogeneous(pytester, tiny_world, releases, tmp_path):
+    pytester.makepyfile(
+        test_copy=f"""
+        import pytest
+        from pytest_homog import assert_not_homogeneous
+
+        pytestmark = pytest.mark.homog
+        MODELS, TEST = {str(releases)!r}, {str(tiny_world["test"])!r}
+
+
+        @pytest.fixture(scope="session")
+        def incumbent(homog_model):
+            return homog_model(MODELS + "/ner-v1")
+
+
+        def test_fixture_roles(incumbent, homog_model, homog_dataset):
+            candidate = homog_model(MODELS + "/ner-v3", name="candidate")
+            assert_not_homogeneous({{"candidate": candidate, "incumbent": incumbent}}, homog_dataset(TEST))
+
+
+        def test_given_names(homog_model, homog_dataset):
+            candidate = homog_model(MODELS + "/ner-v3", name="candidate")
+            incumbent = homog_model(MODELS + "/ner-v1", name="incumbent")
+            assert candidate.homog_name == "candidate" and incumbent.homog_name == "incumbent"
+            assert_not_homogeneous({{"a": candidate, "b": incumbent}}, homog_dataset(TEST), max_homogenization=1e9,
+                                   max_similarity=0.9)
+        """
+    )
+    result = pytester.runpytest("--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: outcome homogenization * > "
+            "max_homogenization 2*",
+            "*failure rates: candidate *, incumbent *",
+            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: 'a' and 'b' have similarity 1.000*",
+        ]
+    )

@@ -93,3 +93,37 @@ def test_resolve_subjects_share_one_corpus_and_check_the_references() -> None:
         resolve_subjects([(PRED, "a", "a"), (PRED[:-1], None, "b")], GOLD)
     first, second = resolve_pair(PRED, PRED, GOLD)
     assert (first.name, second.name) == ("predictions (a)", "predictions (b)")
+
+
+class _Named:
+    """A model named after its folder, as the model fixtures name one."""
+
+    def __init__(self, name: str, predictions: Any = None) -> None:
+        self.homog_name = name
+        self.predictions = predictions
+
+    def homog_predict(self, data: Any) -> tuple:
+        return data, self.predictions if self.predictions is not None else data, None
+
+
+def test_a_name_the_caller_gives_wins_over_the_model_name() -> None:
+    model = _Named("ner-v2", PRED)
+    assert resolve_subject(model, GOLD).name == "ner-v2"
+    assert resolve_subject(model, GOLD, name="candidate").name == "candidate"
+    pair = [(model, "candidate", "a"), (_Named("ner-v1"), "incumbent", "b")]
+    candidate, incumbent = resolve_subjects(pair, GOLD)
+    assert (candidate.name, incumbent.name) == ("candidate", "incumbent")
+
+
+def test_predictions_against_a_dataset_read_its_references() -> None:
+    import datasets
+
+    from pytest_homog.data import load_dataset
+
+    words = [[f"w{i}" for i in range(len(sentence))] for sentence in GOLD]
+    dataset = load_dataset(datasets.Dataset.from_dict({"tokens": words, "tags": GOLD}))
+    resolved = resolve_subject(PRED, dataset)
+    assert (resolved.y_true, resolved.y_pred, resolved.texts) == (GOLD, PRED, words)
+    texts = load_dataset(datasets.Dataset.from_dict({"text": ["good", "bad", "fine"], "label": ["pos", "neg", "pos"]}))
+    assert resolve_subject(["pos", "pos", "pos"], texts).y_true == ["pos", "neg", "pos"]
+    assert_f1_above(PRED, dataset, 0.5)

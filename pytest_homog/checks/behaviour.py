@@ -25,11 +25,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
+from pytest_homog.checks.messages import resolve_seed
 from pytest_homog.errors import HomogDataError, HomogUsageError
 from pytest_homog.labelled import Example, LabelledSentence, TextExample
 from pytest_homog.perturbations import Perturbation, Perturbed
 from pytest_homog.prediction_cache import model_name, predict_examples
 from pytest_homog.record import CheckRecord, record_check, record_example_check
+from pytest_homog.run_context import RUN_SEED, RunSeed
 
 __all__ = [
     "DisagreementTracker",
@@ -642,12 +644,13 @@ def assert_models_disagree_somewhere(
     *,
     min_disagreement: float | None = None,
     max_examples: int = 100,
-    seed: int = 0,
+    seed: int | RunSeed | None = RUN_SEED,
 ) -> DisagreementTracker:
     """Assert two models disagree on some example drawn from ``examples``, searching with hypothesis.
 
     ``examples`` is a strategy (e.g. ``labelled_sentences(...)``), searched for ``max_examples`` examples with
-    ``target()`` steering toward larger disagreement, seeded with ``seed`` so runs repeat; or an iterable of
+    ``target()`` steering toward larger disagreement, seeded with ``seed`` (default: the run's ``--homog-seed``
+    under pytest with ``--homog``, else 0) so runs repeat; or an iterable of
     examples, each observed once. Call it from a plain test function, not inside ``@given``. Fails unless some
     example's disagreement is above 0 (or at least ``min_disagreement``).
 
@@ -666,7 +669,7 @@ def assert_models_disagree_somewhere(
     1.0
     """
     __tracebackhide__ = True
-    tracker = explore(a, b, examples, max_examples=max_examples, seed=seed)
+    tracker = explore(a, b, examples, max_examples=max_examples, seed=resolve_seed(seed))
     tracker.assert_disagree(min_disagreement=min_disagreement)
     return tracker
 

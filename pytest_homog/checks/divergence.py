@@ -7,9 +7,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message
+from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message, resolve_seed
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import CheckRecord, record_check
+from pytest_homog.run_context import RUN_SEED, RunSeed
 
 if TYPE_CHECKING:
     from pytest_homog.subjects import Resolved
@@ -206,7 +207,7 @@ def assert_models_diverge(
     scheme: str = "IOB2",
     mode: str = "conlleval",
     n_resamples: int = 1000,
-    seed: int | None = 0,
+    seed: int | RunSeed | None = RUN_SEED,
     debiased: bool = False,
     max_examples: int = 100,
 ) -> CheckRecord:
@@ -253,7 +254,8 @@ def assert_models_diverge(
     level, unit, scheme, mode
         What is counted and how entities are read (see :mod:`pytest_homog.metrics.agreement`).
     n_resamples, seed : int
-        Bootstrap replicates and seed (also the seed of the search, when ``data`` is a strategy).
+        Bootstrap replicates and seed (also the seed of the search, when ``data`` is a strategy); ``seed``
+        defaults to the run's ``--homog-seed`` under pytest with ``--homog``, else 0.
     debiased : bool
         For ``by="cka"``: use debiased CKA.
     max_examples : int
@@ -279,11 +281,12 @@ def assert_models_diverge(
     """
     __tracebackhide__ = True
     from pytest_homog.example_subjects import is_example_data, subjects_on_examples
-    from pytest_homog.metrics.bootstrap import check_n_resamples, check_seed
+    from pytest_homog.metrics.bootstrap import check_n_resamples
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
     min_gap, confidence = _check_options(by, min_gap, confidence)
+    seed = resolve_seed(seed)
     if is_example_data(data):
         if by == "cka":
             raise HomogUsageError(
@@ -295,9 +298,9 @@ def assert_models_diverge(
     names = (first.name, second.name)
     shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
     if by in ("f1", "precision", "recall"):
-        gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), check_seed(seed))
+        gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), seed)
     elif by != "cka":
-        sampling = (check_n_resamples(n_resamples), check_seed(seed))
+        sampling = (check_n_resamples(n_resamples), seed)
         gap = _divergence(first, second, by, level, unit, shown, *sampling)
     else:
         gap = _cka(a, b, data, names, debiased, level)

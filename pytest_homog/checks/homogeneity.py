@@ -243,7 +243,8 @@ def assert_not_homogeneous(
     Parameters
     ----------
     subjects : mapping of str to subject
-        Two or more models or predictions, by name.
+        Two or more models or predictions, by name: the keys name them in the message and the report, whatever
+        the models' own names (one model may appear under two keys, as a copy of itself).
     data : references or dataset
         What every subject is resolved against.
     max_homogenization : float

@@ -10,6 +10,7 @@ import math
 import numbers
 
 from pytest_homog.errors import HomogUsageError
+from pytest_homog.run_context import RUN_SEED, run_seed
 
 __all__ = [
     "EVIDENCE_CONFIDENCE",
@@ -17,6 +18,7 @@ __all__ = [
     "check_number",
     "check_threshold",
     "failure_message",
+    "resolve_seed",
     "unit_word",
 ]
 
@@ -60,6 +62,20 @@ def check_number(value: object, name: str, *, minimum: float = 0.0) -> float:
     if math.isnan(number) or number < minimum:
         raise HomogUsageError(f"{name} must be a number >= {minimum:g}; got {value!r}.")
     return number
+
+
+def resolve_seed(seed: object) -> int | None:
+    """Return ``seed`` checked, reading :data:`~pytest_homog.run_context.RUN_SEED` (the checks' default) as the
+    run's seed: ``--homog-seed`` when pytest runs with ``--homog``, else 0.
+
+    Examples
+    --------
+    >>> resolve_seed(RUN_SEED), resolve_seed(7), resolve_seed(None)
+    (0, 7, None)
+    """
+    from pytest_homog.metrics.bootstrap import check_seed
+
+    return run_seed() if seed is RUN_SEED else check_seed(seed)
 
 
 def failure_message(verdict: str, evidence: list[str], step: str) -> str:

@@ -11,10 +11,12 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_threshold,
     failure_message,
+    resolve_seed,
     unit_word,
 )
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import CheckRecord, record_check
+from pytest_homog.run_context import RUN_SEED, RunSeed
 
 if TYPE_CHECKING:
     from pytest_homog.metrics.bootstrap import Estimate
@@ -51,7 +53,7 @@ def _check_bar(
     n_resamples: object,
     seed: object,
 ) -> _Bar:
-    from pytest_homog.metrics.bootstrap import check_confidence, check_n_resamples, check_seed
+    from pytest_homog.metrics.bootstrap import check_confidence, check_n_resamples
     from pytest_homog.metrics.quality import check_average
     from pytest_homog.metrics.tags import check_mode, check_scheme
 
@@ -63,7 +65,8 @@ def _check_bar(
         )
     check_scheme(scheme)
     check_mode(mode)
-    return _Bar(check, metric, bound, coverage, scheme, mode, average, check_n_resamples(n_resamples), check_seed(seed))
+    sampling = (check_n_resamples(n_resamples), resolve_seed(seed))
+    return _Bar(check, metric, bound, coverage, scheme, mode, average, *sampling)
 
 
 def _record(
@@ -162,7 +165,7 @@ def _assert_metric_above(
     mode: str,
     average: str,
     n_resamples: int,
-    seed: int | None,
+    seed: int | RunSeed | None,
     name: str | None,
 ) -> Any:
     __tracebackhide__ = True
@@ -203,7 +206,7 @@ def assert_f1_above(
     mode: str = "conlleval",
     average: str = "micro",
     n_resamples: int = 1000,
-    seed: int | None = 0,
+    seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
 ) -> Any:
     """Assert that F1 reaches ``threshold`` (its point estimate, or the lower bound of its interval).
@@ -223,9 +226,10 @@ def assert_f1_above(
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
-        Bootstrap replicates and seed (see :func:`pytest_homog.score`).
+        Bootstrap replicates and seed (see :func:`pytest_homog.score`); ``seed`` defaults to the run's
+        ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
-        The subject's name in the report, when it has no ``homog_name``.
+        The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
 
     Returns
     -------
@@ -280,7 +284,7 @@ def assert_precision_above(
     mode: str = "conlleval",
     average: str = "micro",
     n_resamples: int = 1000,
-    seed: int | None = 0,
+    seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
 ) -> Any:
     """Assert that precision reaches ``threshold`` (its point estimate, or the lower bound of its interval).
@@ -300,9 +304,10 @@ def assert_precision_above(
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
-        Bootstrap replicates and seed (see :func:`pytest_homog.score`).
+        Bootstrap replicates and seed (see :func:`pytest_homog.score`); ``seed`` defaults to the run's
+        ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
-        The subject's name in the report, when it has no ``homog_name``.
+        The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
 
     Returns
     -------
@@ -351,7 +356,7 @@ def assert_recall_above(
     mode: str = "conlleval",
     average: str = "micro",
     n_resamples: int = 1000,
-    seed: int | None = 0,
+    seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
 ) -> Any:
     """Assert that recall reaches ``threshold`` (its point estimate, or the lower bound of its interval).
@@ -371,9 +376,10 @@ def assert_recall_above(
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
-        Bootstrap replicates and seed (see :func:`pytest_homog.score`).
+        Bootstrap replicates and seed (see :func:`pytest_homog.score`); ``seed`` defaults to the run's
+        ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
-        The subject's name in the report, when it has no ``homog_name``.
+        The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
 
     Returns
     -------

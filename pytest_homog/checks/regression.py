@@ -10,10 +10,12 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_number,
     failure_message,
+    resolve_seed,
     unit_word,
 )
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.record import CheckRecord, record_check
+from pytest_homog.run_context import RUN_SEED, RunSeed
 
 if TYPE_CHECKING:
     from pytest_homog.metrics.bootstrap import Estimate
@@ -87,7 +89,7 @@ def assert_no_regression(
     mode: str = "conlleval",
     average: str = "micro",
     n_resamples: int = 1000,
-    seed: int | None = 0,
+    seed: int | RunSeed | None = RUN_SEED,
 ) -> Any:
     """Assert that ``candidate`` is not worse than ``baseline`` on ``metric`` by more than ``tolerance``.
 
@@ -113,7 +115,8 @@ def assert_no_regression(
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`.
     n_resamples, seed : int
-        Bootstrap replicates and seed.
+        Bootstrap replicates and seed; ``seed`` defaults to the run's ``--homog-seed`` under pytest with
+        ``--homog``, else 0.
 
     Returns
     -------
@@ -134,11 +137,12 @@ def assert_no_regression(
     0.333
     """
     __tracebackhide__ = True
-    from pytest_homog.metrics.bootstrap import check_n_resamples, check_seed, count_pair, paired_difference
+    from pytest_homog.metrics.bootstrap import check_n_resamples, count_pair, paired_difference
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
     allowed_drop, coverage = _check_options(metric, tolerance, confidence, average)
+    seed = resolve_seed(seed)
     candidate_, baseline_ = resolve_pair(candidate, baseline, data, scheme=scheme, mode=mode)
     corpus = candidate_.corpus
     estimate = paired_difference(
@@ -147,7 +151,7 @@ def assert_no_regression(
         average=average,
         confidence=EVIDENCE_CONFIDENCE if coverage is None else coverage,
         n_resamples=check_n_resamples(n_resamples),
-        seed=check_seed(seed),
+        seed=seed,
         zero_division="warn",
     )
     passed = bool((estimate.value if coverage is None else estimate.high) >= -allowed_drop)

@@ -8,6 +8,7 @@ make it available, instead of waiting on network time-outs.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import socket
@@ -343,10 +344,12 @@ class HomogModel:
     Attributes
     ----------
     homog_name : str
-        Name used in reports.
+        Name used in reports: the subject's role (``name=``, or the fixture that returned it), else the
+        model's folder name.
     homog_key : str
-        Identity of the model in the session: the cache key (sha256) for fine-tuned and loaded models,
-        ``object:<id>`` for a model object passed in.
+        Identity of the weights in the session: the cache key (sha256) for fine-tuned and loaded models,
+        ``object:<id>`` for a model object passed in. Subjects of one key (one model under several names, or
+        byte-identical copies) share the weights and the predictions.
     task : str
         ``token-classification`` or ``sequence-classification``.
     labels : list of str
@@ -402,6 +405,13 @@ class HomogModel:
 
     def __repr__(self) -> str:
         return f"HomogModel({self.homog_name!r}, task={self.task!r}, labels={len(self.labels)})"
+
+    def named(self, name: str) -> HomogModel:
+        """The same model under another name: a subject of its own that shares the weights, the tokenizer and
+        the predictions already made (one forward pass per dataset for all its names)."""
+        subject = copy.copy(self)
+        subject.homog_name = name
+        return subject
 
     def _ready(self) -> None:
         if self._before_use is not None:

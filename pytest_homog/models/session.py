@@ -5,6 +5,12 @@ The ``homog_model``, ``homog_finetune`` and ``homog_dataset`` fixtures are thin 
 outcomes (hit, trained, rebuilt, refreshed) are queued as events that the plugin attaches to the report of
 the test that caused them and prints in the terminal summary.
 
+A subject's name is its role, never its path. Each name asked for (``name=``) gets a subject of its own, and so
+does each model a fixture makes without one (named after the fixture when the fixture returns it, see
+:mod:`pytest_homog.run_context`); only a model with no role is named after its folder. Subjects of the same
+weights (one model under two names, or byte-identical copies in two folders) share one loaded model and its
+predictions, but stay distinct, so a copy can be checked against the model it copies.
+
 A fine-tune on the CPU is keyed by the number of torch intra-op threads as well
 (``torch.get_num_threads()``): the CPU kernels split their sums across threads, so one seed gives weights
 that differ in the last bits between thread counts. Keying keeps training at full speed; pinning one thread
@@ -27,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_homog.errors import HomogWarning
+from pytest_homog.run_context import fixture_role
 
 if TYPE_CHECKING:
     import datasets
@@ -82,7 +89,8 @@ class ModelSession:
         self.started = time.time() if started is None else started
         self.worker_index = worker_index
         self.report = report or progress
-        self.models: dict[str, HomogModel] = {}
+        self.models: dict[str, HomogModel] = {}  # the model loaded for each key, under its default name
+        self._subjects: dict[tuple[str, str], HomogModel] = {}  # (key, name) -> the subject of that name
         self.events: list[dict[str, Any]] = []
         self.refreshed: set[str] = set()
         self._cache: ModelCache | None = None
@@ -136,7 +144,8 @@ class ModelSession:
         """Called before each use: on an accelerator, keep the model resident under the memory budget."""
         device = self.device
         if device.type == "cuda":
-            self._budget_for(device).use(model)
+            # the subjects of one key share their weights: the budget counts them once
+            self._budget_for(device).use(self.models.get(model.homog_key, model))
         elif next(model.model.parameters()).device != device:
             model.model.to(device)
 
@@ -190,7 +199,7 @@ class ModelSession:
 
         task = normalise_task(task)
         if isinstance(source, HomogModel):
-            return source
+            return self._subject(source, name)
         if isinstance(source, (str, os.PathLike)):
             started = time.perf_counter()
             path, identity = resolve_source(source, revision)
@@ -205,12 +214,12 @@ class ModelSession:
                 }
             )
             if key in self.models:
-                return self.models[key]
+                return self._subject(self.models[key], name, _pretty_name(path))
             model = load_pretrained(path, task, labels)
             wrapped = HomogModel(
                 model,
                 load_tokenizer(path),
-                name=name or _pretty_name(path),
+                name=_pretty_name(path),
                 task=task,
                 key=key,
                 path=path,
@@ -218,17 +227,17 @@ class ModelSession:
                 batch_size=batch_size,
                 before_use=self._place,
             )
-            self._emit("load", wrapped.homog_name, key, "loaded", time.perf_counter() - started)
+            self._emit("load", name or wrapped.homog_name, key, "loaded", time.perf_counter() - started)
         else:
             network, network_tokenizer = unwrap(source, tokenizer)
             key = f"object:{id(network)}"
             if key in self.models:
-                return self.models[key]
+                return self._subject(self.models[key], name)
             network.eval()
             wrapped = HomogModel(
                 network,
                 network_tokenizer,
-                name=name or type(network).__name__,
+                name=type(network).__name__,
                 task=task,
                 key=key,
                 bf16=bf16,
@@ -236,7 +245,28 @@ class ModelSession:
                 before_use=self._place,
             )
         self.models[key] = wrapped
-        return wrapped
+        return self._subject(wrapped, name)
+
+    def _subject(self, loaded: HomogModel, name: str | None, default: str | None = None) -> HomogModel:
+        """The subject named ``name`` of a loaded model: one per name and key, sharing the weights and predictions.
+
+        Without a name: inside a fixture (under ``--homog``) a subject of its own, which the fixture names after
+        itself if it returns it; elsewhere the subject named ``default`` (the folder asked for, which may hold a
+        copy of a model loaded from another folder), or the loaded model.
+        """
+        if name is None:
+            role = fixture_role()
+            if role is not None:
+                subject = loaded.named(default or loaded.homog_name)
+                role.made.append(subject)
+                return subject
+            name = default or loaded.homog_name
+        if name == loaded.homog_name:
+            return loaded
+        named = (loaded.homog_key, str(name))
+        if named not in self._subjects:
+            self._subjects[named] = loaded.named(str(name))
+        return self._subjects[named]
 
     def _base(self, base: Any, revision: str | None) -> tuple[Path, str, str]:
         """(directory, identity, name) of a fine-tuning base; objects are saved to a scratch directory."""
@@ -302,8 +332,9 @@ class ModelSession:
         key = cache_key(payload)
         refresh = bool(getattr(self.config, "refresh", False)) and key not in self.refreshed
         if key in self.models and not refresh:
-            return self.models[key]
-        label = name or f"{base_name}+{task.split('-')[0]}-ft-{key[:8]}"
+            return self._subject(self.models[key], name)
+        default = f"{base_name}+{task.split('-')[0]}-ft-{key[:8]}"
+        label = name or default
         started = time.perf_counter()
 
         def write(directory: Path) -> None:
@@ -331,12 +362,14 @@ class ModelSession:
         entry, status = self._cache_entry(key, payload, write, label, refresh)
         if refresh:
             self.refreshed.add(key)
-        wrapped = self._load_finetuned(entry, task=task, label=label, key=key, status=status, bf16=bf16)
+        wrapped = self._load_finetuned(entry, task=task, label=default, key=key, status=status, bf16=bf16)
         self._emit("fine-tune", label, key, status, time.perf_counter() - started)
         if status == "hit":
             self.report(f"fine-tuned {label}: cache hit ({entry})")
         self.models[key] = wrapped
-        return wrapped
+        # a refreshed model replaces the one loaded before: its names are given afresh
+        self._subjects = {named: subject for named, subject in self._subjects.items() if named[0] != key}
+        return self._subject(wrapped, name)
 
     def _cache_entry(
         self, key: str, payload: dict[str, Any], write: Callable[[Path], None], label: str, refresh: bool
