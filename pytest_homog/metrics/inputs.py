@@ -55,7 +55,29 @@ def is_nested(y: object) -> bool:
     return is_sequence(y[0])  # type: ignore[index]
 
 
-def _check_container(y: object, name: str) -> None:
+def _pandas_kind(y: object) -> str | None:
+    """``"DataFrame"`` or ``"Series"`` for pandas objects (found by type, so pandas is never imported here)."""
+    kind = type(y).__name__
+    if type(y).__module__.split(".")[0] == "pandas" and kind in ("DataFrame", "Series"):
+        return kind
+    return None
+
+
+def _check_container(y: Any, name: str) -> Any:
+    """``y`` as an ordered sequence to validate (a pandas Series becomes the list of its values); raises for
+    anything that is not one, saying what to pass instead."""
+    kind = _pandas_kind(y)
+    if kind == "Series":
+        # the values in order, as scikit-learn reads a Series; a Series of tag lists is nested input
+        y = y.tolist()
+    elif kind == "DataFrame":
+        columns = [str(column) for column in y.columns]
+        example = columns[-1] if columns else "tags"
+        raise HomogDataError(
+            f"{name} is a pandas DataFrame (columns {columns}); pass the one column that holds the tag lists "
+            f"or labels, as a list, e.g. df[{example!r}].tolist() (iterating over a DataFrame gives its column "
+            "names, not its rows)."
+        )
     if isinstance(y, (Mapping, AbstractSet)):
         raise HomogDataError(
             f"{name} must be an ordered sequence (one element per sentence or example); got "
@@ -66,8 +88,9 @@ def _check_container(y: object, name: str) -> None:
         raise HomogDataError(
             f"{name} must be a sequence of tag sequences or of labels; got {type(y).__name__}: {shorten(y)}."
         )
-    if len(y) == 0:  # type: ignore[arg-type]
+    if len(y) == 0:
         raise HomogDataError(f"{name} is empty; pass at least one sentence or example.")
+    return y
 
 
 def shorten(value: object, limit: int = 60) -> str:
@@ -272,7 +295,7 @@ def check_tag_sequences(y: Any, name: str = "y_true") -> list[list[str]]:
     >>> check_tag_sequences([("B-PER", "O")])
     [['B-PER', 'O']]
     """
-    _check_container(y, name)
+    y = _check_container(y, name)
     if not is_nested(y):
         raise HomogDataError(
             f"expected one sequence of tags per sentence (nested input); got flat labels such as "
@@ -298,7 +321,7 @@ def check_references(y_true: Any) -> tuple[list[Any], bool]:
     >>> check_references(["pos", "neg"])
     (['pos', 'neg'], False)
     """
-    _check_container(y_true, "y_true")
+    y_true = _check_container(y_true, "y_true")
     if is_nested(y_true):
         return _check_tag_references(y_true), True
     return _check_label_references(y_true), False
@@ -312,7 +335,7 @@ def check_predictions(y_pred: Any, references: list[Any], nested: bool) -> list[
     >>> check_predictions([["B-PER", "B-LOC"]], [["B-PER", "O"]], True)
     [['B-PER', 'B-LOC']]
     """
-    _check_container(y_pred, "y_pred")
+    y_pred = _check_container(y_pred, "y_pred")
     if is_nested(y_pred) != nested:
         raise _mixed_nesting(nested, not nested)
     if nested:
@@ -348,8 +371,8 @@ def check_sequences(y_true: Any, y_pred: Any) -> tuple[list[list[str]], list[lis
     ...
     pytest_homog.errors.HomogDataError: sentence 0 has 2 tags in y_true but 1 in y_pred; ...
     """
-    _check_container(y_true, "y_true")
-    _check_container(y_pred, "y_pred")
+    y_true = _check_container(y_true, "y_true")
+    y_pred = _check_container(y_pred, "y_pred")
     nested_true, nested_pred = is_nested(y_true), is_nested(y_pred)
     if nested_true != nested_pred:
         raise _mixed_nesting(nested_true, nested_pred)
@@ -378,8 +401,8 @@ def check_labels(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
     ...
     pytest_homog.errors.HomogDataError: y_pred contains a label that is not a string or an integer: NaN ...
     """
-    _check_container(y_true, "y_true")
-    _check_container(y_pred, "y_pred")
+    y_true = _check_container(y_true, "y_true")
+    y_pred = _check_container(y_pred, "y_pred")
     if is_nested(y_true) or is_nested(y_pred):
         raise HomogDataError(
             "expected flat labels (one per example); got nested input (y_true "
