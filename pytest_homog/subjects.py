@@ -28,6 +28,7 @@ import numpy as np
 
 from pytest_homog.corpus import Corpus, Predictions
 from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+from pytest_homog.metrics.inputs import check_not_a_path_or_model
 
 __all__ = ["Resolved", "resolve_pair", "resolve_subject", "resolve_subjects", "subject_features"]
 
@@ -108,6 +109,7 @@ def _read(subject: Any, data: Any, name: str | None) -> _Reading:
             )
         y_true, y_pred, texts = result
         return _Reading(y_true, y_pred, list(texts) if texts is not None else None, str(label), data_name)
+    check_not_a_path_or_model(subject, "y_pred")  # before the data, whose error would hide the subject's
     references = data.homog_references() if callable(getattr(data, "homog_references", None)) else data
     return _Reading(references, subject, None, name or "predictions", data_name)
 

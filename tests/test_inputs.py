@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -138,3 +139,18 @@ def test_a_pandas_dataframe_is_refused_with_the_column_to_pass() -> None:
         f1_score(frame, frame)
     with pytest.raises(HomogDataError, match=r"y_pred is a pandas DataFrame"):
         f1_score(frame["tags"], frame[["tags"]])
+
+
+@pytest.mark.parametrize("path", ["data/test.conll", Path("data/test.conll")])
+def test_a_path_says_which_fixture_loads_it(path: Any) -> None:
+    with pytest.raises(HomogDataError, match=r"got (str|PosixPath|WindowsPath) .*test.conll.*homog_dataset\("):
+        f1_score(path, [["O"]])
+    with pytest.raises(HomogDataError, match=r"y_pred .* got (str|PosixPath|WindowsPath) .*homog_model\("):
+        f1_score([["O"]], path)
+
+
+def test_a_transformers_object_says_to_load_it_with_homog_model() -> None:
+    module = {"__module__": "transformers.pipelines.token_classification"}  # a pipeline, as the check sees it
+    pipeline_type = type("TokenClassificationPipeline", (), module)
+    with pytest.raises(HomogDataError, match=r"got a transformers TokenClassificationPipeline.*homog_model\(pipe\)"):
+        f1_score([["O"]], pipeline_type())

@@ -8,6 +8,7 @@ References are checked on their own (:func:`check_references`) and each predicti
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import chain
@@ -19,6 +20,7 @@ from pytest_homog.errors import HomogDataError
 
 __all__ = [
     "check_labels",
+    "check_not_a_path_or_model",
     "check_predictions",
     "check_references",
     "check_sequences",
@@ -84,13 +86,50 @@ def _check_container(y: Any, name: str) -> Any:
             f"{type(y).__name__}: {shorten(y)}. A mapping or a set has no order that pairs its elements with "
             "the other argument's; pass a list."
         )
-    if isinstance(y, (str, bytes)) or not (is_sequence(y) or hasattr(y, "__len__")):
-        raise HomogDataError(
-            f"{name} must be a sequence of tag sequences or of labels; got {type(y).__name__}: {shorten(y)}."
-        )
+    if isinstance(y, (str, bytes, os.PathLike)) or not (is_sequence(y) or hasattr(y, "__len__")):
+        raise _not_a_sequence(y, name)
     if len(y) == 0:
         raise HomogDataError(f"{name} is empty; pass at least one sentence or example.")
     return y
+
+
+def check_not_a_path_or_model(y: object, name: str) -> None:
+    """Raise :class:`HomogDataError` when ``y``, where tags or labels are expected, is a path or a transformers
+    object (a pipeline, a model), saying which fixture loads it.
+
+    Examples
+    --------
+    >>> check_not_a_path_or_model("models/ner", "y_pred")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogDataError: y_pred must be ...; got str 'models/ner'. If it is the path of a model, ...
+    """
+    if isinstance(y, (str, os.PathLike)) or type(y).__module__.split(".")[0] == "transformers":
+        raise _not_a_sequence(y, name)
+
+
+def _not_a_sequence(y: object, name: str) -> HomogDataError:
+    """The error for ``y`` that holds no tags or labels, saying what to do with a path or a model instead.
+
+    In the checks ``y_true`` is the data and ``y_pred`` the subject, so each gets the fixture it needs."""
+    kind = type(y).__name__
+    if isinstance(y, (str, os.PathLike)):
+        path = os.fspath(y)
+        if name == "y_true":
+            fix = f"a data file, load it with the fixture homog_dataset({path!r}) and check a model on it"
+        else:
+            fix = f"a model, load it with the fixture homog_model({path!r}) and pass that as the subject"
+        return HomogDataError(
+            f"{name} must be a sequence of tag sequences or of labels; got {kind} {path!r}. If it is the path "
+            f"of {fix}."
+        )
+    if type(y).__module__.split(".")[0] == "transformers":
+        return HomogDataError(
+            f"{name} must be a sequence of tag sequences or of labels; got a transformers {kind}, which gives "
+            "no predictions by itself: load it with the homog_model fixture (homog_model(pipe) for a pipeline, "
+            "homog_model(model, tokenizer=...) for a model) and pass that as the subject; it predicts on the data."
+        )
+    return HomogDataError(f"{name} must be a sequence of tag sequences or of labels; got {kind}: {shorten(y)}.")
 
 
 def shorten(value: object, limit: int = 60) -> str:
