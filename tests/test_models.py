@@ -381,3 +381,11 @@ def test_inputs_that_would_score_silently_wrong_are_refused(tiny_world, pytester
             "*y_pred must be a sequence*got str '*tagger'. If it is the path of a model*homog_model(*",
         ]
     )
+
+
+def test_a_bare_encoder_with_a_task_needs_labels_for_its_new_head(tiny_world, tmp_path):
+    session = new_session(tmp_path / "cache")
+    with pytest.raises(HomogModelError, match=r"holds a BertModel .* with no token-classification head.*labels="):
+        session.model(str(tiny_world["base"]), task="token-classification")
+    with_head = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
+    assert with_head.labels == ["O", "B-X"]

@@ -287,17 +287,23 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
 
 
 def _check_trained_head(path: Path, task: str, kinds: dict[str, str | None]) -> None:
-    """Refuse to load a classifier of the other task with ``task``: transformers would drop its head and put
-    a new, untrained one on it, and every score would be of random weights."""
-    trained = {architecture: kind for architecture, kind in kinds.items() if kind}
-    if not trained or task in trained.values():
+    """Refuse to load, with ``task`` and no labels, a checkpoint whose architectures have no ``task`` head: a
+    classifier of the other task or a bare encoder. transformers would put a new, untrained head on it, and
+    every score would be of random weights. (A config without architectures says nothing, so it passes.)"""
+    if not kinds or task in kinds.values():
         return
-    architecture, kind = next(iter(trained.items()))
+    architecture = next(iter(kinds))
+    other = next((kind for kind in kinds.values() if kind), None)
+    what = f"a {other} model" if other else f"with no {task} head"
+    new_head = (
+        f"put a new head on it for fine-tuning, pass labels=[...], or fine-tune it with "
+        f"homog_finetune(..., task={task!r})"
+    )
+    fix = f"Leave task out (or pass task={other!r}) to check it as it is; to {new_head}" if other else f"To {new_head}"
     raise HomogModelError(
-        f"{os.fspath(path)!r} holds a {architecture} (config.architectures), a {kind} model, but "
-        f"task={task!r} was asked for: loading it so would replace its trained head with a new, untrained "
-        f"{task} head. Leave task out (or pass task={kind!r}) to check it as it is; to train a {task} head "
-        f"on it, fine-tune it with homog_finetune(..., task={task!r})."
+        f"{os.fspath(path)!r} holds a {architecture} (config.architectures), {what}, but task={task!r} was "
+        f"asked for without labels: loading it so would give it a new, untrained {task} head, and every score "
+        f"would be of random weights. {fix}."
     )
 
 
