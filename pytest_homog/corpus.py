@@ -326,7 +326,7 @@ class Corpus:
             sources = [("y_true", self.references)]
         else:
             tags = self._tags_of(self.gold_codes, predictions.codes)
-            sources = [("y_true", self.references), ("y_pred", predictions.values)]
+            sources = [("y_true", self.references), (predictions.name, predictions.values)]
         if self.mode == "conlleval":
             check_conlleval_tags(tags, self.scheme, sources)
         else:
@@ -436,7 +436,7 @@ class Predictions:
         """The predicted entities."""
         if self.codes is self.corpus.gold_codes:
             return self.corpus.gold_entities
-        return self.corpus.read_entities(self.codes, self.values, "y_pred")
+        return self.corpus.read_entities(self.codes, self.values, self.name)
 
     @cached_property
     def labels(self) -> set[Any]:
