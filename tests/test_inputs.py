@@ -126,6 +126,8 @@ def test_pandas_series_are_read_as_their_values() -> None:
     y_pred = [["B-PER", "I-PER", "O"], ["O", "O"]]
     # a Series of tag lists is nested input, a Series of labels flat input; the index plays no part
     assert f1_score(pd.Series(y_true), pd.Series(y_pred, index=[7, 3])) == pytest.approx(2 / 3)
+    as_arrays = pd.Series([np.array(tags) for tags in y_pred])  # as a parquet file's list column reads
+    assert f1_score(y_true, as_arrays) == pytest.approx(2 / 3)
     assert f1_score(pd.Series(["a", "b", "a"]), pd.Series(["a", "a", "a"])) == f1_score(
         ["a", "b", "a"], ["a", "a", "a"]
     )
