@@ -40,13 +40,14 @@ import numpy as np
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.metrics.inputs import check_predictions, check_references
 from pytest_homog.metrics.tags import (
+    check_bare_tags,
+    check_conlleval_tags,
     check_mode,
     check_scheme,
     check_scheme_tags,
     conlleval_entities,
     parse_tag,
     strict_entities,
-    warn_bilou_tags,
 )
 
 __all__ = [
@@ -288,12 +289,16 @@ class Corpus:
         positions, sentence_of, _ = self._layout
         ids = np.zeros(positions.size + self.n_units, dtype=np.int64)  # 0 is the code of "O"
         ids[positions] = codes
+        # a tag without a scheme prefix is never cut into a prefix and a type, and strict reading needs every
+        # prefix in the scheme, whether or not check_tags ran first
+        if self.mode == "conlleval":
+            check_bare_tags(self._tags_of(codes), [(name, tags)])
+        else:
+            check_scheme_tags(self._tags_of(codes), self.scheme, [(name, tags)])
         prefix, type_ids = self._parsed()
         if self.mode == "conlleval":
             arrays = conlleval_entities(ids, prefix, type_ids)
         else:
-            # strict reading needs every prefix in the scheme, whether or not check_tags ran first
-            check_scheme_tags(self._tags_of(codes), self.scheme, [(name, tags)])
             arrays = strict_entities(ids, prefix, type_ids, self.scheme, self._entity_type("_"))
         start = np.asarray(arrays.start, dtype=np.int64)
         end = np.asarray(arrays.end, dtype=np.int64)
@@ -311,7 +316,8 @@ class Corpus:
     def check_tags(self, predictions: Predictions | None = None) -> None:
         """Check the tags of the references (and ``predictions``) before their entities are read: in strict mode
         raise for the first tag (in sorted order) outside the scheme, located in the references first; in
-        conlleval mode warn about BILOU tags, which that mode does not know. Each input is checked once."""
+        conlleval mode raise for a tag without a scheme prefix and warn about prefixes that mode does not know
+        (BILOU's included). Each input is checked once."""
         checked = self if predictions is None else predictions
         if checked.tags_checked:
             return
@@ -320,9 +326,9 @@ class Corpus:
             sources = [("y_true", self.references)]
         else:
             tags = self._tags_of(self.gold_codes, predictions.codes)
-            sources = [("y_true", self.references), ("y_pred", predictions.values)]
+            sources = [("y_true", self.references), (predictions.name, predictions.values)]
         if self.mode == "conlleval":
-            warn_bilou_tags(tags, self.scheme)
+            check_conlleval_tags(tags, self.scheme, sources)
         else:
             check_scheme_tags(tags, self.scheme, sources)
         checked.tags_checked = True
@@ -430,7 +436,7 @@ class Predictions:
         """The predicted entities."""
         if self.codes is self.corpus.gold_codes:
             return self.corpus.gold_entities
-        return self.corpus.read_entities(self.codes, self.values, "y_pred")
+        return self.corpus.read_entities(self.codes, self.values, self.name)
 
     @cached_property
     def labels(self) -> set[Any]:

@@ -34,6 +34,7 @@ import numpy as np
 
 from pytest_homog.corpus import Corpus, Predictions
 from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
+from pytest_homog.metrics.inputs import check_not_a_path_or_model
 
 __all__ = ["Resolved", "resolve_pair", "resolve_subject", "resolve_subjects", "subject_features"]
 
@@ -114,6 +115,7 @@ def _read(subject: Any, data: Any, name: str | None) -> _Reading:
             )
         y_true, y_pred, texts = result
         return _Reading(y_true, y_pred, list(texts) if texts is not None else None, str(label), data_name)
+    check_not_a_path_or_model(subject, "y_pred")  # before the data, whose error would hide the subject's
     if callable(getattr(data, "homog_references", None)):
         return _Reading(data.homog_references(), subject, None, name or "predictions", data_name)
     if _is_dataset(data):

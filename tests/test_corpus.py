@@ -133,3 +133,13 @@ def test_corpus_checks_scheme_and_mode() -> None:
         Corpus(GOLD, scheme="IOB3")
     with pytest.raises(HomogUsageError, match="mode must be one of"):
         Corpus(GOLD, mode="lenient")
+
+
+def test_a_tag_error_names_the_subject_it_comes_from() -> None:
+    from pytest_homog import assert_not_homogeneous
+
+    gold = [["B-person", "O"]]
+    with pytest.raises(HomogDataError, match=r"tag 'PER' \(b, sentence 0, position 0\) has no scheme prefix"):
+        assert_not_homogeneous({"a": gold, "b": [["PER", "O"]]}, gold)
+    with pytest.raises(HomogDataError, match=r"tag 'PER' \(rules, sentence 0, position 0\)"):
+        _ = Corpus(gold).bind([["PER", "O"]], name="rules").entities

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -117,3 +118,41 @@ def test_empty_tag_message_says_to_use_o() -> None:
 def test_flat_label_errors_show_the_value_and_the_fix(y_true: list, y_pred: list, match: str) -> None:
     with pytest.raises(HomogDataError, match=match):
         check_labels(y_true, y_pred)
+
+
+def test_pandas_series_are_read_as_their_values() -> None:
+    pd = pytest.importorskip("pandas")
+    y_true = [["B-PER", "I-PER", "O"], ["O", "B-LOC"]]
+    y_pred = [["B-PER", "I-PER", "O"], ["O", "O"]]
+    # a Series of tag lists is nested input, a Series of labels flat input; the index plays no part
+    assert f1_score(pd.Series(y_true), pd.Series(y_pred, index=[7, 3])) == pytest.approx(2 / 3)
+    as_arrays = pd.Series([np.array(tags) for tags in y_pred])  # as a parquet file's list column reads
+    assert f1_score(y_true, as_arrays) == pytest.approx(2 / 3)
+    assert f1_score(pd.Series(["a", "b", "a"]), pd.Series(["a", "a", "a"])) == f1_score(
+        ["a", "b", "a"], ["a", "a", "a"]
+    )
+
+
+def test_a_pandas_dataframe_is_refused_with_the_column_to_pass() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"tokens": [["Ann", "Lee"], ["Rome"]], "tags": [["B-PER", "I-PER"], ["B-LOC"]]})
+    message = r"y_true is a pandas DataFrame \(columns \['tokens', 'tags'\]\).*df\['tags'\]\.tolist\(\)"
+    with pytest.raises(HomogDataError, match=message):
+        f1_score(frame, frame)
+    with pytest.raises(HomogDataError, match=r"y_pred is a pandas DataFrame"):
+        f1_score(frame["tags"], frame[["tags"]])
+
+
+@pytest.mark.parametrize("path", ["data/test.conll", Path("data/test.conll")])
+def test_a_path_says_which_fixture_loads_it(path: Any) -> None:
+    with pytest.raises(HomogDataError, match=r"got (str|PosixPath|WindowsPath) .*test.conll.*homog_dataset\("):
+        f1_score(path, [["O"]])
+    with pytest.raises(HomogDataError, match=r"y_pred .* got (str|PosixPath|WindowsPath) .*homog_model\("):
+        f1_score([["O"]], path)
+
+
+def test_a_transformers_object_says_to_load_it_with_homog_model() -> None:
+    module = {"__module__": "transformers.pipelines.token_classification"}  # a pipeline, as the check sees it
+    pipeline_type = type("TokenClassificationPipeline", (), module)
+    with pytest.raises(HomogDataError, match=r"got a transformers TokenClassificationPipeline.*homog_model\(pipe\)"):
+        f1_score([["O"]], pipeline_type())

@@ -338,3 +338,91 @@ def test_an_exact_copy_is_a_subject_of_its_own_sharing_one_model(tuned, tiny_wor
     with pytest.raises(AssertionError, match=copies):
         assert_not_homogeneous({"candidate": candidate, "incumbent": incumbent}, test, max_similarity=0.9)
     assert calls == [1]  # one forward pass for both names
+
+
+# -- what would score silently wrong is refused, end to end ---------------------------------------------------
+
+
+def tiny_checkpoints(base: Path, root: Path) -> dict[str, Path]:
+    """From the tiny base: a tagger saved with its tokenizer, one saved without, and a text classifier."""
+    from _tiny import TINY_LABELS
+    from transformers import AutoConfig, BertForSequenceClassification, BertForTokenClassification
+
+    tokenizer = load_tokenizer(base)
+    labels = {"id2label": dict(enumerate(TINY_LABELS)), "label2id": {tag: i for i, tag in enumerate(TINY_LABELS)}}
+    folders = {}
+    for name, head, with_tokenizer in [
+        ("tagger", BertForTokenClassification, True),
+        ("no-tokenizer", BertForTokenClassification, False),
+        ("text-classifier", BertForSequenceClassification, True),
+    ]:
+        config = AutoConfig.from_pretrained(base, **labels)
+        head(config).save_pretrained(root / name)
+        if with_tokenizer:
+            tokenizer.save_pretrained(root / name)
+        folders[name] = root / name
+    return folders
+
+
+def test_inputs_that_would_score_silently_wrong_are_refused(tiny_world, pytester):
+    folders = tiny_checkpoints(tiny_world["base"], pytester.path / "models")
+    pytester.makepyfile(
+        f"""
+        import pytest
+        from transformers import pipeline
+        from pytest_homog import assert_f1_above
+
+        pytestmark = pytest.mark.homog
+        TEST = {str(tiny_world["test"])!r}
+        MODELS = {str(pytester.path / "models")!r}
+
+
+        def test_a_folder_without_a_tokenizer(homog_model):
+            homog_model(MODELS + "/no-tokenizer")
+
+
+        def test_a_text_classifier_loaded_as_a_tagger(homog_model):
+            homog_model(MODELS + "/text-classifier", task="token-classification")
+
+
+        def test_an_aggregating_pipeline(homog_model):
+            tagger = homog_model(MODELS + "/tagger")
+            homog_model(pipeline("ner", model=tagger.model, tokenizer=tagger.tokenizer, aggregation_strategy="simple"))
+
+
+        def test_a_raw_pipeline_as_the_subject(homog_model):
+            tagger = homog_model(MODELS + "/tagger")
+            assert_f1_above(pipeline("ner", model=tagger.model, tokenizer=tagger.tokenizer), TEST, 0.5)
+
+
+        def test_a_path_as_the_subject(homog_dataset):
+            assert_f1_above(MODELS + "/tagger", homog_dataset(TEST), 0.5)
+
+
+        def test_what_is_right_still_loads(homog_model):
+            assert homog_model(MODELS + "/text-classifier").task == "sequence-classification"
+            tagger = homog_model(MODELS + "/tagger", task="token-classification")
+            first = pipeline("ner", model=tagger.model, tokenizer=tagger.tokenizer, aggregation_strategy="first")
+            assert homog_model(first).homog_predict(TEST)[1] == tagger.homog_predict(TEST)[1]
+        """
+    )
+    result = pytester.runpytest("--homog", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=5, passed=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"*HomogModelError: the model folder '{folders['no-tokenizer']}' has no tokenizer of its own*",
+            "*BertTokenizer* knows only its 5 special tokens*tokenizer.save_pretrained(folder)*",
+            "*holds a BertForSequenceClassification (config.architectures), a sequence-classification model*",
+            "*HomogUsageError: the TokenClassificationPipeline was built with aggregation_strategy='simple'*",
+            "*y_pred must be a sequence*got a transformers TokenClassificationPipeline*homog_model(pipe)*",
+            "*y_pred must be a sequence*got str '*tagger'. If it is the path of a model*homog_model(*",
+        ]
+    )
+
+
+def test_a_bare_encoder_with_a_task_needs_labels_for_its_new_head(tiny_world, tmp_path):
+    session = new_session(tmp_path / "cache")
+    with pytest.raises(HomogModelError, match=r"holds a BertModel .* with no token-classification head.*labels="):
+        session.model(str(tiny_world["base"]), task="token-classification")
+    with_head = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
+    assert with_head.labels == ["O", "B-X"]

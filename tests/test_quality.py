@@ -100,6 +100,7 @@ def test_entity_conlleval_matches_seqeval_iob2(pair, average, zero_division) -> 
 
 
 @pytest.mark.filterwarnings("ignore:tags such as .* are BILOU tags")  # reading BILOU leniently is the point
+@pytest.mark.filterwarnings("ignore:tag .* has a prefix mode='conlleval' does not know")  # and unknown prefixes
 @settings(max_examples=150, deadline=None)
 @given(pair=corpus_pair("IOBESUL.X"), average=st.sampled_from(AVERAGES))
 def test_entity_conlleval_matches_seqeval_on_any_tags(pair, average) -> None:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import BILOU, IOB1, IOB2, IOBES, IOE1, IOE2, Entities
 
-from pytest_homog.errors import HomogDataError, HomogUsageError
+from pytest_homog.errors import HomogDataError, HomogUsageError, HomogWarning
+from pytest_homog.metrics.quality import classification_report, f1_score
 from pytest_homog.metrics.tags import (
     MODES,
     SCHEMES,
@@ -61,6 +62,7 @@ def test_strict_matches_seqeval_on_scheme_tags(scheme: str, data: st.DataObject)
 
 
 @pytest.mark.filterwarnings("ignore:tags such as .* are BILOU tags")  # reading BILOU leniently is the point
+@pytest.mark.filterwarnings("ignore:tag .* has a prefix mode='conlleval' does not know")  # and unknown prefixes
 @settings(max_examples=300, deadline=None)
 @given(tags=sentence_strategy("IOBESUL.X"))
 def test_conlleval_matches_seqeval_get_entities_on_any_tags(tags: list[str]) -> None:
@@ -163,6 +165,7 @@ def test_entities_by_sentence_equals_extract_entities(scheme: str, mode: str, da
     assert entities_by_sentence(sentences, scheme=scheme, mode=mode) == expected
 
 
+@pytest.mark.filterwarnings("ignore:tag 'X' .* has a prefix mode='conlleval' does not know")
 def test_entities_by_sentence_on_odd_tags_follows_seqeval_corpus_reading() -> None:
     # seqeval reads the corpus as one sequence: "X" continues the chunk started in sentence 0
     sentences = [["B-A"], ["X", "B-A"]]
@@ -223,8 +226,6 @@ def test_well_formed_sequences_of_every_scheme(scheme: str, drawn: tuple) -> Non
 
 
 def test_bilou_tags_in_conlleval_mode_warn_and_say_how_to_read_them() -> None:
-    from pytest_homog.errors import HomogWarning
-
     tags = ["B-X", "L-X", "B-X", "L-X", "U-X"]
     # seqeval's default mode loses the first entity and runs the last two together; that is what this mode
     # does too, so it says so
@@ -237,3 +238,44 @@ def test_bilou_tags_in_conlleval_mode_warn_and_say_how_to_read_them() -> None:
         warnings.simplefilter("error")
         assert extract_entities(tags, scheme="BILOU", mode="strict") == [("X", 0, 2), ("X", 2, 4), ("X", 4, 5)]
         extract_entities(["B-X", "I-X", "E-X", "S-Y"])  # IOBES tags: no warning
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_tag_without_a_scheme_prefix_is_refused_never_sliced_into_a_type(mode: str) -> None:
+    # seqeval warns "PER seems not to be NE tag" and reads it as prefix "P" with type "ER"
+    assert seqeval_conlleval(["PER", "O"]) == [("ER", 0, 1)]
+    message = r"tag 'PER' \(y_pred, sentence 1, position 0\) has no scheme prefix.*'P' with type 'ER'.*'I-PER'"
+    with pytest.raises(HomogDataError, match=message):
+        f1_score([["B-PER"], ["B-PER", "O"]], [["B-PER"], ["PER", "O"]], mode=mode)
+    with pytest.raises(HomogDataError, match=r"tag 'PER' \(y_pred"):
+        classification_report([["B-PER", "O"]], [["PER", "O"]], mode=mode)
+    # "ORG" was read as "O" (outside) by its first character in both modes
+    with pytest.raises(HomogDataError, match=r"tag 'ORG' \(y_true, sentence 0, position 0\) has no scheme prefix"):
+        extract_entities(["ORG", "O"], mode=mode)
+    # every tag still counts at token level, where no prefix is read
+    assert f1_score([["B-PER", "O"]], [["PER", "O"]], level="token", mode=mode) == 0.5
+
+
+def test_an_unknown_prefix_warns_naming_the_tag_and_reads_as_seqeval() -> None:
+    with pytest.warns(HomogWarning, match=r"tag 'X-PER' \(y_pred, sentence 0, position 0\) has a prefix"):
+        value = f1_score([["B-PER", "O"]], [["X-PER", "O"]])
+    assert seqeval_conlleval(["X-PER", "O"]) == [("PER", 0, 1)]
+    assert value == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert extract_entities(["B", "I", "O", "S-PER", "E-PER"]) == [("_", 0, 2), ("PER", 3, 4), ("PER", 4, 5)]
+
+
+@pytest.mark.filterwarnings("ignore:tag .* has a prefix mode='conlleval' does not know")
+@settings(max_examples=200, deadline=None)
+@given(
+    mode=st.sampled_from(MODES),
+    tags=st.lists(st.one_of(tag_strategy("IOB.X"), st.sampled_from(["PER", "ORG", "Bob", "B_PER"])), min_size=1),
+)
+def test_tags_are_refused_exactly_when_one_has_no_scheme_prefix(mode: str, tags: list[str]) -> None:
+    bare = [tag for tag in tags if len(tag) > 1 and tag[1] != "-"]
+    if bare:
+        with pytest.raises(HomogDataError, match=f"tag {min(bare)!r} .* has no scheme prefix"):
+            extract_entities(tags, scheme="IOB2", mode=mode)
+    elif mode == "conlleval":
+        assert extract_entities(tags, mode=mode) == seqeval_conlleval(tags)

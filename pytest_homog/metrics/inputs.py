@@ -8,6 +8,7 @@ References are checked on their own (:func:`check_references`) and each predicti
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import chain
@@ -19,6 +20,7 @@ from pytest_homog.errors import HomogDataError
 
 __all__ = [
     "check_labels",
+    "check_not_a_path_or_model",
     "check_predictions",
     "check_references",
     "check_sequences",
@@ -55,19 +57,79 @@ def is_nested(y: object) -> bool:
     return is_sequence(y[0])  # type: ignore[index]
 
 
-def _check_container(y: object, name: str) -> None:
+def _pandas_kind(y: object) -> str | None:
+    """``"DataFrame"`` or ``"Series"`` for pandas objects (found by type, so pandas is never imported here)."""
+    kind = type(y).__name__
+    if type(y).__module__.split(".")[0] == "pandas" and kind in ("DataFrame", "Series"):
+        return kind
+    return None
+
+
+def _check_container(y: Any, name: str) -> Any:
+    """``y`` as an ordered sequence to validate (a pandas Series becomes the list of its values); raises for
+    anything that is not one, saying what to pass instead."""
+    kind = _pandas_kind(y)
+    if kind == "Series":
+        # the values in order, as scikit-learn reads a Series; a Series of tag lists is nested input
+        y = y.tolist()
+    elif kind == "DataFrame":
+        columns = [str(column) for column in y.columns]
+        example = columns[-1] if columns else "tags"
+        raise HomogDataError(
+            f"{name} is a pandas DataFrame (columns {columns}); pass the one column that holds the tag lists "
+            f"or labels, as a list, e.g. df[{example!r}].tolist() (iterating over a DataFrame gives its column "
+            "names, not its rows)."
+        )
     if isinstance(y, (Mapping, AbstractSet)):
         raise HomogDataError(
             f"{name} must be an ordered sequence (one element per sentence or example); got "
             f"{type(y).__name__}: {shorten(y)}. A mapping or a set has no order that pairs its elements with "
             "the other argument's; pass a list."
         )
-    if isinstance(y, (str, bytes)) or not (is_sequence(y) or hasattr(y, "__len__")):
-        raise HomogDataError(
-            f"{name} must be a sequence of tag sequences or of labels; got {type(y).__name__}: {shorten(y)}."
-        )
-    if len(y) == 0:  # type: ignore[arg-type]
+    if isinstance(y, (str, bytes, os.PathLike)) or not (is_sequence(y) or hasattr(y, "__len__")):
+        raise _not_a_sequence(y, name)
+    if len(y) == 0:
         raise HomogDataError(f"{name} is empty; pass at least one sentence or example.")
+    return y
+
+
+def check_not_a_path_or_model(y: object, name: str) -> None:
+    """Raise :class:`HomogDataError` when ``y``, where tags or labels are expected, is a path or a transformers
+    object (a pipeline, a model), saying which fixture loads it.
+
+    Examples
+    --------
+    >>> check_not_a_path_or_model("models/ner", "y_pred")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogDataError: y_pred must be ...; got str 'models/ner'. If it is the path of a model, ...
+    """
+    if isinstance(y, (str, os.PathLike)) or type(y).__module__.split(".")[0] == "transformers":
+        raise _not_a_sequence(y, name)
+
+
+def _not_a_sequence(y: object, name: str) -> HomogDataError:
+    """The error for ``y`` that holds no tags or labels, saying what to do with a path or a model instead.
+
+    In the checks ``y_true`` is the data and ``y_pred`` the subject, so each gets the fixture it needs."""
+    kind = type(y).__name__
+    if isinstance(y, (str, os.PathLike)):
+        path = os.fspath(y)
+        if name == "y_true":
+            fix = f"a data file, load it with the fixture homog_dataset({path!r}) and check a model on it"
+        else:
+            fix = f"a model, load it with the fixture homog_model({path!r}) and pass that as the subject"
+        return HomogDataError(
+            f"{name} must be a sequence of tag sequences or of labels; got {kind} {path!r}. If it is the path "
+            f"of {fix}."
+        )
+    if type(y).__module__.split(".")[0] == "transformers":
+        return HomogDataError(
+            f"{name} must be a sequence of tag sequences or of labels; got a transformers {kind}, which gives "
+            "no predictions by itself: load it with the homog_model fixture (homog_model(pipe) for a pipeline, "
+            "homog_model(model, tokenizer=...) for a model) and pass that as the subject; it predicts on the data."
+        )
+    return HomogDataError(f"{name} must be a sequence of tag sequences or of labels; got {kind}: {shorten(y)}.")
 
 
 def shorten(value: object, limit: int = 60) -> str:
@@ -272,7 +334,7 @@ def check_tag_sequences(y: Any, name: str = "y_true") -> list[list[str]]:
     >>> check_tag_sequences([("B-PER", "O")])
     [['B-PER', 'O']]
     """
-    _check_container(y, name)
+    y = _check_container(y, name)
     if not is_nested(y):
         raise HomogDataError(
             f"expected one sequence of tags per sentence (nested input); got flat labels such as "
@@ -298,7 +360,7 @@ def check_references(y_true: Any) -> tuple[list[Any], bool]:
     >>> check_references(["pos", "neg"])
     (['pos', 'neg'], False)
     """
-    _check_container(y_true, "y_true")
+    y_true = _check_container(y_true, "y_true")
     if is_nested(y_true):
         return _check_tag_references(y_true), True
     return _check_label_references(y_true), False
@@ -312,7 +374,7 @@ def check_predictions(y_pred: Any, references: list[Any], nested: bool) -> list[
     >>> check_predictions([["B-PER", "B-LOC"]], [["B-PER", "O"]], True)
     [['B-PER', 'B-LOC']]
     """
-    _check_container(y_pred, "y_pred")
+    y_pred = _check_container(y_pred, "y_pred")
     if is_nested(y_pred) != nested:
         raise _mixed_nesting(nested, not nested)
     if nested:
@@ -348,8 +410,8 @@ def check_sequences(y_true: Any, y_pred: Any) -> tuple[list[list[str]], list[lis
     ...
     pytest_homog.errors.HomogDataError: sentence 0 has 2 tags in y_true but 1 in y_pred; ...
     """
-    _check_container(y_true, "y_true")
-    _check_container(y_pred, "y_pred")
+    y_true = _check_container(y_true, "y_true")
+    y_pred = _check_container(y_pred, "y_pred")
     nested_true, nested_pred = is_nested(y_true), is_nested(y_pred)
     if nested_true != nested_pred:
         raise _mixed_nesting(nested_true, nested_pred)
@@ -378,8 +440,8 @@ def check_labels(y_true: Any, y_pred: Any) -> tuple[list[Any], list[Any]]:
     ...
     pytest_homog.errors.HomogDataError: y_pred contains a label that is not a string or an integer: NaN ...
     """
-    _check_container(y_true, "y_true")
-    _check_container(y_pred, "y_pred")
+    y_true = _check_container(y_true, "y_true")
+    y_pred = _check_container(y_pred, "y_pred")
     if is_nested(y_true) or is_nested(y_pred):
         raise HomogDataError(
             "expected flat labels (one per example); got nested input (y_true "

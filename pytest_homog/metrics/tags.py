@@ -36,16 +36,18 @@ __all__ = [
     "MODES",
     "SCHEMES",
     "EntityArrays",
+    "check_bare_tags",
+    "check_conlleval_tags",
     "check_mode",
     "check_scheme",
     "check_scheme_tags",
     "conlleval_entities",
     "entities_by_sentence",
     "extract_entities",
+    "is_bare_tag",
     "is_nested",
     "parse_tag",
     "strict_entities",
-    "warn_bilou_tags",
 ]
 
 SCHEMES = ("IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU")
@@ -301,30 +303,69 @@ def strict_entities(
     return EntityArrays(start=starts[ok], end=stops[ok], type=type_id[starts[ok]])
 
 
-def check_scheme_tags(tags: Sequence[str], scheme: str, sources: Sequence[tuple[str, Sequence[Sequence[str]]]]) -> None:
-    """Raise :class:`HomogDataError` for the first of ``tags`` (sorted) whose prefix is not part of ``scheme``;
-    the message says where it first occurs in ``sources``, pairs of a name (``"y_true"``) and tag sequences."""
-    allowed = _SCHEME_RULES[scheme]["allowed"]
-    outside = sorted(tag for tag in tags if tag[0] not in allowed)
-    if not outside:
-        return
-    tag = outside[0]
+def _first_place(tag: str, sources: Sequence[tuple[str, Sequence[Sequence[str]]]]) -> str:
+    """Where ``tag`` first occurs in ``sources`` (pairs of a name such as ``"y_true"`` and tag sequences)."""
     places = (
         f"{name}, sentence {i}, position {list(row).index(tag)}"
         for name, y in sources
         for i, row in enumerate(y)
         if tag in row
     )
-    where = next(places, "the input")
-    prefixes = ", ".join(allowed)
+    return next(places, "the input")
+
+
+def is_bare_tag(tag: str) -> bool:
+    """Whether ``tag`` has no scheme prefix: it is longer than one character and its second is not ``-``.
+
+    Reading such a tag by its first character would cut ``PER`` into a prefix ``P`` and a type ``ER``.
+
+    Examples
+    --------
+    >>> is_bare_tag("PER"), is_bare_tag("B-PER"), is_bare_tag("O"), is_bare_tag("B")
+    (True, False, False, False)
+    """
+    return len(tag) > 1 and tag[1] != "-"
+
+
+def check_bare_tags(tags: Sequence[str], sources: Sequence[tuple[str, Sequence[Sequence[str]]]]) -> None:
+    """Raise :class:`HomogDataError` for the first of ``tags`` (sorted) without a scheme prefix (see
+    :func:`is_bare_tag`), in either mode; the message says where it first occurs in ``sources``."""
+    bare = sorted(tag for tag in tags if is_bare_tag(tag))
+    if not bare:
+        return
+    tag = bare[0]
     raise HomogDataError(
-        f"tag {tag!r} ({where}) is outside scheme {scheme} (prefixes {prefixes}) in mode='strict'; "
-        "pass the scheme the data is tagged in, or mode='conlleval' to read tags leniently."
+        f"tag {tag!r} ({_first_place(tag, sources)}) has no scheme prefix: a tag is 'O', or a prefix, '-' and "
+        f"an entity type (B-PER, I-PER); read by its first character it would be prefix {tag[0]!r} with type "
+        f"{tag[1:]!r}. Tag the data in a scheme; for IO tags (bare types), write 'I-{tag}': mode='conlleval' "
+        "reads a run of I- tags as one entity."
     )
 
 
-def warn_bilou_tags(tags: Sequence[str], scheme: str) -> None:
-    """Warn when ``mode="conlleval"`` is asked to read BILOU tags (``U-``, ``L-``), which it does not know."""
+def check_scheme_tags(tags: Sequence[str], scheme: str, sources: Sequence[tuple[str, Sequence[Sequence[str]]]]) -> None:
+    """Raise :class:`HomogDataError` for the first of ``tags`` (sorted) without a scheme prefix or whose prefix
+    is not part of ``scheme``; the message says where it first occurs in ``sources``, pairs of a name
+    (``"y_true"``) and tag sequences."""
+    check_bare_tags(tags, sources)
+    allowed = _SCHEME_RULES[scheme]["allowed"]
+    outside = sorted(tag for tag in tags if tag[0] not in allowed)
+    if not outside:
+        return
+    tag = outside[0]
+    prefixes = ", ".join(allowed)
+    raise HomogDataError(
+        f"tag {tag!r} ({_first_place(tag, sources)}) is outside scheme {scheme} (prefixes {prefixes}) in "
+        "mode='strict'; pass the scheme the data is tagged in, or mode='conlleval' to read tags leniently."
+    )
+
+
+def check_conlleval_tags(
+    tags: Sequence[str], scheme: str, sources: Sequence[tuple[str, Sequence[Sequence[str]]]]
+) -> None:
+    """What ``mode="conlleval"`` says about ``tags`` before reading them: raise for a tag without a scheme
+    prefix; warn about BILOU tags and about other prefixes it does not know (read as seqeval's default mode
+    reads them)."""
+    check_bare_tags(tags, sources)
     bilou = sorted(tag for tag in tags if tag[:2] in ("U-", "L-"))
     if bilou:
         warnings.warn(
@@ -332,6 +373,17 @@ def warn_bilou_tags(tags: Sequence[str], scheme: str) -> None:
             "default mode, U- and L- end an entity only at a type change, so adjacent entities merge or are "
             f"lost){'; scheme is ignored in this mode' if scheme == 'BILOU' else ''}. "
             "Pass mode='strict', scheme='BILOU' to read them as BILOU.",
+            HomogWarning,
+            stacklevel=4,
+        )
+    unknown = sorted(tag for tag in tags if tag != "O" and tag[0] not in "BIES" and tag[:2] not in ("U-", "L-"))
+    if unknown:
+        tag = unknown[0]
+        warnings.warn(
+            f"tag {tag!r} ({_first_place(tag, sources)}) has a prefix mode='conlleval' does not know (it knows "
+            "B-, I-, E-, S- and O); as in seqeval's default mode, such a tag starts or ends an entity only "
+            "where the entity type changes. Check the tags, or pass mode='strict' with the data's scheme to "
+            "refuse them.",
             HomogWarning,
             stacklevel=4,
         )

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 __all__ = [
     "TASKS",
     "HomogModel",
+    "check_aggregation",
     "check_head",
+    "check_vocabulary",
     "load_pretrained",
     "load_tokenizer",
     "normalise_task",
@@ -168,12 +170,36 @@ def load_tokenizer(path: str | os.PathLike[str]) -> Any:
     try:
         model_type = getattr(AutoConfig.from_pretrained(path), "model_type", "")
         extra = {"add_prefix_space": True} if model_type in _PREFIX_SPACE_TYPES else {}
-        return AutoTokenizer.from_pretrained(path, **extra)
+        tokenizer = AutoTokenizer.from_pretrained(path, **extra)
     except Exception as exc:
         raise HomogModelError(
             f"cannot load the tokenizer of {os.fspath(path)!r}: {exc}; save the tokenizer next to the model "
             "with tokenizer.save_pretrained()"
         ) from exc
+    check_vocabulary(tokenizer, f"the model folder {os.fspath(path)!r}")
+    return tokenizer
+
+
+def check_vocabulary(tokenizer: Any, owner: str) -> None:
+    """Raise :class:`HomogModelError` when ``tokenizer`` knows no word, only its special tokens.
+
+    transformers builds such a tokenizer for a model folder without tokenizer files (an empty vocabulary of
+    ``[PAD]``, ``[UNK]``, ``[CLS]``, ...); it reads every word as the unknown token, so every score would be
+    of a model that sees no input.
+    """
+    get_vocab = getattr(tokenizer, "get_vocab", None)
+    if not callable(get_vocab):
+        return
+    vocabulary = set(get_vocab())
+    if vocabulary - set(getattr(tokenizer, "all_special_tokens", ())):
+        return
+    raise HomogModelError(
+        f"{owner} has no tokenizer of its own: the {type(tokenizer).__name__} transformers built for it knows "
+        f"only its {len(vocabulary)} special tokens, so every word would be read as "
+        f"{getattr(tokenizer, 'unk_token', None)!r} and every score would be meaningless. Save the tokenizer "
+        "into the model's folder (tokenizer.save_pretrained(folder), next to model.save_pretrained(folder)), "
+        "or load the model and pass its tokenizer: homog_model(model, tokenizer=...)."
+    )
 
 
 def check_head(model: Any, task: str | None) -> str:
@@ -220,18 +246,20 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
 
     config = AutoConfig.from_pretrained(path)
+    architectures = list(getattr(config, "architectures", None) or [])
+    kinds = {
+        architecture: (
+            "token-classification"
+            if architecture.endswith("ForTokenClassification")
+            else "sequence-classification"
+            if architecture.endswith("ForSequenceClassification")
+            else None
+        )
+        for architecture in architectures
+    }
+    if task is not None and labels is None:
+        _check_trained_head(path, task, kinds)
     if task is None:
-        architectures = list(getattr(config, "architectures", None) or [])
-        kinds = {
-            architecture: (
-                "token-classification"
-                if architecture.endswith("ForTokenClassification")
-                else "sequence-classification"
-                if architecture.endswith("ForSequenceClassification")
-                else None
-            )
-            for architecture in architectures
-        }
         task = next((kind for kind in kinds.values() if kind), None)
         if task is None:
             fake = type(architectures[0] if architectures else "Model", (), {"config": config})
@@ -259,6 +287,27 @@ def load_pretrained(path: Path, task: str | None, labels: Sequence[str] | None =
     return model
 
 
+def _check_trained_head(path: Path, task: str, kinds: dict[str, str | None]) -> None:
+    """Refuse to load, with ``task`` and no labels, a checkpoint whose architectures have no ``task`` head: a
+    classifier of the other task or a bare encoder. transformers would put a new, untrained head on it, and
+    every score would be of random weights. (A config without architectures says nothing, so it passes.)"""
+    if not kinds or task in kinds.values():
+        return
+    architecture = next(iter(kinds))
+    other = next((kind for kind in kinds.values() if kind), None)
+    what = f"a {other} model" if other else f"with no {task} head"
+    new_head = (
+        f"put a new head on it for fine-tuning, pass labels=[...], or fine-tune it with "
+        f"homog_finetune(..., task={task!r})"
+    )
+    fix = f"Leave task out (or pass task={other!r}) to check it as it is; to {new_head}" if other else f"To {new_head}"
+    raise HomogModelError(
+        f"{os.fspath(path)!r} holds a {architecture} (config.architectures), {what}, but task={task!r} was "
+        f"asked for without labels: loading it so would give it a new, untrained {task} head, and every score "
+        f"would be of random weights. {fix}."
+    )
+
+
 @contextmanager
 def quiet_transformers() -> Iterator[None]:
     """Silence transformers' info logging and progress bars (loading, saving) within the block."""
@@ -281,6 +330,7 @@ def unwrap(model: Any, tokenizer: Any = None) -> tuple[Any, Any]:
     if isinstance(model, tuple) and len(model) == 2:
         model, tokenizer = model
     if hasattr(model, "model") and hasattr(model, "tokenizer") and not hasattr(model, "config"):
+        check_aggregation(model)
         tokenizer = tokenizer or model.tokenizer
         model = model.model
     if not hasattr(model, "config") or not hasattr(model, "parameters"):
@@ -288,15 +338,36 @@ def unwrap(model: Any, tokenizer: Any = None) -> tuple[Any, Any]:
             f"homog_model() takes a directory, a hub id, a transformers model or a pipeline; got "
             f"{type(model).__name__}"
         )
+    origin = getattr(model.config, "_name_or_path", "") or getattr(model, "name_or_path", "")
     if tokenizer is None:
-        origin = getattr(model.config, "_name_or_path", "") or getattr(model, "name_or_path", "")
         if origin and Path(origin).is_dir():
             tokenizer = load_tokenizer(origin)
         else:
             raise HomogUsageError(
                 f"{type(model).__name__} was given without its tokenizer; pass tokenizer=... (or a pipeline)"
             )
+    check_vocabulary(tokenizer, f"the {type(model).__name__} given" + (f" (from {origin!r})" if origin else ""))
     return model, tokenizer
+
+
+#: pipeline aggregation strategies that mean what the predictions do: one tag per word, read at its first
+#: sub-token ("none" is the pipeline's default, when no strategy was asked for)
+_WORD_LEVEL_STRATEGIES = (None, "none", "first")
+
+
+def check_aggregation(pipeline: Any) -> None:
+    """Refuse a pipeline whose ``aggregation_strategy`` the predictions would silently ignore."""
+    params = getattr(pipeline, "_postprocess_params", None) or {}
+    strategy = params.get("aggregation_strategy")
+    name = getattr(strategy, "value", strategy)
+    if name in _WORD_LEVEL_STRATEGIES:
+        return
+    raise HomogUsageError(
+        f"the {type(pipeline).__name__} was built with aggregation_strategy={name!r}, which pytest-homog "
+        "does not apply: it scores one tag per word, read at the word's first sub-token, as "
+        "aggregation_strategy='first' does. Build the pipeline without aggregation_strategy, or with "
+        "aggregation_strategy='first', so that the scores are of the predictions you configured."
+    )
 
 
 def _is_normalised(dataset: Any) -> bool:
