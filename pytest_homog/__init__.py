@@ -55,8 +55,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "pytest_homog.metrics.homogenization": (
         "OutcomeHomogenization",
+        "SharedFailure",
         "SimilarityMatrix",
         "outcome_homogenization",
+        "shared_failure",
         "similarity_matrix",
     ),
     "pytest_homog.metrics.representation": ("linear_cka",),
@@ -125,8 +127,10 @@ if TYPE_CHECKING:
     from pytest_homog.metrics.bootstrap import Estimate, compare, score
     from pytest_homog.metrics.homogenization import (
         OutcomeHomogenization,
+        SharedFailure,
         SimilarityMatrix,
         outcome_homogenization,
+        shared_failure,
         similarity_matrix,
     )
     from pytest_homog.metrics.inputs import check_sequences

@@ -48,6 +48,7 @@ __all__ = [
     "double_fault",
     "error_consistency",
     "mcnemar_test",
+    "per_sentence_disagreement",
     "read_entities",
     "unit_outcomes",
     "yules_q",
@@ -436,7 +437,7 @@ def cohen_kappa(y_pred_a: Any, y_pred_b: Any) -> float:
     return float(value)
 
 
-def _per_sentence_disagreement(a: Predictions, b: Predictions, level: str) -> np.ndarray:
+def per_sentence_disagreement(a: Predictions, b: Predictions, level: str) -> np.ndarray:
     """Per sentence (example): units that differ and units compared, shape ``(n_sentences, 2)``."""
     corpus = a.corpus
     n = corpus.n_units
@@ -492,7 +493,7 @@ def divergence_estimate(
     """:func:`divergence` of two predictions bound to one corpus; ``counted`` is the resolved level (for
     disagreement) or unit (for error consistency), and every argument must be valid already."""
     if by == "disagreement":
-        per_sentence = _per_sentence_disagreement(a, b, counted)
+        per_sentence = per_sentence_disagreement(a, b, counted)
         message = EMPTY_UNION
     else:
         per_sentence = _per_sentence_consistency(a, b, counted)
