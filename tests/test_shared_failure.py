@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_homogenization import corpora, ref_entities, ref_outcomes
 
-from pytest_homog import outcome_homogenization, shared_failure, similarity_matrix, unit_outcomes
+from pytest_homog import divergence, outcome_homogenization, shared_failure, similarity_matrix, unit_outcomes
 from pytest_homog.errors import HomogDataError, HomogUsageError
 from pytest_homog.metrics.agreement import error_consistency, yules_q
 from pytest_homog.metrics.bootstrap import bootstrap_indices, percentile_interval
@@ -181,8 +181,8 @@ def test_similarity_intervals_match_a_replicate_loop(corpus: Any, by: str, unit:
     replicates = []
     for idx in np.concatenate(list(bootstrap_indices(len(y_true), N_RESAMPLES, seed))):
         try:
-            values = similarity_matrix(resampled(y_true, idx), {k: resampled(p, idx) for k, p in named.items()}, **options)
-            replicates.append(values.values)
+            drawn = {name: resampled(p, idx) for name, p in named.items()}
+            replicates.append(similarity_matrix(resampled(y_true, idx), drawn, **options).values)
         except HomogDataError:  # a resample without units: kappa and Q take their value for identical outcomes
             replicates.append(np.full((3, 3), math.nan if by == "shared_failure" else 1.0))
     stacked = np.array(replicates)
@@ -213,6 +213,8 @@ def test_span_units_match_the_direct_definition(corpus: Any) -> None:
     assert same(m.values[0, 1], error_consistency(rows[0], rows[1]).kappa)
     q = similarity_matrix(y_true, {"a": a, "b": b}, unit="span", by="yules_q")
     assert same(q.values[0, 1], yules_q(rows[0], rows[1]))
+    estimate = divergence(y_true, a, b, by="error_consistency", unit="span", n_resamples=20)
+    assert same(estimate.value, 1.0 - error_consistency(rows[0], rows[1]).kappa)
 
 
 @settings(max_examples=40, deadline=None)
