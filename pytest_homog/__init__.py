@@ -62,6 +62,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "similarity_matrix",
     ),
     "pytest_homog.metrics.representation": ("linear_cka",),
+    "pytest_homog.metrics.capa": (
+        "ProbabilisticAgreement",
+        "capa",
+    ),
     "pytest_homog.checks.quality": (
         "assert_f1_above",
         "assert_precision_above",
@@ -125,6 +129,7 @@ if TYPE_CHECKING:
         yules_q,
     )
     from pytest_homog.metrics.bootstrap import Estimate, compare, score
+    from pytest_homog.metrics.capa import ProbabilisticAgreement, capa
     from pytest_homog.metrics.homogenization import (
         OutcomeHomogenization,
         SharedFailure,
