@@ -66,6 +66,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ProbabilisticAgreement",
         "capa",
     ),
+    "pytest_homog.metrics.wrong_answers": (
+        "SameWrongAnswer",
+        "same_wrong_answer",
+    ),
     "pytest_homog.checks.quality": (
         "assert_f1_above",
         "assert_precision_above",
@@ -142,6 +146,7 @@ if TYPE_CHECKING:
     from pytest_homog.metrics.quality import Report, classification_report, f1_score, precision_score, recall_score
     from pytest_homog.metrics.representation import linear_cka
     from pytest_homog.metrics.tags import SCHEMES, extract_entities
+    from pytest_homog.metrics.wrong_answers import SameWrongAnswer, same_wrong_answer
     from pytest_homog.models.load import HomogModel
     from pytest_homog.perturbations import LabelledSentence, TextExample
 
