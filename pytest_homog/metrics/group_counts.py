@@ -42,15 +42,18 @@ __all__ = [
 def sentence_sums(columns: np.ndarray, sentence: np.ndarray, n_sentences: int) -> np.ndarray:
     """Each row of ``columns`` (``(c, units)``) summed per sentence: ``(n_sentences, c)``.
 
+    ``sentence`` (the sentence of every unit) must be non-decreasing, as the units of a corpus are.
+
     Examples
     --------
     >>> sentence_sums(np.array([[1, 1, 0], [0, 1, 1]]), np.array([0, 0, 2]), 3).tolist()
     [[2.0, 1.0], [0.0, 0.0], [0.0, 1.0]]
     """
-    c = columns.shape[0]
-    flat = (np.arange(c)[:, None] * n_sentences + sentence[None, :]).ravel()
-    sums = np.bincount(flat, weights=columns.ravel().astype(np.float64), minlength=c * n_sentences)
-    return sums.reshape(c, n_sentences).T
+    out = np.zeros((n_sentences, columns.shape[0]))
+    if sentence.size:
+        present, first = np.unique(sentence, return_index=True)
+        out[present] = np.add.reduceat(columns, first, axis=1, dtype=np.float64).T
+    return out
 
 
 def replicate_totals(per_sentence: np.ndarray, n_resamples: int, seed: int | None) -> np.ndarray:
