@@ -248,3 +248,12 @@ def test_shared_false_positives_count_with_span_units() -> None:
     assert similarity_matrix(y_true, named, unit="span").values[0, 1] == pytest.approx(-0.5)
     with pytest.raises(HomogUsageError, match="unit='span' needs tag sequences"):
         unit_outcomes(["x"], ["x"], unit="span")
+
+
+def test_undefined_pairs_come_first() -> None:
+    y_true = ["pos"] * 4
+    m = similarity_matrix(
+        y_true, {"a": ["neg", "neg", "pos", "pos"], "b": ["neg", "pos", "pos", "pos"], "c": y_true}, by="shared_failure"
+    )
+    assert [pair[:2] for pair in m.pairs()][:2] in ([("a", "c"), ("b", "c")], [("b", "c"), ("a", "c")])
+    assert m.pairs()[2] == ("a", "b", 1.0)

@@ -16,6 +16,7 @@ Ensemble Accuracy", Machine Learning 51.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -85,10 +86,11 @@ class SimilarityMatrix:
     confidence: float | None = None
 
     def pairs(self) -> list[tuple[str, str, float]]:
-        """Every pair ``(name_i, name_j, value)`` with ``i < j``, most similar first."""
+        """Every pair ``(name_i, name_j, value)`` with ``i < j``, most similar first; undefined (NaN) pairs come
+        before all others, as no bound can show them dissimilar."""
         k = len(self.names)
         out = [(self.names[i], self.names[j], float(self.values[i, j])) for i in range(k) for j in range(i + 1, k)]
-        return sorted(out, key=lambda p: -p[2])
+        return sorted(out, key=lambda p: (not math.isnan(p[2]), -p[2]))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for run records and reports); ``low``, ``high`` and ``confidence`` only when the
