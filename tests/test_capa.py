@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_homog import capa
+from pytest_homog import capa, similarity_matrix
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
 from pytest_homog.metrics.bootstrap import bootstrap_indices
 from pytest_homog.metrics.group_counts import interval
@@ -127,3 +127,31 @@ def test_capa_input_errors() -> None:
         capa([["O"]], [np.array([[0.5, 0.5]])], [np.array([[0.5, 0.5]])] * 2, labels=["B-X", "O"])
     with pytest.raises(HomogDataError, match="y_true is empty"):
         capa([], [], [], labels=["a", "b"])
+
+
+@pytest.mark.filterwarnings("ignore::pytest_homog.errors.UndefinedMetricWarning")
+@settings(max_examples=40, deadline=None)
+@given(labelled(), st.integers(0, 2**16))
+def test_capa_matrix_entries_and_intervals_equal_pairwise_capa(data: Any, seed: int) -> None:
+    gold, a, b, labels = data
+    named = {"a": a, "b": b, "c": (a + b) / 2}
+    m = similarity_matrix(gold, named, by="capa", labels=labels, confidence=0.9, n_resamples=30, seed=seed)
+    assert m.names == ("a", "b", "c") and m.n == len(gold) and m.low is not None and m.high is not None
+    for (i, x), (j, y) in combinations(enumerate("abc"), 2):
+        pair = capa(gold, named[x], named[y], labels=labels, confidence=0.9, n_resamples=30, seed=seed)
+        np.testing.assert_allclose(
+            [m.values[i, j], m.low[i, j], m.high[i, j]], [pair.kappa, pair.low, pair.high], equal_nan=True
+        )
+    with pytest.raises(HomogUsageError, match=r"similarity_matrix\(by='capa'\) compares two or more"):
+        similarity_matrix(gold, {"a": a}, by="capa", labels=labels)
+    with pytest.raises(HomogDataError, match="probabilities of 'b' must be an array of shape"):
+        similarity_matrix(gold, {"a": a, "b": a[:, :1]}, by="capa", labels=labels)
+
+
+def test_similarity_of_predictions_refuses_capa() -> None:
+    from pytest_homog.metrics.group import bind_group
+    from pytest_homog.metrics.similarity import similarity_of
+
+    group = bind_group(["a", "b"], {"x": ["a", "b"], "y": ["b", "b"]}, "IOB2", "conlleval", "test")
+    with pytest.raises(HomogUsageError, match="by='capa' compares probabilities, not predictions"):
+        similarity_of(group, "capa", None, None)

@@ -34,7 +34,7 @@ from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetric
 from pytest_homog.metrics.group import check_interval_options
 from pytest_homog.metrics.group_counts import interval, replicate_totals, sentence_sums
 
-__all__ = ["ProbabilisticAgreement", "capa"]
+__all__ = ["UNDEFINED", "ProbabilisticAgreement", "capa", "kappa_from_totals", "per_sentence_counts"]
 
 #: rows of a probability matrix may miss 1 by this much (float32 softmax outputs do)
 ROW_SUM_TOLERANCE = 1e-4
@@ -113,15 +113,15 @@ def _probabilities(proba: Any, name: str, n: int, k: int | None) -> np.ndarray:
     return array
 
 
-def _flatten(y_true: Any, proba_a: Any, proba_b: Any) -> tuple[list[Any], Any, Any, np.ndarray]:
-    """Gold labels, the two probability inputs and each unit's sentence: per word for tag sequences."""
+def _flatten(y_true: Any, probabilities: dict[str, Any]) -> tuple[list[Any], dict[str, Any], np.ndarray]:
+    """Gold labels, each subject's probability rows and each unit's sentence: per word for tag sequences."""
     if isinstance(y_true, (str, bytes)) or not hasattr(y_true, "__len__"):
         raise HomogUsageError(f"y_true must be a sequence of labels or of tag sequences; got {type(y_true).__name__}.")
     nested = len(y_true) > 0 and not isinstance(y_true[0], (str, bytes)) and hasattr(y_true[0], "__len__")
     if not nested:
-        return list(y_true), proba_a, proba_b, np.arange(len(y_true))
-    stacked = []
-    for proba, name in ((proba_a, "proba_a"), (proba_b, "proba_b")):
+        return list(y_true), probabilities, np.arange(len(y_true))
+    stacked = {}
+    for name, proba in probabilities.items():
         if len(proba) != len(y_true):
             raise HomogDataError(
                 f"{name} must hold one (n_words, K) array per sentence: y_true has {len(y_true)} sentences, "
@@ -130,21 +130,61 @@ def _flatten(y_true: Any, proba_a: Any, proba_b: Any) -> tuple[list[Any], Any, A
         for i, (tags, rows) in enumerate(zip(y_true, proba, strict=True)):
             if len(rows) != len(tags):
                 raise HomogDataError(f"sentence {i} has {len(tags)} tags but {name} has {len(rows)} rows for it.")
-        stacked.append(np.concatenate([np.asarray(rows, dtype=np.float64) for rows in proba]))
+        parts = [np.asarray(rows, dtype=np.float64) for rows in proba if len(rows)]  # an empty sentence adds none
+        stacked[name] = np.concatenate(parts) if parts else np.zeros((0, 0))
     lengths = np.fromiter(map(len, y_true), dtype=np.int64, count=len(y_true))
     gold = [tag for tags in y_true for tag in tags]
-    return gold, stacked[0], stacked[1], np.repeat(np.arange(len(y_true)), lengths)
+    return gold, stacked, np.repeat(np.arange(len(y_true)), lengths)
 
 
-def _kappa(totals: np.ndarray, chance_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """c_obs, c_exp and kappa_p from totals (units, agreement, gold mass of a, gold mass of b; last axis)."""
+def per_sentence_counts(
+    y_true: Any, probabilities: dict[str, Any], labels: Sequence[Any] | None
+) -> tuple[np.ndarray, float, int]:
+    """Validate the input and count, per example (sentence): units, each subject's probability of the gold label,
+    and each pair's (``i < j``, row-major) agreement ``sum_k p_i(k) p_j(k)``; with ``1 / (K - 1)`` and the
+    number of units."""
+    gold, flat, sentence = _flatten(y_true, probabilities)
+    if not gold:
+        raise HomogDataError("capa needs at least one unit; y_true is empty.")
+    k = len(labels) if labels is not None else None
+    arrays = []
+    for name, proba in flat.items():
+        arrays.append(_probabilities(proba, name, len(gold), k))
+        k = arrays[-1].shape[1]
+    columns = _label_positions(gold, labels, arrays[0].shape[1])
+    rows = np.arange(len(gold))
+    first, second = np.triu_indices(len(arrays), 1)
+    per_unit = np.concatenate(
+        [
+            np.ones((1, len(gold))),
+            np.stack([proba[rows, columns] for proba in arrays]),
+            np.stack([(arrays[i] * arrays[j]).sum(axis=1) for i, j in zip(first, second, strict=True)]),
+        ]
+    )
+    return sentence_sums(per_unit, sentence, len(y_true)), 1.0 / (arrays[0].shape[1] - 1), len(gold)
+
+
+def kappa_from_totals(
+    totals: np.ndarray, chance_share: float, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """c_obs, c_exp and kappa_p of every pair from totals of :func:`per_sentence_counts` (last axis) of ``k``
+    subjects; kappa_p is NaN where ``c_exp = 1``."""
+    first, second = np.triu_indices(k, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        units = totals[..., 0]
-        c_obs = totals[..., 1] / units
-        gold_a, gold_b = totals[..., 2] / units, totals[..., 3] / units
+        units = totals[..., :1]
+        gold = totals[..., 1 : 1 + k] / units
+        c_obs = totals[..., 1 + k :] / units
+        gold_a, gold_b = gold[..., first], gold[..., second]
         c_exp = gold_a * gold_b + chance_share * (1.0 - gold_a) * (1.0 - gold_b)
         kappa = np.where(c_exp < 1.0, (c_obs - c_exp) / (1.0 - c_exp), np.nan)
     return c_obs, c_exp, kappa
+
+
+UNDEFINED = (
+    "CAPA is undefined (0 / 0) when c_exp = 1: both subjects are certain of the gold label of every unit (or, "
+    "with two labels, both certain of the wrong one), so no agreement beyond chance can be measured; reported "
+    "as NaN"
+)
 
 
 def capa(
@@ -193,27 +233,12 @@ def capa(
     (0.62, 0.575, 0.1059)
     """
     confidence, n_resamples, seed = check_interval_options(confidence, n_resamples, seed)
-    gold, flat_a, flat_b, sentence = _flatten(y_true, proba_a, proba_b)
-    if not gold:
-        raise HomogDataError("capa needs at least one unit; y_true is empty.")
-    a = _probabilities(flat_a, "proba_a", len(gold), len(labels) if labels is not None else None)
-    b = _probabilities(flat_b, "proba_b", len(gold), a.shape[1])
-    columns = _label_positions(gold, labels, a.shape[1])
-    rows = np.arange(len(gold))
-    per_unit = np.stack([np.ones(len(gold)), (a * b).sum(axis=1), a[rows, columns], b[rows, columns]])
-    per_sentence = sentence_sums(per_unit, sentence, len(y_true))
-    chance_share = 1.0 / (a.shape[1] - 1)
-    c_obs, c_exp, kappa = (float(x) for x in _kappa(per_sentence.sum(axis=0), chance_share))
+    per_sentence, chance_share, n = per_sentence_counts(y_true, {"proba_a": proba_a, "proba_b": proba_b}, labels)
+    c_obs, c_exp, kappa = (float(x[0]) for x in kappa_from_totals(per_sentence.sum(axis=0), chance_share, 2))
     if math.isnan(kappa):
-        warnings.warn(
-            "CAPA is undefined (0 / 0): c_exp = 1, both subjects are certain of the gold label of every unit (or, "
-            "with two labels, both certain of the wrong one), so no agreement beyond chance can be measured; "
-            "reported as NaN.",
-            UndefinedMetricWarning,
-            stacklevel=2,
-        )
+        warnings.warn(UNDEFINED + ".", UndefinedMetricWarning, stacklevel=2)
     if confidence is None:
-        return ProbabilisticAgreement(kappa, c_obs, c_exp, len(gold))
-    replicates = _kappa(replicate_totals(per_sentence, n_resamples, seed), chance_share)[2]
+        return ProbabilisticAgreement(kappa, c_obs, c_exp, n)
+    replicates = kappa_from_totals(replicate_totals(per_sentence, n_resamples, seed), chance_share, 2)[2][:, 0]
     low, high = interval(replicates, confidence)
-    return ProbabilisticAgreement(kappa, c_obs, c_exp, len(gold), low, high, confidence)
+    return ProbabilisticAgreement(kappa, c_obs, c_exp, n, low, high, confidence)

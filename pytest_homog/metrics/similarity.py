@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,9 @@ from pytest_homog.metrics.agreement import (
     KAPPA_UNDEFINED,
     per_sentence_disagreement,
 )
-from pytest_homog.metrics.group import bind_group, check_interval_options
+from pytest_homog.metrics.capa import UNDEFINED as CAPA_UNDEFINED
+from pytest_homog.metrics.capa import kappa_from_totals, per_sentence_counts
+from pytest_homog.metrics.group import bind_group, check_group, check_interval_options
 from pytest_homog.metrics.group_counts import (
     interval,
     pair_columns,
@@ -46,7 +48,7 @@ from pytest_homog.metrics.group_counts import (
 __all__ = ["BY", "SimilarityMatrix", "check_by", "cka_matrix", "similarity_matrix", "similarity_of"]
 
 #: ``by`` values of :func:`similarity_matrix`; each is a similarity (higher = more alike, 1 on the diagonal).
-BY = ("error_consistency", "disagreement", "kappa", "yules_q", "shared_failure", "cka")
+BY = ("error_consistency", "disagreement", "kappa", "yules_q", "shared_failure", "capa", "cka")
 
 
 def check_by(by: object) -> str:
@@ -196,6 +198,7 @@ _UNDEFINED = {
     ),
     "disagreement": EMPTY_UNION.replace("disagreement is reported as 0.0", "similarity is reported as 1.0"),
     "kappa": KAPPA_UNDEFINED,
+    "capa": CAPA_UNDEFINED,
 }
 
 #: a measure of every pair ``i < j`` (row-major) from column totals (last axis): values and undefined mask
@@ -279,6 +282,7 @@ def similarity_matrix(
     scheme: str = "IOB2",
     mode: str = "conlleval",
     debiased: bool = False,
+    labels: Sequence[Any] | None = None,
     confidence: float | None = None,
     n_resamples: int = 1000,
     seed: int | None = 0,
@@ -300,6 +304,10 @@ def similarity_matrix(
         :func:`~pytest_homog.metrics.homogenization.shared_failure` of the pair on per-unit outcomes: 0 for
         independent failures, 1 for failures as nested as the pair's failure rates allow (identical outcomes);
         NaN where undefined (one of the pair fails nothing).
+    ``"capa"``
+        :func:`~pytest_homog.metrics.capa.capa` (chance-adjusted probabilistic agreement); here ``predictions``
+        maps names to probabilities (``(n, K)`` arrays, or one ``(n_words, K)`` array per sentence) over
+        ``labels``; NaN where undefined.
     ``"cka"``
         :func:`~pytest_homog.metrics.representation.linear_cka`; here ``predictions`` maps names to feature
         matrices with the same rows and ``y_true`` is ignored (pass ``None``).
@@ -332,6 +340,8 @@ def similarity_matrix(
         How entities are read from tags.
     debiased : bool
         For ``by="cka"``.
+    labels : sequence, optional
+        For ``by="capa"``: the label of each probability column (see :func:`~pytest_homog.metrics.capa.capa`).
     confidence : float, optional
         Nominal coverage of the intervals; None (the default) computes none.
     n_resamples, seed : int
@@ -355,6 +365,8 @@ def similarity_matrix(
     checked = check_interval_options(confidence, n_resamples, seed)
     if check_by(by) == "cka":
         return cka_matrix(predictions, debiased)
+    if by == "capa":
+        return capa_matrix(y_true, predictions, labels, checked)
     group = bind_group(y_true, predictions, scheme, mode, "similarity_matrix")
     return similarity_of(group, by, level, unit, confidence=checked[0], n_resamples=checked[1], seed=checked[2])
 
@@ -369,8 +381,13 @@ def similarity_of(
     n_resamples: int = 1000,
     seed: int | None = 0,
 ) -> SimilarityMatrix:
-    """:func:`similarity_matrix` of predictions bound to one corpus (``by`` other than ``"cka"``); the interval
-    options must be valid already."""
+    """:func:`similarity_matrix` of predictions bound to one corpus (``by`` other than ``"capa"`` and ``"cka"``,
+    which compare probabilities and hidden states); the interval options must be valid already."""
+    if by in ("capa", "cka"):
+        raise HomogUsageError(
+            f"by={by!r} compares {'probabilities' if by == 'capa' else 'hidden states'}, not predictions; use "
+            f"similarity_matrix with a mapping of name -> {'probabilities' if by == 'capa' else 'features'}."
+        )
     corpus = group[0].corpus
     if by == "disagreement":
         per_sentence, measure, n = _on_disagreement(group, corpus.resolve_level(level))
@@ -378,13 +395,27 @@ def similarity_of(
         per_sentence, measure, n = _on_labels(group)
     else:
         per_sentence, measure, n = _on_outcomes(group, by, corpus.resolve_unit(unit))
-    values, undefined = measure(per_sentence.sum(axis=0))
     names = [predictions.name for predictions in group]
+    return _matrix(names, by, per_sentence, measure, n, (confidence, n_resamples, seed))
+
+
+def _matrix(
+    names: list[str],
+    by: str,
+    per_sentence: np.ndarray,
+    measure: Measure,
+    n: int,
+    options: tuple[float | None, int, int | None],
+) -> SimilarityMatrix:
+    """The matrix of ``measure`` on the totals of ``per_sentence``, warning about undefined pairs, with intervals
+    when ``options`` (confidence, n_resamples, seed) has a confidence."""
+    values, undefined = measure(per_sentence.sum(axis=0))
     k = len(names)
     pairs = [(names[i], names[j]) for i, j in zip(*np.triu_indices(k, 1), strict=True)]
     if undefined.any():
         named = [pair for pair, flag in zip(pairs, undefined.tolist(), strict=True) if flag]
-        warnings.warn(f"{_UNDEFINED[by]}; pairs: {named}.", UndefinedMetricWarning, stacklevel=3)
+        warnings.warn(f"{_UNDEFINED[by]}; pairs: {named}.", UndefinedMetricWarning, stacklevel=4)
+    confidence, n_resamples, seed = options
     if confidence is None:
         return SimilarityMatrix(tuple(names), _square(values, k), by, n)
     replicates = measure(replicate_totals(per_sentence, n_resamples, seed))[0]
@@ -392,6 +423,30 @@ def similarity_of(
     return SimilarityMatrix(
         tuple(names), _square(values, k), by, n, _square(bounds[:, 0], k), _square(bounds[:, 1], k), confidence
     )
+
+
+def capa_matrix(
+    y_true: Any,
+    probabilities: Mapping[str, Any],
+    labels: Sequence[Any] | None,
+    options: tuple[float | None, int, int | None],
+) -> SimilarityMatrix:
+    """:func:`similarity_matrix` with ``by="capa"``: :func:`~pytest_homog.metrics.capa.capa` of every pair of
+    probability inputs; ``options`` (confidence, n_resamples, seed) must be valid already."""
+    check_group(
+        probabilities, "similarity_matrix(by='capa')", "probabilities", "{'model_a': proba_a, 'model_b': proba_b}"
+    )
+    names = [str(name) for name in probabilities]
+    per_sentence, chance_share, n = per_sentence_counts(
+        y_true, {f"probabilities of {str(name)!r}": proba for name, proba in probabilities.items()}, labels
+    )
+    k = len(names)
+
+    def measure(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        kappa = kappa_from_totals(totals, chance_share, k)[2]
+        return kappa, np.isnan(kappa)
+
+    return _matrix(names, "capa", per_sentence, measure, n, options)
 
 
 def cka_matrix(features: Mapping[str, Any], debiased: bool) -> SimilarityMatrix:
