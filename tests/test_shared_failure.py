@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _group_corpora import corpora, ref_entities, ref_outcomes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_homogenization import corpora, ref_entities, ref_outcomes
 
 from pytest_homog import divergence, outcome_homogenization, shared_failure, similarity_matrix, unit_outcomes
 from pytest_homog.errors import HomogDataError, HomogUsageError

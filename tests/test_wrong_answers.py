@@ -7,9 +7,9 @@ from contextlib import nullcontext
 from typing import Any
 
 import pytest
+from _group_corpora import corpora, ref_entities
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_homogenization import corpora, ref_entities
 
 from pytest_homog import same_wrong_answer
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
@@ -57,7 +57,7 @@ def test_same_wrong_answer_matches_a_direct_count(corpus: Any, unit: str) -> Non
     else:
         units = entity_units(y_true, a, b, spans=unit == "span")
     if not units:
-        with pytest.raises(HomogDataError, match="no entity units"):
+        with pytest.raises(HomogDataError, match=f"there are no {unit} units"):
             same_wrong_answer(y_true, a, b, unit=unit)
         return
     rate, chance, n_both = reference(units)
