@@ -301,28 +301,22 @@ def similarity_matrix(
     ``"yules_q"``
         :func:`~pytest_homog.metrics.agreement.yules_q` on per-unit outcomes; in [-1, 1].
     ``"shared_failure"``
-        :func:`~pytest_homog.metrics.homogenization.shared_failure` of the pair on per-unit outcomes: 0 for
-        independent failures, 1 for failures as nested as the pair's failure rates allow (identical outcomes);
-        NaN where undefined (one of the pair fails nothing).
+        :func:`~pytest_homog.metrics.homogenization.shared_failure` of the pair on per-unit outcomes (1 for
+        identical outcomes); NaN where undefined (one of the pair fails nothing).
     ``"capa"``
-        :func:`~pytest_homog.metrics.capa.capa` (chance-adjusted probabilistic agreement); here ``predictions``
-        maps names to probabilities (``(n, K)`` arrays, or one ``(n_words, K)`` array per sentence) over
-        ``labels``; NaN where undefined.
+        :func:`~pytest_homog.metrics.capa.capa`; here ``predictions`` maps names to probabilities over
+        ``labels`` (as ``capa`` takes them); NaN where undefined.
     ``"cka"``
         :func:`~pytest_homog.metrics.representation.linear_cka`; here ``predictions`` maps names to feature
         matrices with the same rows and ``y_true`` is ignored (pass ``None``).
 
     Undefined pairs take the documented value of their measure, with one
     :class:`~pytest_homog.errors.UndefinedMetricWarning` naming them. Double fault is not offered: it is
-    bounded by the error rates and is not 1 on the diagonal.
+    bounded by the error rates and is not 1 on the diagonal. With ``unit="span"`` a pair is compared on the gold
+    entities and the spans at least one of the two predicts, so its value does not depend on the rest of the group.
 
-    With ``unit="span"`` a pair is compared on the gold entities and on the spans outside them that at least one
-    of the two predicts, so its value does not depend on the rest of the group.
-
-    With a ``confidence`` every entry gets a paired-bootstrap interval (``.low``, ``.high``): each replicate
-    resamples sentences (examples) once for all subjects and recomputes every pair from per-sentence counts
-    (:mod:`pytest_homog.metrics.group_counts`); replicates where a measure is undefined take its documented value
-    (NaN for shared failure). ``by="cka"`` has no interval (``.low`` stays None).
+    With a ``confidence`` every entry but CKA's gets a paired-bootstrap interval (``.low``, ``.high``): each
+    replicate resamples sentences (examples) once for all subjects (:mod:`pytest_homog.metrics.group_counts`).
 
     Parameters
     ----------
@@ -342,10 +336,9 @@ def similarity_matrix(
         For ``by="cka"``.
     labels : sequence, optional
         For ``by="capa"``: the label of each probability column (see :func:`~pytest_homog.metrics.capa.capa`).
-    confidence : float, optional
-        Nominal coverage of the intervals; None (the default) computes none.
-    n_resamples, seed : int
-        Bootstrap replicates and seed, as in :func:`~pytest_homog.metrics.bootstrap.score`.
+    confidence, n_resamples, seed
+        Coverage of the intervals (None, the default, computes none), bootstrap replicates and seed, as in
+        :func:`~pytest_homog.metrics.bootstrap.score`.
 
     Returns
     -------
