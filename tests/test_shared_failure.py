@@ -257,3 +257,4 @@ def test_undefined_pairs_come_first() -> None:
     )
     assert [pair[:2] for pair in m.pairs()][:2] in ([("a", "c"), ("b", "c")], [("b", "c"), ("a", "c")])
     assert m.pairs()[2] == ("a", "b", 1.0)
+    assert m.to_dict()["values"][0] == [1.0, 1.0, None]  # NaN is not JSON

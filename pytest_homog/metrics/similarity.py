@@ -51,6 +51,10 @@ __all__ = ["BY", "SimilarityMatrix", "check_by", "cka_matrix", "similarity_matri
 BY = ("error_consistency", "disagreement", "kappa", "yules_q", "shared_failure", "capa", "cka")
 
 
+def _json_ready(matrix: np.ndarray) -> list[list[float | None]]:
+    return [[None if math.isnan(x) else x for x in row] for row in matrix.tolist()]
+
+
 def check_by(by: object) -> str:
     """Return ``by`` if it is one of :data:`BY`."""
     if not isinstance(by, str) or by not in BY:
@@ -96,11 +100,11 @@ class SimilarityMatrix:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for run records and reports); ``low``, ``high`` and ``confidence`` only when the
-        matrix has intervals, NaN bounds as None."""
-        out: dict[str, Any] = {"by": self.by, "names": list(self.names), "values": self.values.tolist(), "n": self.n}
+        matrix has intervals; undefined (NaN) entries and bounds as None, which JSON can hold."""
+        out: dict[str, Any] = {"by": self.by, "names": list(self.names), "values": _json_ready(self.values)}
+        out["n"] = self.n
         if self.low is not None and self.high is not None:
-            for key, bounds in (("low", self.low), ("high", self.high)):
-                out[key] = [[None if np.isnan(x) else x for x in row] for row in bounds.tolist()]
+            out["low"], out["high"] = _json_ready(self.low), _json_ready(self.high)
             out["confidence"] = self.confidence
         return out
 
