@@ -55,11 +55,21 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "pytest_homog.metrics.homogenization": (
         "OutcomeHomogenization",
+        "SharedFailure",
         "SimilarityMatrix",
         "outcome_homogenization",
+        "shared_failure",
         "similarity_matrix",
     ),
     "pytest_homog.metrics.representation": ("linear_cka",),
+    "pytest_homog.metrics.capa": (
+        "ProbabilisticAgreement",
+        "capa",
+    ),
+    "pytest_homog.metrics.wrong_answers": (
+        "SameWrongAnswer",
+        "same_wrong_answer",
+    ),
     "pytest_homog.checks.quality": (
         "assert_f1_above",
         "assert_precision_above",
@@ -123,16 +133,20 @@ if TYPE_CHECKING:
         yules_q,
     )
     from pytest_homog.metrics.bootstrap import Estimate, compare, score
+    from pytest_homog.metrics.capa import ProbabilisticAgreement, capa
     from pytest_homog.metrics.homogenization import (
         OutcomeHomogenization,
+        SharedFailure,
         SimilarityMatrix,
         outcome_homogenization,
+        shared_failure,
         similarity_matrix,
     )
     from pytest_homog.metrics.inputs import check_sequences
     from pytest_homog.metrics.quality import Report, classification_report, f1_score, precision_score, recall_score
     from pytest_homog.metrics.representation import linear_cka
     from pytest_homog.metrics.tags import SCHEMES, extract_entities
+    from pytest_homog.metrics.wrong_answers import SameWrongAnswer, same_wrong_answer
     from pytest_homog.models.load import HomogModel
     from pytest_homog.perturbations import LabelledSentence, TextExample
 

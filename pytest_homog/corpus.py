@@ -26,6 +26,10 @@ Units (see DESIGN.md, Definitions)
     The tokens; one is right when its predicted tag equals its gold tag.
 ``unit="example"``
     The examples of flat (text classification) labels; one is right when its label is.
+``unit="span"``
+    The gold entities (right when predicted exactly) and every span, with its type, that some subject predicts
+    and the references do not have (failed by each subject that predicts it), so shared false positives count.
+    The spans depend on the subjects compared: see :meth:`Corpus.group_outcomes`.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ __all__ = [
 ]
 
 LEVELS = ("entity", "token", "label")
-UNITS = ("entity", "sentence", "token", "example")
+UNITS = ("entity", "sentence", "token", "example", "span")
 
 
 def resolve_level(level: object, nested: bool) -> str:
@@ -372,7 +376,14 @@ class Corpus:
     # ------------------------------------------------------------------------------------------------------
 
     def outcomes(self, predictions: Predictions, unit: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per-unit outcomes of ``predictions`` (True = right) and the sentence (example) index of every unit."""
+        """Per-unit outcomes of ``predictions`` (True = right) and the sentence (example) index of every unit.
+
+        With ``unit="span"`` the units are the gold entities and the spans ``predictions`` adds to them; to compare
+        subjects on one set of spans use :meth:`group_outcomes`.
+        """
+        if unit == "span":
+            right, sentence, _ = self.group_outcomes([predictions], unit)
+            return right[0], sentence
         if unit in ("example", "token"):
             return predictions.codes == self.gold_codes, self.token_unit
         gold = self.gold_entities
@@ -388,12 +399,7 @@ class Corpus:
     def unit_refs(self, unit: str, indices: np.ndarray) -> list[UnitRef]:
         """Where the units ``indices`` (of :meth:`outcomes` for ``unit``) are, with their gold label."""
         if unit == "entity":
-            gold = self.gold_entities
-            start, end = self.within_sentence(gold)
-            return [
-                UnitRef(int(gold.sentence[i]), self._entity_type_names[int(gold.type[i])], int(start[i]), int(end[i]))
-                for i in indices.tolist()
-            ]
+            return self.entity_refs(self.gold_entities, indices)
         if unit == "token":
             offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
             refs = []
@@ -405,6 +411,49 @@ class Corpus:
         if unit == "example":
             return [UnitRef(i, self.values[int(self.gold_codes[i])]) for i in indices.tolist()]
         return [UnitRef(i) for i in indices.tolist()]
+
+    # ------------------------------------------------------------------------------------------------------
+    # units shared by a group of subjects
+    # ------------------------------------------------------------------------------------------------------
+
+    def entity_refs(self, entities: Entities, indices: np.ndarray) -> list[UnitRef]:
+        """Where the entities ``indices`` of ``entities`` are, with their type."""
+        start, end = self.within_sentence(entities)
+        names = self._entity_type_names
+        return [
+            UnitRef(int(entities.sentence[i]), names[int(entities.type[i])], int(start[i]), int(end[i]))
+            for i in indices.tolist()
+        ]
+
+    def span_units(self, group: list[Predictions]) -> Entities:
+        """The units of ``unit="span"`` for ``group``: the gold entities and every other span (with its type)
+        that a subject of the group predicts, each once, ordered by end (so by sentence), then start and type."""
+        parts = [self.gold_entities, *(predictions.entities for predictions in group)]
+        keys = np.concatenate([part.keys for part in parts])
+        _, first = np.unique(keys, return_index=True)
+        start, end, types, sentence = (
+            np.concatenate([getattr(part, field) for part in parts])[first]
+            for field in ("start", "end", "type", "sentence")
+        )
+        order = np.lexsort((types, start, end))
+        return Entities(start[order], end[order], types[order], sentence[order], keys[first][order])
+
+    def group_outcomes(self, group: list[Predictions], unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every subject's per-unit outcomes on the same units: a ``(subjects, units)`` array (True = right), the
+        sentence (example) of every unit, and which units are predicted spans outside the gold entities.
+
+        For ``unit="span"`` the units are :meth:`span_units`; a subject gets a gold entity right when it predicts
+        it, and any other span right when it does not predict it. For the other units there are no such spans
+        and the rows are those of :meth:`outcomes`.
+        """
+        if unit != "span":
+            rows = [self.outcomes(predictions, unit) for predictions in group]
+            sentence = rows[0][1]
+            return np.stack([right for right, _ in rows]), sentence, np.zeros(sentence.size, dtype=bool)
+        units = self.span_units(group)
+        spurious = ~np.isin(units.keys, self.gold_entities.keys, assume_unique=True)
+        predicted = np.stack([np.isin(units.keys, p.entities.keys, assume_unique=True) for p in group])
+        return predicted != spurious, units.sentence, spurious
 
 
 class Predictions:

@@ -1,56 +1,22 @@
-"""Group measures: outcome homogenization and similarity matrices."""
+"""Outcome homogenization, and what every group measure shares: checking the group, the label-set warnings."""
 
 from __future__ import annotations
 
-import sys
 import warnings
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pytest
+from _group_corpora import corpora, ref_outcomes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from seqeval.metrics.sequence_labeling import get_entities
-from seqeval.scheme import IOB2, Entities
 
 from pytest_homog.corpus import UnitRef
 from pytest_homog.errors import HomogDataError, HomogUsageError, HomogWarning, UndefinedMetricWarning
-from pytest_homog.metrics.agreement import (
-    cohen_kappa,
-    disagreement,
-    error_consistency,
-    unit_outcomes,
-    yules_q,
-)
-from pytest_homog.metrics.homogenization import SimilarityMatrix, outcome_homogenization, similarity_matrix
+from pytest_homog.metrics.homogenization import outcome_homogenization, similarity_matrix
 
 # random corpora often lack a type that a prediction uses; the label-set warning is tested on its own
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_homog.errors.HomogWarning")
-
-
-TAGS = ["O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG"]
-
-
-def ref_entities(sentence: list[str], mode: str = "conlleval") -> set[tuple[str, int, int]]:
-    if mode == "strict":
-        return {(e.tag, e.start, e.end) for e in Entities([list(sentence)], IOB2).entities[0]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return {(t, s, e + 1) for t, s, e in get_entities(list(sentence))}
-
-
-def ref_outcomes(y_true: list[list[str]], y_pred: list[list[str]], unit: str, mode: str = "conlleval") -> list[bool]:
-    out: list[bool] = []
-    for gold, pred in zip(y_true, y_pred, strict=True):
-        g, p = ref_entities(gold, mode), ref_entities(pred, mode)
-        if unit == "entity":
-            out.extend(e in p for e in sorted(g, key=lambda e: (e[2], e[1], e[0])))
-        elif unit == "sentence":
-            out.append(g == p)
-        else:
-            out.extend(a == b for a, b in zip(gold, pred, strict=True))
-    return out
 
 
 def ref_homogenization(outcomes: list[list[bool]]) -> tuple[float, float, float]:
@@ -60,19 +26,6 @@ def ref_homogenization(outcomes: list[list[bool]]) -> tuple[float, float, float]
     for o in outcomes:
         expected *= sum(1 for x in o if not x) / n
     return (systemic / expected if expected else 0.0), systemic, expected
-
-
-@st.composite
-def corpora(draw: st.DrawFn, k: int = 2, tags: list[str] = TAGS) -> tuple[list[list[str]], list[list[list[str]]]]:
-    lengths = draw(st.lists(st.integers(1, 8), min_size=1, max_size=8))
-    sentence = lambda n: st.lists(st.sampled_from(tags), min_size=n, max_size=n)  # noqa: E731
-    y_true = [draw(sentence(n)) for n in lengths]
-    preds = []
-    for _ in range(k):
-        # predictions mostly copy the references so that entities are often right
-        pred = [[t if draw(st.booleans()) else draw(st.sampled_from(tags)) for t in s] for s in y_true]
-        preds.append(pred)
-    return y_true, preds
 
 
 @settings(max_examples=100, deadline=None)
@@ -172,64 +125,3 @@ def test_label_sets() -> None:
     with pytest.warns(HomogWarning, match="none of which occur in the references"):
         h = outcome_homogenization(y_true, {"a": y_true, "b": disjoint})
     assert h.failure_rates["b"] == 1.0
-
-
-@settings(max_examples=60, deadline=None)
-@given(corpora(k=3))
-def test_similarity_matrix_entries_equal_pairwise_measures(corpus: Any) -> None:
-    y_true, preds = corpus
-    named = dict(zip("abc", preds, strict=True))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for unit in ("sentence", "token"):
-            ec = similarity_matrix(y_true, named, by="error_consistency", unit=unit)
-            yq = similarity_matrix(y_true, named, by="yules_q", unit=unit)
-            for (i, x), (j, y) in combinations(enumerate("abc"), 2):
-                oa, ob = (
-                    unit_outcomes(y_true, named[x], unit=unit),
-                    unit_outcomes(y_true, named[y], unit=unit),
-                )
-                assert ec.values[i, j] == pytest.approx(error_consistency(oa, ob).kappa)
-                assert yq.values[i, j] == pytest.approx(yules_q(oa, ob))
-        dis = similarity_matrix(y_true, named, by="disagreement")
-        kap = similarity_matrix(y_true, named, by="kappa")
-        for (i, x), (j, y) in combinations(enumerate("abc"), 2):
-            assert dis.values[i, j] == pytest.approx(1 - disagreement(named[x], named[y]))
-            assert kap.values[i, j] == pytest.approx(cohen_kappa(named[x], named[y]))
-    for m in (ec, yq, dis, kap):
-        assert m.names == ("a", "b", "c")
-        assert np.array_equal(np.diag(m.values), np.ones(3))
-        assert np.allclose(m.values, m.values.T)
-
-
-def test_similarity_matrix_cka_and_errors() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(40, 5))
-    m = similarity_matrix(None, {"x": x, "2x": 2 * x, "noise": rng.normal(size=(40, 3))}, by="cka")
-    assert m.values[0, 1] == pytest.approx(1.0)
-    assert m.values[0, 2] < 0.5
-    with pytest.raises(HomogUsageError, match="by must be one of"):
-        similarity_matrix([["O"]], {"a": [["O"]], "b": [["O"]]}, by="double_fault")
-    with pytest.raises(HomogUsageError, match="two or more"):
-        similarity_matrix(None, {"x": x}, by="cka")
-
-
-def test_similarity_matrix_undefined_pairs_warn_once() -> None:
-    y_true = [["B-PER", "O"], ["B-LOC", "O"]]
-    with pytest.warns(UndefinedMetricWarning, match=r"c_exp = 1.*\('a', 'b'\)"):
-        m = similarity_matrix(y_true, {"a": y_true, "b": y_true, "c": [["O", "O"], ["B-LOC", "O"]]})
-    assert m.values[0, 1] == 1.0
-
-
-def test_markdown_and_plot(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    m = SimilarityMatrix(("a", "b"), np.array([[1.0, -0.125], [-0.125, 1.0]]), "error_consistency", 10)
-    assert m.to_markdown(digits=2).splitlines()[2] == "| a | 1.00 | -0.12 |"
-    assert m.pairs() == [("a", "b", -0.125)]
-    assert m.to_dict()["values"] == [[1.0, -0.125], [-0.125, 1.0]]
-    png = m.plot()
-    assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
-    path = m.plot(tmp_path / "m.png")
-    assert path == tmp_path / "m.png" and path.read_bytes().startswith(b"\x89PNG")
-    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(HomogUsageError, match=r"pip install 'pytest-homog\[plot\]'"):
-        m.plot()

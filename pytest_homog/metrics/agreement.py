@@ -48,6 +48,7 @@ __all__ = [
     "double_fault",
     "error_consistency",
     "mcnemar_test",
+    "per_sentence_disagreement",
     "read_entities",
     "unit_outcomes",
     "yules_q",
@@ -129,9 +130,11 @@ def unit_outcomes(
     ----------
     y_true, y_pred : sequence of sequences of str, or sequence of labels
         References and predictions: one tag list per sentence, or one label per example.
-    unit : {"entity", "sentence", "token", "example"}, optional
+    unit : {"entity", "sentence", "token", "example", "span"}, optional
         What can be right or wrong (see :mod:`pytest_homog.corpus`). Default: ``"entity"`` for tag sequences,
-        ``"example"`` for flat labels.
+        ``"example"`` for flat labels. ``"span"`` adds the spans ``y_pred`` predicts outside the gold entities
+        (each one wrong); to compare subjects on one set of spans use
+        :func:`~pytest_homog.metrics.similarity.similarity_matrix`.
     scheme, mode : str
         How entities are read from tags (see :mod:`pytest_homog.metrics.tags`).
 
@@ -436,7 +439,7 @@ def cohen_kappa(y_pred_a: Any, y_pred_b: Any) -> float:
     return float(value)
 
 
-def _per_sentence_disagreement(a: Predictions, b: Predictions, level: str) -> np.ndarray:
+def per_sentence_disagreement(a: Predictions, b: Predictions, level: str) -> np.ndarray:
     """Per sentence (example): units that differ and units compared, shape ``(n_sentences, 2)``."""
     corpus = a.corpus
     n = corpus.n_units
@@ -453,8 +456,7 @@ def _per_sentence_disagreement(a: Predictions, b: Predictions, level: str) -> np
 def _per_sentence_consistency(a: Predictions, b: Predictions, unit: str) -> np.ndarray:
     """Per sentence (example): units, right by a, right by b, right by both; shape ``(n_sentences, 4)``."""
     corpus = a.corpus
-    right_a, sentence = corpus.outcomes(a, unit)
-    right_b, _ = corpus.outcomes(b, unit)
+    (right_a, right_b), sentence, _ = corpus.group_outcomes([a, b], unit)
     columns = [np.ones(len(right_a)), right_a, right_b, right_a & right_b]
     return np.stack(
         [np.bincount(sentence, weights=c.astype(np.float64), minlength=corpus.n_units) for c in columns], axis=1
@@ -492,7 +494,7 @@ def divergence_estimate(
     """:func:`divergence` of two predictions bound to one corpus; ``counted`` is the resolved level (for
     disagreement) or unit (for error consistency), and every argument must be valid already."""
     if by == "disagreement":
-        per_sentence = _per_sentence_disagreement(a, b, counted)
+        per_sentence = per_sentence_disagreement(a, b, counted)
         message = EMPTY_UNION
     else:
         per_sentence = _per_sentence_consistency(a, b, counted)
@@ -536,7 +538,8 @@ def divergence(
 
     ``by="disagreement"``: :func:`disagreement` at ``level``; ``by="error_consistency"``: ``1 - kappa`` of
     :func:`error_consistency` on the units of ``unit`` (0 = the same errors, 1 = as different as chance, up to
-    2 for opposite outcomes). Each bootstrap replicate resamples sentences (examples for flat labels) once
+    2 for opposite outcomes; with ``unit="span"`` the units are the gold entities and the spans either
+    prediction adds). Each bootstrap replicate resamples sentences (examples for flat labels) once
     for both predictions, as :func:`~pytest_homog.metrics.bootstrap.compare` does, and recomputes the measure from
     per-sentence counts pooled over the replicate. Replicates where the measure is undefined take its
     documented value (disagreement 0.0, kappa 1.0).
