@@ -91,6 +91,12 @@ class HomogConfig:
         Baseline to compare each check with (``--homog-baseline``).
     tolerance : Tolerance
         How far a metric may regress from its baseline before the check fails (``--homog-tolerance``).
+    allow_unusable_baseline : bool
+        ``--homog-allow-unusable-baseline``: a baseline that cannot be read or is not a pytest-homog baseline is
+        reported but does not fail the run.
+    baseline_strict : bool
+        ``--homog-baseline-strict``: the run fails unless every check was compared with the baseline and every
+        stored check was run (no new, no missing checks).
     refresh : bool
         ``--homog-refresh``: rebuild cached fine-tuned models; each test that used a rebuilt one fails so
         that a person reviews the change.
@@ -112,6 +118,8 @@ class HomogConfig:
     save_baseline_path: Path | None = None
     baseline_path: Path | None = None
     tolerance: Tolerance = field(default_factory=lambda: Tolerance(0.01))
+    allow_unusable_baseline: bool = False
+    baseline_strict: bool = False
     # models (fixtures homog_model / homog_finetune)
     refresh: bool = False
     gpu_memory: str = "80%"
@@ -257,15 +265,28 @@ def _from_ini(config: pytest.Config, name: str, parse: Any) -> Any:
         raise pytest.UsageError(f"ini option {name} = {raw!r}: {exc}") from None
 
 
+def _ini_switch(config: pytest.Config, name: str) -> bool:
+    """Read a boolean ini key; an invalid value stops the session with a message naming the key."""
+    try:
+        return bool(config.getini(name))
+    except ValueError as exc:  # pytest's "invalid truth value 'maybe'" names neither the key nor the choices
+        raise pytest.UsageError(
+            f"ini option {name}: {exc}; use true or false (also 1/0, yes/no, on/off, y/n, t/f)"
+        ) from None
+
+
+def _switch(config: pytest.Config, name: str) -> bool:
+    """A boolean setting with an ini twin of the same name: on when the flag is given, else as the ini key says."""
+    return bool(config.getoption(name, default=False)) or _ini_switch(config, name)
+
+
 def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = None) -> HomogConfig:
     """Resolve every pytest-homog setting once: command line, then environment, then ini, then default."""
     env = os.environ if environ is None else environ
 
     enabled = bool(config.getoption("homog", default=False))
-    if not enabled and ENV_ENABLE in env:
-        enabled = _parse_bool(env[ENV_ENABLE], ENV_ENABLE)
-    if not enabled:
-        enabled = bool(config.getini("homog"))
+    if not enabled:  # PYTEST_HOMOG=0 switches off what the ini switched on
+        enabled = _parse_bool(env[ENV_ENABLE], ENV_ENABLE) if ENV_ENABLE in env else _ini_switch(config, "homog")
 
     device = config.getoption("homog_device", default=None) or _from_ini(config, "homog_device", parse_device)
 
@@ -291,7 +312,7 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
 
     paths = {name: _report_path(config, name, check=enabled) for name in _REPORT_OPTIONS}
     # models: --homog-refresh, --homog-gpu-memory
-    refresh = bool(config.getoption("homog_refresh", default=False)) or bool(config.getini("homog_refresh"))
+    refresh = _switch(config, "homog_refresh")
     gpu_memory = config.getoption("homog_gpu_memory", default=None) or _from_ini(
         config, "homog_gpu_memory", parse_memory
     )
@@ -307,6 +328,8 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         save_baseline_path=paths["homog_save_baseline"],
         baseline_path=paths["homog_baseline"],
         tolerance=tolerance if tolerance is not None else Tolerance(0.01),
+        allow_unusable_baseline=_switch(config, "homog_allow_unusable_baseline"),
+        baseline_strict=_switch(config, "homog_baseline_strict"),
         refresh=refresh,
         gpu_memory=gpu_memory or "80%",
         step_summary_path=Path(env[ENV_STEP_SUMMARY]) if env.get(ENV_STEP_SUMMARY) else None,

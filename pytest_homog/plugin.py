@@ -126,12 +126,34 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
         help="how far a metric may regress from its baseline: absolute (0.01) or relative (2%%) "
         "(ini homog_tolerance). Default: 0.01.",
     )
+    group.addoption(
+        "--homog-allow-unusable-baseline",
+        action="store_true",
+        default=False,
+        help="let a run pass when its --homog-baseline cannot be read or is not a pytest-homog baseline (it is "
+        "reported either way) (ini homog_allow_unusable_baseline). Default: such a run fails.",
+    )
+    group.addoption(
+        "--homog-baseline-strict",
+        action="store_true",
+        default=False,
+        help="fail the run unless every check was compared with the baseline and every stored check ran: no new, "
+        "no missing checks (ini homog_baseline_strict). Default: off; a baseline that shares no check with the "
+        "run is a warning.",
+    )
     parser.addini("homog_report", default="", help="JSON report path, as --homog-report")
     parser.addini("homog_markdown", default="", help="Markdown summary path, as --homog-markdown")
     parser.addini("homog_html", default="", help="HTML report path, as --homog-html")
     parser.addini("homog_save_baseline", default="", help="baseline to write, as --homog-save-baseline")
     parser.addini("homog_baseline", default="", help="baseline to compare with, as --homog-baseline")
     parser.addini("homog_tolerance", default="", help="baseline tolerance, as --homog-tolerance")
+    parser.addini(
+        "homog_allow_unusable_baseline",
+        type="bool",
+        default=False,
+        help="let a run with an unusable baseline pass, as --homog-allow-unusable-baseline",
+    )
+    parser.addini("homog_baseline_strict", type="bool", default=False, help="as --homog-baseline-strict")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -131,10 +131,9 @@ class HomogSession:
             self.run.checks.sort(key=lambda r: order.get(r.test_id, -1))
         self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
         write_outputs(self.report, self.homog)
-        comparison = self.report.comparison
-        # a regression of a check made outside any test failed no test: it fails the run
-        stray = [d for d in (comparison.regressions if comparison else []) if not d.record.test_id]
-        if stray and session.exitstatus == pytest.ExitCode.OK:
+        self.report.failures = gate_failures(self.report, self.homog)
+        # a CI gate that compared nothing, or left out a report, must not look like a pass
+        if self.report.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -174,8 +173,36 @@ def fail_on_regressions(report: pytest.TestReport, regressions: list[Delta], tol
         report.sections.append(("homog baseline", text))
 
 
+def gate_failures(report: RunReport, homog: HomogConfig) -> list[str]:
+    """Why the run fails although its tests may have passed: a baseline that could not be used, a strict baseline
+    that did not match the run, a regression of a check made outside any test (it failed no test), a report file
+    that could not be written."""
+    failures = []
+    comparison = report.comparison
+    if comparison is not None:
+        base = comparison.baseline
+        if not base.usable and not homog.allow_unusable_baseline:
+            failures.append(
+                f"the baseline {base.path} could not be used, so no check was compared; fix it or write a new one "
+                "with --homog-save-baseline (--homog-allow-unusable-baseline lets such a run pass)"
+            )
+        elif base.usable and homog.baseline_strict and (comparison.new or comparison.missing):
+            failures.append(
+                f"--homog-baseline-strict: {len(comparison.new)} check(s) of this run are not in the baseline and "
+                f"{len(comparison.missing)} stored check(s) did not run; write a new baseline with "
+                "--homog-save-baseline if the change is intended"
+            )
+        stray = [delta for delta in comparison.regressions if not delta.record.test_id]
+        if stray:
+            failures.append(f"{len(stray)} check(s) made outside any test regressed from the baseline")
+    if report.errors:
+        failures.append(f"{len(report.errors)} report file(s) could not be written (see above)")
+    return failures
+
+
 def write_outputs(report: RunReport, homog: HomogConfig) -> None:
-    """Write every requested report file; a failure to write is reported in the summary, not raised."""
+    """Write every requested report file; a failure to write is collected in ``report.errors`` (it fails the run),
+    not raised."""
     from pytest_homog.report import baseline_chunks, html_chunks, markdown_chunks, report_chunks
 
     jobs = [
@@ -189,7 +216,7 @@ def write_outputs(report: RunReport, homog: HomogConfig) -> None:
             continue
         if what == "baseline" and not report.run.checks:
             # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
-            report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
+            report.outputs.append(f"homog: no checks recorded, so the baseline {path} was not written")
         elif what == "Markdown summary" and homog.step_summary_path is not None:
             text = "".join(render(report))  # written twice: to the file and to the job summary
             if _write(report, path, what, text):

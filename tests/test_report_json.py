@@ -98,9 +98,9 @@ def test_the_files_are_indented_with_one_check_per_line() -> None:
         "}",
     ]
     lines = report_json(report).splitlines()
-    assert lines[7:14] == [' "summary": {', '  "checks": 2,', *lines[9:12], '  "regressions": 0', " },"]
-    assert lines[14] == ' "checks": [' and lines[15].startswith('  {"check":"c"')
-    assert lines[17:] == [" ],", ' "baseline": null', "}"]
+    assert lines[7:15] == [' "summary": {', '  "checks": 2,', *lines[9:13], '  "regressions": 0', " },"]
+    assert lines[15] == ' "checks": [' and lines[16].startswith('  {"check":"c"')
+    assert lines[18:] == [" ],", ' "baseline": null', "}"]
     empty = RunReport.build(RunRecord())
     assert json.loads(report_json(empty))["checks"] == [] and ' "checks": [],' in report_json(empty)
 
