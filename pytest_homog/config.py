@@ -269,7 +269,9 @@ def _ini_switch(config: pytest.Config, name: str) -> bool:
     """Read a boolean ini key; an invalid value stops the session with a message naming the key."""
     try:
         return bool(config.getini(name))
-    except ValueError as exc:  # pytest's "invalid truth value 'maybe'" names neither the key nor the choices
+    # pytest's "invalid truth value 'maybe'" names neither the key nor the accepted values; pytest 9 raises it as a
+    # UsageError, earlier versions as a ValueError
+    except (ValueError, pytest.UsageError) as exc:
         raise pytest.UsageError(
             f"ini option {name}: {exc}; use true or false (also 1/0, yes/no, on/off, y/n, t/f)"
         ) from None

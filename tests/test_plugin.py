@@ -82,6 +82,23 @@ def test_env_switch(
     pytester.runpytest().assert_outcomes(passed=passed, skipped=skipped)
 
 
+def test_env_switch_overrides_the_ini_switch(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # precedence: command line, then environment, then ini
+    pytester.makeini("[pytest]\nhomog = true\n")
+    pytester.makepyfile(MARKED_AND_UNMARKED)
+    monkeypatch.setenv("PYTEST_HOMOG", "0")
+    pytester.runpytest().assert_outcomes(passed=1, skipped=1)
+    pytester.runpytest("--homog").assert_outcomes(passed=2)
+
+
+def test_bad_ini_switch_names_the_key_and_the_values(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nhomog = maybe\n")
+    pytester.makepyfile(MARKED_AND_UNMARKED)
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: ini option homog: invalid truth value 'maybe'; use true or false (also 1/0*"])
+
+
 def test_bad_env_switch_fails_at_start_up(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_HOMOG", "maybe")
     pytester.makepyfile(MARKED_AND_UNMARKED)
