@@ -371,6 +371,10 @@ def _report_path(config: pytest.Config, name: str, *, check: bool) -> Path | Non
     if not check:
         return path
     if _REPORT_OPTIONS[name]:
+        if path.is_dir():
+            raise pytest.UsageError(
+                f"{source}: {path} is a directory; give the baseline file in it (one written by --homog-save-baseline)"
+            )
         if not path.is_file():
             raise pytest.UsageError(
                 f"{source}: baseline file {path} does not exist; write one first with --homog-save-baseline, "

@@ -164,12 +164,26 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     homog = resolve_config(config)
     config.stash[HOMOG_CONFIG_KEY] = homog
+    if homog.enabled and not hasattr(config, "workerinput"):  # under pytest-xdist the controller has checked
+        _check_device(homog.device)
     if homog.enabled:
         from pytest_homog.session import HomogSession, register_model_reports
 
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
         # a controller under pytest-xdist never builds a model itself but shows the workers' model events
         register_model_reports(config)
+
+
+def _check_device(spec: str) -> None:
+    """A device that is not there stops the run at start-up, once, rather than in every test that needs it.
+    torch is imported only when a device other than auto or cpu was asked for."""
+    from pytest_homog.device import check_device
+    from pytest_homog.errors import HomogUsageError
+
+    try:
+        check_device(spec)
+    except HomogUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_configure")

@@ -180,6 +180,15 @@ def test_missing_baseline_file_fails_at_start_up(pytester: pytest.Pytester) -> N
     result.stderr.fnmatch_lines(["ERROR: --homog-baseline=nope.json: baseline file * does not exist*"])
 
 
+def test_a_baseline_directory_is_named_as_one_at_start_up(pytester: pytest.Pytester) -> None:
+    (pytester.path / "baselines").mkdir()
+    result = pytester.runpytest("--homog", "--homog-baseline=baselines")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: --homog-baseline=baselines: {pytester.path / 'baselines'} is a directory; give the baseline file*"]
+    )
+
+
 @pytest.mark.parametrize("value", ["abc", "-1", "5%%", "nan", "inf", ""])
 def test_bad_tolerance_fails_at_start_up(pytester: pytest.Pytester, value: str) -> None:
     result = pytester.runpytest("--homog", f"--homog-tolerance={value}")

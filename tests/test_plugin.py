@@ -202,7 +202,50 @@ def test_cuda_on_a_machine_without_one_is_a_clear_error(pytester: pytest.Pyteste
     )
     result = pytester.runpytest("--homog-device=cuda:1")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*--homog-device=cuda:1 was asked for but torch sees no CUDA device*"])
+    result.stdout.fnmatch_lines(
+        ["*--homog-device=cuda:1 was asked for but torch * sees no CUDA device; devices available: cpu*"]
+    )
+
+
+def test_a_missing_cuda_device_stops_a_homog_run_once_at_start_up(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a machine with two GPUs
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    pytester.makepyfile(
+        """
+        def test_a(homog_device):
+            pass
+
+        def test_b(homog_device):
+            pass
+        """
+    )
+    result = pytester.runpytest("--homog", "--homog-device=cuda:7")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: --homog-device=cuda:7 was asked for but only 2 CUDA device(s) exist; devices available: cpu, "
+            "cuda:0, cuda:1. Use one of them (--homog-device or ini homog_device), or auto (CUDA when present, "
+            "else cpu)"
+        ]
+    )
+    assert "test_a" not in result.stdout.str()
+    pytester.runpytest("--homog", "--homog-device=cuda:1").assert_outcomes(passed=2)
+
+
+def test_a_device_without_cuda_stops_a_homog_run_at_start_up(pytester: pytest.Pytester) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    pytester.makeini("[pytest]\nhomog_device = cuda\n")
+    pytester.makepyfile("def test_a():\n    pass\n")
+    result = pytester.runpytest("--homog")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --homog-device=cuda was asked for but torch * sees no CUDA device; devices*"])
+    pytester.runpytest().assert_outcomes(passed=1)  # a run without --homog needs no device
 
 
 @pytest.mark.parametrize("args", [[], ["--homog"]])
