@@ -20,6 +20,7 @@ from pytest_homog.config import (
     parse_memory,
     parse_seed,
     parse_tolerance,
+    parse_tolerance_floor,
     resolve_config,
 )
 
@@ -123,8 +124,16 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
         type=parse_tolerance,
         default=None,
         metavar="TOL",
-        help="how far a metric may regress from its baseline: absolute (0.01) or relative (2%%) "
-        "(ini homog_tolerance). Default: 0.01.",
+        help="how far a metric may regress from its baseline: absolute (0.01) or relative (2%%), a relative one "
+        "allowing at least --homog-tolerance-floor (ini homog_tolerance). Default: 0.01.",
+    )
+    group.addoption(
+        "--homog-tolerance-floor",
+        type=parse_tolerance_floor,
+        default=None,
+        metavar="X",
+        help="the smallest change a relative tolerance allows: allowed = max(share * |baseline|, X), so noise on "
+        "small values is not a regression (ini homog_tolerance_floor). Default: 0.01.",
     )
     group.addoption(
         "--homog-allow-unusable-baseline",
@@ -147,6 +156,7 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
     parser.addini("homog_save_baseline", default="", help="baseline to write, as --homog-save-baseline")
     parser.addini("homog_baseline", default="", help="baseline to compare with, as --homog-baseline")
     parser.addini("homog_tolerance", default="", help="baseline tolerance, as --homog-tolerance")
+    parser.addini("homog_tolerance_floor", default="", help="floor of a relative tolerance, as --homog-tolerance-floor")
     parser.addini(
         "homog_allow_unusable_baseline",
         type="bool",

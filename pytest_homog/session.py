@@ -160,7 +160,9 @@ def unship(text: str) -> list[CheckRecord]:
 
 def fail_on_regressions(report: pytest.TestReport, regressions: list[Delta], tolerance: Tolerance) -> None:
     """Fail a test whose checks regressed from the baseline; list every regression in one message."""
-    lines = [f"pytest-homog: {len(regressions)} check(s) regressed from the baseline (tolerance {tolerance}):"]
+    lines = [
+        f"pytest-homog: {len(regressions)} check(s) regressed from the baseline (tolerance {tolerance.describe()}):"
+    ]
     lines += [f"  {d.describe()}" for d in regressions]
     lines.append(
         "If the change is intended, write a new baseline with --homog-save-baseline, or raise --homog-tolerance."

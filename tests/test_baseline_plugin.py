@@ -69,7 +69,7 @@ def test_improvements_and_changes_within_tolerance_pass(pytester: pytest.Pyteste
     make_checks(pytester, quality_a=0.515, homog=1.0)  # f1 -0.005 (within 2% of 0.52), homogenization improved
     result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
     result.assert_outcomes(passed=3, failed=1)
-    result.stdout.fnmatch_lines(["baseline * (tolerance 2%): 3 compared, 0 regressed*"])
+    result.stdout.fnmatch_lines(["baseline * (tolerance 2%, at least 0.01): 3 compared, 0 regressed*"])
 
 
 def test_relative_tolerance_catches_a_drop_larger_than_it(pytester: pytest.Pytester) -> None:
@@ -77,6 +77,37 @@ def test_relative_tolerance_catches_a_drop_larger_than_it(pytester: pytest.Pytes
     make_checks(pytester, quality_a=0.505)  # -0.015 > 2% of 0.52 = 0.0104
     result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
     result.assert_outcomes(passed=2, failed=2)
+
+
+def test_a_relative_tolerance_has_a_floor(pytester: pytest.Pytester) -> None:
+    # 2% of a stored homogenization of 0.09 is 0.0018: noise on a small value; the floor allows 0.01 by default
+    make_checks(pytester, homog=0.09)
+    base = pytester.path / "baseline.json"
+    pytester.runpytest("--homog", f"--homog-save-baseline={base}")
+    make_checks(pytester, homog=0.099)
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%")
+    result.assert_outcomes(passed=3, failed=1)  # test_quality_b fails its own threshold
+    result.stdout.fnmatch_lines(["baseline * (tolerance 2%, at least 0.01): 3 compared, 0 regressed*"])
+    # a floor set lower lets the same change regress, and the message states the allowance
+    pytester.makeini("[pytest]\nhomog_tolerance_floor = 0.001\n")
+    result = pytester.runpytest("--homog", f"--homog-baseline={base}", "--homog-tolerance=2%", "-rf")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*regressed from the baseline (tolerance 2%, at least 0.001):",
+            "*outcome_homogenization * rose from 0.0900 to 0.0990 (+0.0090; lower is better, allowed 0.0018)",
+        ]
+    )
+    result = pytester.runpytest(
+        "--homog", f"--homog-baseline={base}", "--homog-tolerance=2%", "--homog-tolerance-floor=0.01"
+    )
+    result.assert_outcomes(passed=3, failed=1)  # the command line beats the ini
+
+
+def test_bad_tolerance_floor_fails_at_start_up(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--homog", "--homog-tolerance-floor=1%")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--homog-tolerance-floor: '1%' is not a tolerance floor; use an absolute number*"])
 
 
 def test_tolerance_from_ini(pytester: pytest.Pytester) -> None:

@@ -79,7 +79,8 @@ def _head(report: RunReport) -> list[str]:
     comparison = report.comparison
     if comparison is not None:
         base = comparison.baseline
-        parts.append(f"<h2>Baseline {_escape(base.path.name)} (tolerance {_escape(comparison.tolerance)})</h2><ul>")
+        tolerance = _escape(comparison.tolerance.describe())
+        parts.append(f"<h2>Baseline {_escape(base.path.name)} (tolerance {tolerance})</h2><ul>")
         parts += [f'<li class="problem">{_escape(p)}</li>' for p in base.problems]
         if base.usable:
             parts.append(f"<li>{comparison.counts_text()}</li>")

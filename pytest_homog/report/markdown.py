@@ -63,7 +63,7 @@ def _baseline_lines(report: RunReport) -> list[str]:
     if comparison is None:
         return []
     base = comparison.baseline
-    lines = ["", f"### Baseline `{base.path.name}` (tolerance {comparison.tolerance})", ""]
+    lines = ["", f"### Baseline `{base.path.name}` (tolerance {comparison.tolerance.describe()})", ""]
     lines += [f"- ⚠️ {problem}" for problem in base.problems]
     if base.usable:
         lines.append(f"- {comparison.counts_text()}")

@@ -61,7 +61,7 @@ def _baseline_lines(comparison: Comparison | None) -> list[Line]:
     regressions = comparison.regressions
     out.append(
         (
-            f"baseline {base.path} (tolerance {comparison.tolerance}): {comparison.counts_text()}",
+            f"baseline {base.path} (tolerance {comparison.tolerance.describe()}): {comparison.counts_text()}",
             {"bold": True, "red" if regressions else "green": True},
         )
     )
