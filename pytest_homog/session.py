@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -289,6 +289,8 @@ class ModelReports:
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
+        #: the keys (as model events give them) of the models that --homog-refresh rebuilt in this process
+        self.refreshed: set[str] = set()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -300,13 +302,31 @@ class ModelReports:
             report.user_properties.append((MODEL_EVENT, event))
             if event["status"] == "refreshed":
                 item.stash[_REFRESHED_KEY] = True
-        if report.when == "call" and item.stash.get(_REFRESHED_KEY, False):
+                self.refreshed.add(event["key"])
+        if report.when == "call" and (item.stash.get(_REFRESHED_KEY, False) or self._uses_refreshed_model(item)):
             if report.passed:
                 report.outcome = "failed"
                 report.longrepr = REFRESH_MESSAGE
             else:
                 report.sections.append(("homog", REFRESH_MESSAGE))
         return report
+
+    def _uses_refreshed_model(self, item: pytest.Item) -> bool:
+        """Whether a fixture of ``item`` gave a rebuilt model, or a mapping or sequence holding one: a session
+        fixture is rebuilt in the setup of its first test only, yet every test that uses it must fail."""
+        if not self.refreshed:
+            return False
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, Mapping):
+                members = list(value.values())
+            else:
+                members = list(value) if isinstance(value, (list, tuple)) else [value]
+            for member in members:
+                key = getattr(member, "homog_key", None)
+                # events carry the start of a model's key
+                if isinstance(key, str) and key and any(key.startswith(start) for start in self.refreshed):
+                    return True
+        return False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]
