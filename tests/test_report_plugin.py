@@ -451,3 +451,16 @@ def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest
         assert "Per-label details of the checks that failed or regressed" in text
         assert "label7" in text and "label8" not in text
         assert text.count("::test_many[") >= 101  # the summary table still has every check
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_report_files_respect_the_umask(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    old = os.umask(0o022)
+    try:
+        names = ["r.json", "r.md", "r.html", "b.json"]
+        options = ["--homog-report", "--homog-markdown", "--homog-html", "--homog-save-baseline"]
+        pytester.runpytest("--homog", *(f"{o}={pytester.path / n}" for o, n in zip(options, names, strict=True)))
+    finally:
+        os.umask(old)
+    assert {name: (pytester.path / name).stat().st_mode & 0o777 for name in names} == dict.fromkeys(names, 0o644)
