@@ -464,3 +464,32 @@ def test_report_files_respect_the_umask(pytester: pytest.Pytester) -> None:
     finally:
         os.umask(old)
     assert {name: (pytester.path / name).stat().st_mode & 0o777 for name in names} == dict.fromkeys(names, 0o644)
+
+
+def test_one_not_homogeneous_call_shows_its_matrix_once(pytester: pytest.Pytester) -> None:
+    # the call records the homogenization and the closest pair, each with the same matrix
+    pytester.makepyfile(
+        test_group="""
+        import pytest
+        from pytest_homog import assert_not_homogeneous
+
+        GOLD = [["B-PER", "O", "B-LOC"], ["O", "B-PER", "I-PER"], ["B-LOC", "O", "O"], ["O", "O", "B-PER"]]
+        A = [["B-PER", "O", "O"], ["O", "B-PER", "I-PER"], ["B-LOC", "O", "O"], ["O", "O", "O"]]
+        B = [["B-PER", "O", "B-LOC"], ["O", "O", "O"], ["B-LOC", "O", "O"], ["O", "O", "B-PER"]]
+        C = [["O", "O", "B-LOC"], ["O", "B-PER", "I-PER"], ["O", "O", "O"], ["O", "O", "B-PER"]]
+
+        @pytest.mark.homog
+        def test_group():
+            assert_not_homogeneous({"a": A, "b": B, "c": C}, GOLD, max_homogenization=10, max_similarity=0.99)
+        """
+    )
+    markdown, page = pytester.path / "r.md", pytester.path / "r.html"
+    result = pytester.runpytest("--homog", f"--homog-markdown={markdown}", f"--homog-html={page}")
+    result.assert_outcomes(passed=1)
+    assert [line.split()[2] for line in homog_section(result.stdout.str())[2:4]] == [
+        "outcome_homogenization",
+        "max_similarity:error_consistency",
+    ]
+    assert markdown.read_text().count("### Similarity matrices") == 1
+    assert markdown.read_text().count("· matrix (error_consistency)**") == 1
+    assert page.read_text().count("<figure>") == 1
