@@ -211,6 +211,17 @@ def test_missing_baseline_file_fails_at_start_up(pytester: pytest.Pytester) -> N
     result.stderr.fnmatch_lines(["ERROR: --homog-baseline=nope.json: baseline file * does not exist*"])
 
 
+def test_the_gate_options_are_in_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*--homog-tolerance-floor=X*", "*Default: 0.01.*"])
+    help_text = " ".join(result.stdout.str().split())
+    assert "allowed = max(share * |baseline|, X)" in help_text
+    assert "--homog-allow-unusable-baseline let a run pass when its --homog-baseline cannot be read" in help_text
+    assert "--homog-baseline-strict fail the run unless every check was compared with the baseline" in help_text
+    for key in ["homog_allow_unusable_baseline (bool)", "homog_baseline_strict (bool)", "homog_tolerance_floor"]:
+        assert key in help_text
+
+
 def test_a_baseline_directory_is_named_as_one_at_start_up(pytester: pytest.Pytester) -> None:
     (pytester.path / "baselines").mkdir()
     result = pytester.runpytest("--homog", "--homog-baseline=baselines")
@@ -254,7 +265,12 @@ def test_a_regression_outside_any_test_fails_the_session(pytester: pytest.Pytest
         result = pytester.runpytest("--homog", f"--homog-baseline={base}")
     result.assert_outcomes(passed=1)  # the test itself did not regress
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*REGRESSED f1 of <outside tests> (suite_check) fell from 0.9000 to 0.5000*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*REGRESSED f1 of <outside tests> (suite_check) fell from 0.9000 to 0.5000*",
+            "homog: the run fails: 1 check(s) made outside any test regressed from the baseline",
+        ]
+    )
 
 
 def test_a_run_without_checks_keeps_the_saved_baseline(pytester: pytest.Pytester) -> None:
