@@ -3,8 +3,10 @@
 :class:`HomogSession` is registered as a plugin when the checks are switched on (``--homog``): it opens the run
 record, stamps each record with the id of the test that made it, adds each test's numbers to its JUnit
 properties, fails a test whose checks regressed from the baseline, ships records from pytest-xdist workers to the
-controller, and writes the report files at the end. :class:`ModelReports` shows the model cache's events (cache
-hit, trained, refreshed) in the terminal summary; it is registered when a model fixture is first used.
+controller, and writes the report files at the end; a run whose gate could not work (an unusable baseline, a report
+that could not be written) fails. :class:`ModelReports` shows the model cache's events (cache hit, trained,
+refreshed) in the terminal summary and fails each test that used a model rebuilt by ``--homog-refresh``; it is
+registered when a model fixture is first used.
 """
 
 from __future__ import annotations
