@@ -14,13 +14,14 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 __all__ = [
+    "DEFAULT_TOLERANCE_FLOOR",
     "ENV_CACHE_DIR",
     "ENV_ENABLE",
     "ENV_STEP_SUMMARY",
@@ -32,6 +33,7 @@ __all__ = [
     "parse_memory",
     "parse_seed",
     "parse_tolerance",
+    "parse_tolerance_floor",
     "resolve_config",
 ]
 
@@ -45,24 +47,40 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+#: the smallest allowance of a relative tolerance (``--homog-tolerance-floor``): the default absolute tolerance
+DEFAULT_TOLERANCE_FLOOR = 0.01
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """How far a metric may move the wrong way from its baseline: absolute, or relative to the baseline value.
 
+    A relative tolerance allows at least ``floor``: 2% of a similarity of 0.09 is 0.0018, well inside the noise of
+    any test set, so ``allowance = max(amount * |baseline|, floor)``. An absolute tolerance is taken as given.
+
     Examples
     --------
-    >>> Tolerance(0.02, relative=True).allowance(0.5)
-    0.01
+    >>> Tolerance(0.02, relative=True).allowance(1.0), Tolerance(0.02, relative=True).allowance(0.09)
+    (0.02, 0.01)
+    >>> Tolerance(0.001).allowance(0.09)
+    0.001
     >>> str(Tolerance(0.02, relative=True)), str(Tolerance(0.01))
     ('2%', '0.01')
+    >>> Tolerance(0.02, relative=True).describe()
+    '2%, at least 0.01'
     """
 
     amount: float
     relative: bool = False
+    floor: float = DEFAULT_TOLERANCE_FLOOR
 
     def allowance(self, baseline: float) -> float:
         """The largest change the wrong way that is not a regression, for a stored value ``baseline``."""
-        return self.amount * abs(baseline) if self.relative else self.amount
+        return max(self.amount * abs(baseline), self.floor) if self.relative else self.amount
+
+    def describe(self) -> str:
+        """The tolerance as the reports state it: a relative one with its floor."""
+        return f"{self}, at least {self.floor:g}" if self.relative else str(self)
 
     def __str__(self) -> str:
         return f"{self.amount * 100:g}%" if self.relative else f"{self.amount:g}"
@@ -90,7 +108,14 @@ class HomogConfig:
     baseline_path : pathlib.Path, optional
         Baseline to compare each check with (``--homog-baseline``).
     tolerance : Tolerance
-        How far a metric may regress from its baseline before the check fails (``--homog-tolerance``).
+        How far a metric may regress from its baseline before the check fails (``--homog-tolerance``); a relative
+        one allows at least its floor (``--homog-tolerance-floor``).
+    allow_unusable_baseline : bool
+        ``--homog-allow-unusable-baseline``: a baseline that cannot be read or is not a pytest-homog baseline is
+        reported but does not fail the run.
+    baseline_strict : bool
+        ``--homog-baseline-strict``: the run fails unless every check was compared with the baseline and every
+        stored check was run (no new, no missing checks).
     refresh : bool
         ``--homog-refresh``: rebuild cached fine-tuned models; each test that used a rebuilt one fails so
         that a person reviews the change.
@@ -112,6 +137,8 @@ class HomogConfig:
     save_baseline_path: Path | None = None
     baseline_path: Path | None = None
     tolerance: Tolerance = field(default_factory=lambda: Tolerance(0.01))
+    allow_unusable_baseline: bool = False
+    baseline_strict: bool = False
     # models (fixtures homog_model / homog_finetune)
     refresh: bool = False
     gpu_memory: str = "80%"
@@ -182,9 +209,9 @@ def parse_tolerance(value: str) -> Tolerance:
     Examples
     --------
     >>> parse_tolerance("0.01")
-    Tolerance(amount=0.01, relative=False)
+    Tolerance(amount=0.01, relative=False, floor=0.01)
     >>> parse_tolerance("2%")
-    Tolerance(amount=0.02, relative=True)
+    Tolerance(amount=0.02, relative=True, floor=0.01)
     >>> parse_tolerance("5%%")
     Traceback (most recent call last):
     ...
@@ -202,6 +229,30 @@ def parse_tolerance(value: str) -> Tolerance:
             f"{value!r} is not a tolerance; use a number >= 0, absolute (0.01) or relative (2%)"
         )
     return Tolerance(amount / 100 if relative else amount, relative=relative)
+
+
+def parse_tolerance_floor(value: str) -> float:
+    """Validate the floor of relative tolerances, a number >= 0; the ``type=`` of ``--homog-tolerance-floor``.
+
+    Examples
+    --------
+    >>> parse_tolerance_floor("0.02")
+    0.02
+    >>> parse_tolerance_floor("2%")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '2%' is not a tolerance floor; use an absolute number >= 0, such as 0.01
+    """
+    tolerance = None
+    try:
+        tolerance = parse_tolerance(value)
+    except argparse.ArgumentTypeError:
+        pass
+    if tolerance is None or tolerance.relative:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a tolerance floor; use an absolute number >= 0, such as 0.01"
+        )
+    return tolerance.amount
 
 
 #: a memory size: a number with an optional unit (k, M, G, T; KiB, MiB, GiB, TiB; B)
@@ -257,15 +308,30 @@ def _from_ini(config: pytest.Config, name: str, parse: Any) -> Any:
         raise pytest.UsageError(f"ini option {name} = {raw!r}: {exc}") from None
 
 
+def _ini_switch(config: pytest.Config, name: str) -> bool:
+    """Read a boolean ini key; an invalid value stops the session with a message naming the key."""
+    try:
+        return bool(config.getini(name))
+    # pytest's "invalid truth value 'maybe'" names neither the key nor the accepted values; pytest 9 raises it as a
+    # UsageError, earlier versions as a ValueError
+    except (ValueError, pytest.UsageError) as exc:
+        raise pytest.UsageError(
+            f"ini option {name}: {exc}; use true or false (also 1/0, yes/no, on/off, y/n, t/f)"
+        ) from None
+
+
+def _switch(config: pytest.Config, name: str) -> bool:
+    """A boolean setting with an ini twin of the same name: on when the flag is given, else as the ini key says."""
+    return bool(config.getoption(name, default=False)) or _ini_switch(config, name)
+
+
 def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = None) -> HomogConfig:
     """Resolve every pytest-homog setting once: command line, then environment, then ini, then default."""
     env = os.environ if environ is None else environ
 
     enabled = bool(config.getoption("homog", default=False))
-    if not enabled and ENV_ENABLE in env:
-        enabled = _parse_bool(env[ENV_ENABLE], ENV_ENABLE)
-    if not enabled:
-        enabled = bool(config.getini("homog"))
+    if not enabled:  # PYTEST_HOMOG=0 switches off what the ini switched on
+        enabled = _parse_bool(env[ENV_ENABLE], ENV_ENABLE) if ENV_ENABLE in env else _ini_switch(config, "homog")
 
     device = config.getoption("homog_device", default=None) or _from_ini(config, "homog_device", parse_device)
 
@@ -288,10 +354,13 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
     tolerance = config.getoption("homog_tolerance", default=None)
     if tolerance is None:
         tolerance = _from_ini(config, "homog_tolerance", parse_tolerance)
+    floor = config.getoption("homog_tolerance_floor", default=None)
+    if floor is None:
+        floor = _from_ini(config, "homog_tolerance_floor", parse_tolerance_floor)
 
     paths = {name: _report_path(config, name, check=enabled) for name in _REPORT_OPTIONS}
     # models: --homog-refresh, --homog-gpu-memory
-    refresh = bool(config.getoption("homog_refresh", default=False)) or bool(config.getini("homog_refresh"))
+    refresh = _switch(config, "homog_refresh")
     gpu_memory = config.getoption("homog_gpu_memory", default=None) or _from_ini(
         config, "homog_gpu_memory", parse_memory
     )
@@ -306,7 +375,9 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         html_path=paths["homog_html"],
         save_baseline_path=paths["homog_save_baseline"],
         baseline_path=paths["homog_baseline"],
-        tolerance=tolerance if tolerance is not None else Tolerance(0.01),
+        tolerance=replace(tolerance or Tolerance(0.01), floor=DEFAULT_TOLERANCE_FLOOR if floor is None else floor),
+        allow_unusable_baseline=_switch(config, "homog_allow_unusable_baseline"),
+        baseline_strict=_switch(config, "homog_baseline_strict"),
         refresh=refresh,
         gpu_memory=gpu_memory or "80%",
         step_summary_path=Path(env[ENV_STEP_SUMMARY]) if env.get(ENV_STEP_SUMMARY) else None,
@@ -346,6 +417,10 @@ def _report_path(config: pytest.Config, name: str, *, check: bool) -> Path | Non
     if not check:
         return path
     if _REPORT_OPTIONS[name]:
+        if path.is_dir():
+            raise pytest.UsageError(
+                f"{source}: {path} is a directory; give the baseline file in it (one written by --homog-save-baseline)"
+            )
         if not path.is_file():
             raise pytest.UsageError(
                 f"{source}: baseline file {path} does not exist; write one first with --homog-save-baseline, "

@@ -20,6 +20,7 @@ from pytest_homog.config import (
     parse_memory,
     parse_seed,
     parse_tolerance,
+    parse_tolerance_floor,
     resolve_config,
 )
 
@@ -123,8 +124,31 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
         type=parse_tolerance,
         default=None,
         metavar="TOL",
-        help="how far a metric may regress from its baseline: absolute (0.01) or relative (2%%) "
-        "(ini homog_tolerance). Default: 0.01.",
+        help="how far a metric may regress from its baseline: absolute (0.01) or relative (2%%), a relative one "
+        "allowing at least --homog-tolerance-floor (ini homog_tolerance). Default: 0.01.",
+    )
+    group.addoption(
+        "--homog-tolerance-floor",
+        type=parse_tolerance_floor,
+        default=None,
+        metavar="X",
+        help="the smallest change a relative tolerance allows: allowed = max(share * |baseline|, X), so noise on "
+        "small values is not a regression (ini homog_tolerance_floor). Default: 0.01.",
+    )
+    group.addoption(
+        "--homog-allow-unusable-baseline",
+        action="store_true",
+        default=False,
+        help="let a run pass when its --homog-baseline cannot be read or is not a pytest-homog baseline (it is "
+        "reported either way) (ini homog_allow_unusable_baseline). Default: such a run fails.",
+    )
+    group.addoption(
+        "--homog-baseline-strict",
+        action="store_true",
+        default=False,
+        help="fail the run unless every check was compared with the baseline and every stored check ran: no new, "
+        "no missing checks (ini homog_baseline_strict). Default: off; a baseline that shares no check with the "
+        "run is a warning.",
     )
     parser.addini("homog_report", default="", help="JSON report path, as --homog-report")
     parser.addini("homog_markdown", default="", help="Markdown summary path, as --homog-markdown")
@@ -132,6 +156,14 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
     parser.addini("homog_save_baseline", default="", help="baseline to write, as --homog-save-baseline")
     parser.addini("homog_baseline", default="", help="baseline to compare with, as --homog-baseline")
     parser.addini("homog_tolerance", default="", help="baseline tolerance, as --homog-tolerance")
+    parser.addini("homog_tolerance_floor", default="", help="floor of a relative tolerance, as --homog-tolerance-floor")
+    parser.addini(
+        "homog_allow_unusable_baseline",
+        type="bool",
+        default=False,
+        help="let a run with an unusable baseline pass, as --homog-allow-unusable-baseline",
+    )
+    parser.addini("homog_baseline_strict", type="bool", default=False, help="as --homog-baseline-strict")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -142,6 +174,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     homog = resolve_config(config)
     config.stash[HOMOG_CONFIG_KEY] = homog
+    if homog.enabled and not hasattr(config, "workerinput"):  # under pytest-xdist the controller has checked
+        _check_device(homog.device)
     if homog.enabled:
         from pytest_homog.run_context import RunContext
         from pytest_homog.session import HomogSession, register_model_reports
@@ -150,6 +184,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
         # a controller under pytest-xdist never builds a model itself but shows the workers' model events
         register_model_reports(config)
+
+
+def _check_device(spec: str) -> None:
+    """A device that is not there stops the run at start-up, once, rather than in every test that needs it.
+    torch is imported only when a device other than auto or cpu was asked for."""
+    from pytest_homog.device import check_device
+    from pytest_homog.errors import HomogUsageError
+
+    try:
+        check_device(spec)
+    except HomogUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_configure")

@@ -3,8 +3,10 @@
 :class:`HomogSession` is registered as a plugin when the checks are switched on (``--homog``): it opens the run
 record, stamps each record with the id of the test that made it, adds each test's numbers to its JUnit
 properties, fails a test whose checks regressed from the baseline, ships records from pytest-xdist workers to the
-controller, and writes the report files at the end. :class:`ModelReports` shows the model cache's events (cache
-hit, trained, refreshed) in the terminal summary; it is registered when a model fixture is first used.
+controller, and writes the report files at the end; a run whose gate could not work (an unusable baseline, a report
+that could not be written) fails. :class:`ModelReports` shows the model cache's events (cache hit, trained,
+refreshed) in the terminal summary and fails each test that used a model rebuilt by ``--homog-refresh``; it is
+registered when a model fixture is first used.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,10 +133,10 @@ class HomogSession:
             self.run.checks.sort(key=lambda r: order.get(r.test_id, -1))
         self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
         write_outputs(self.report, self.homog)
-        comparison = self.report.comparison
-        # a regression of a check made outside any test failed no test: it fails the run
-        stray = [d for d in (comparison.regressions if comparison else []) if not d.record.test_id]
-        if stray and session.exitstatus == pytest.ExitCode.OK:
+        # a CI gate that compared nothing, or left out a report, must not look like a pass; --collect-only is no gate
+        if not session.config.getoption("collectonly", False):
+            self.report.failures = gate_failures(self.report, self.homog)
+        if self.report.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -161,7 +163,9 @@ def unship(text: str) -> list[CheckRecord]:
 
 def fail_on_regressions(report: pytest.TestReport, regressions: list[Delta], tolerance: Tolerance) -> None:
     """Fail a test whose checks regressed from the baseline; list every regression in one message."""
-    lines = [f"pytest-homog: {len(regressions)} check(s) regressed from the baseline (tolerance {tolerance}):"]
+    lines = [
+        f"pytest-homog: {len(regressions)} check(s) regressed from the baseline (tolerance {tolerance.describe()}):"
+    ]
     lines += [f"  {d.describe()}" for d in regressions]
     lines.append(
         "If the change is intended, write a new baseline with --homog-save-baseline, or raise --homog-tolerance."
@@ -174,8 +178,36 @@ def fail_on_regressions(report: pytest.TestReport, regressions: list[Delta], tol
         report.sections.append(("homog baseline", text))
 
 
+def gate_failures(report: RunReport, homog: HomogConfig) -> list[str]:
+    """Why the run fails although its tests may have passed: a baseline that could not be used, a strict baseline
+    that did not match the run, a regression of a check made outside any test (it failed no test), a report file
+    that could not be written."""
+    failures = []
+    comparison = report.comparison
+    if comparison is not None:
+        base = comparison.baseline
+        if not base.usable and not homog.allow_unusable_baseline:
+            failures.append(
+                f"the baseline {base.path} could not be used, so no check was compared; fix it or write a new one "
+                "with --homog-save-baseline (--homog-allow-unusable-baseline lets such a run pass)"
+            )
+        elif base.usable and homog.baseline_strict and (comparison.new or comparison.missing):
+            failures.append(
+                f"--homog-baseline-strict: {len(comparison.new)} check(s) of this run are not in the baseline and "
+                f"{len(comparison.missing)} stored check(s) did not run; write a new baseline with "
+                "--homog-save-baseline if the change is intended"
+            )
+        stray = [delta for delta in comparison.regressions if not delta.record.test_id]
+        if stray:
+            failures.append(f"{len(stray)} check(s) made outside any test regressed from the baseline")
+    if report.errors:
+        failures.append(f"{len(report.errors)} report file(s) could not be written (see above)")
+    return failures
+
+
 def write_outputs(report: RunReport, homog: HomogConfig) -> None:
-    """Write every requested report file; a failure to write is reported in the summary, not raised."""
+    """Write every requested report file; a failure to write is collected in ``report.errors`` (it fails the run),
+    not raised."""
     from pytest_homog.report import baseline_chunks, html_chunks, markdown_chunks, report_chunks
 
     jobs = [
@@ -189,7 +221,7 @@ def write_outputs(report: RunReport, homog: HomogConfig) -> None:
             continue
         if what == "baseline" and not report.run.checks:
             # a run that measured nothing (--collect-only, a -k that matched no check) keeps the old baseline
-            report.errors.append(f"homog: no checks recorded, so the baseline {path} was not written")
+            report.outputs.append(f"homog: no checks recorded, so the baseline {path} was not written")
         elif what == "Markdown summary" and homog.step_summary_path is not None:
             text = "".join(render(report))  # written twice: to the file and to the job summary
             if _write(report, path, what, text):
@@ -260,6 +292,8 @@ class ModelReports:
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
+        #: the keys (as model events give them) of the models that --homog-refresh rebuilt in this process
+        self.refreshed: set[str] = set()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -271,13 +305,31 @@ class ModelReports:
             report.user_properties.append((MODEL_EVENT, event))
             if event["status"] == "refreshed":
                 item.stash[_REFRESHED_KEY] = True
-        if report.when == "call" and item.stash.get(_REFRESHED_KEY, False):
+                self.refreshed.add(event["key"])
+        if report.when == "call" and (item.stash.get(_REFRESHED_KEY, False) or self._uses_refreshed_model(item)):
             if report.passed:
                 report.outcome = "failed"
                 report.longrepr = REFRESH_MESSAGE
             else:
                 report.sections.append(("homog", REFRESH_MESSAGE))
         return report
+
+    def _uses_refreshed_model(self, item: pytest.Item) -> bool:
+        """Whether a fixture of ``item`` gave a rebuilt model, or a mapping or sequence holding one: a session
+        fixture is rebuilt in the setup of its first test only, yet every test that uses it must fail."""
+        if not self.refreshed:
+            return False
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, Mapping):
+                members = list(value.values())
+            else:
+                members = list(value) if isinstance(value, (list, tuple)) else [value]
+            for member in members:
+                key = getattr(member, "homog_key", None)
+                # events carry the start of a model's key
+                if isinstance(key, str) and key and any(key.startswith(start) for start in self.refreshed):
+                    return True
+        return False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.events.extend(value for name, value in report.user_properties if name == MODEL_EVENT)  # type: ignore[misc]

@@ -82,6 +82,23 @@ def test_env_switch(
     pytester.runpytest().assert_outcomes(passed=passed, skipped=skipped)
 
 
+def test_env_switch_overrides_the_ini_switch(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # precedence: command line, then environment, then ini
+    pytester.makeini("[pytest]\nhomog = true\n")
+    pytester.makepyfile(MARKED_AND_UNMARKED)
+    monkeypatch.setenv("PYTEST_HOMOG", "0")
+    pytester.runpytest().assert_outcomes(passed=1, skipped=1)
+    pytester.runpytest("--homog").assert_outcomes(passed=2)
+
+
+def test_bad_ini_switch_names_the_key_and_the_values(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nhomog = maybe\n")
+    pytester.makepyfile(MARKED_AND_UNMARKED)
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: ini option homog: invalid truth value 'maybe'; use true or false (also 1/0*"])
+
+
 def test_bad_env_switch_fails_at_start_up(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_HOMOG", "maybe")
     pytester.makepyfile(MARKED_AND_UNMARKED)
@@ -185,7 +202,50 @@ def test_cuda_on_a_machine_without_one_is_a_clear_error(pytester: pytest.Pyteste
     )
     result = pytester.runpytest("--homog-device=cuda:1")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*--homog-device=cuda:1 was asked for but torch sees no CUDA device*"])
+    result.stdout.fnmatch_lines(
+        ["*--homog-device=cuda:1 was asked for but torch * sees no CUDA device; devices available: cpu*"]
+    )
+
+
+def test_a_missing_cuda_device_stops_a_homog_run_once_at_start_up(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a machine with two GPUs
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    pytester.makepyfile(
+        """
+        def test_a(homog_device):
+            pass
+
+        def test_b(homog_device):
+            pass
+        """
+    )
+    result = pytester.runpytest("--homog", "--homog-device=cuda:7")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: --homog-device=cuda:7 was asked for but only 2 CUDA device(s) exist; devices available: cpu, "
+            "cuda:0, cuda:1. Use one of them (--homog-device or ini homog_device), or auto (CUDA when present, "
+            "else cpu)"
+        ]
+    )
+    assert "test_a" not in result.stdout.str()
+    pytester.runpytest("--homog", "--homog-device=cuda:1").assert_outcomes(passed=2)
+
+
+def test_a_device_without_cuda_stops_a_homog_run_at_start_up(pytester: pytest.Pytester) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    pytester.makeini("[pytest]\nhomog_device = cuda\n")
+    pytester.makepyfile("def test_a():\n    pass\n")
+    result = pytester.runpytest("--homog")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --homog-device=cuda was asked for but torch * sees no CUDA device; devices*"])
+    pytester.runpytest().assert_outcomes(passed=1)  # a run without --homog needs no device
 
 
 @pytest.mark.parametrize("args", [[], ["--homog"]])

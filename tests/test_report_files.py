@@ -38,3 +38,14 @@ def test_write_atomic_keeps_the_old_file_when_making_a_piece_fails(tmp_path: Pat
     assert os.listdir(tmp_path) == ["r.json"]
     write_atomic(path, iter(["new, ", "in ", "pieces"]))
     assert path.read_text() == "new, in pieces"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_write_atomic_respects_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "r.json", "{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == mode

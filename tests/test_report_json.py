@@ -98,9 +98,9 @@ def test_the_files_are_indented_with_one_check_per_line() -> None:
         "}",
     ]
     lines = report_json(report).splitlines()
-    assert lines[7:14] == [' "summary": {', '  "checks": 2,', *lines[9:12], '  "regressions": 0', " },"]
-    assert lines[14] == ' "checks": [' and lines[15].startswith('  {"check":"c"')
-    assert lines[17:] == [" ],", ' "baseline": null', "}"]
+    assert lines[7:15] == [' "summary": {', '  "checks": 2,', *lines[9:13], '  "regressions": 0', " },"]
+    assert lines[15] == ' "checks": [' and lines[16].startswith('  {"check":"c"')
+    assert lines[18:] == [" ],", ' "baseline": null', "}"]
     empty = RunReport.build(RunRecord())
     assert json.loads(report_json(empty))["checks"] == [] and ' "checks": [],' in report_json(empty)
 
@@ -205,3 +205,28 @@ def test_numpy_and_other_odd_values_in_the_report_files() -> None:
     assert entry["details"]["when"] == "2026-05-01" and entry["details"]["uni"] == "é\u2028<"
     assert entry["details"]["per_label"] == {"PER": {"f1": 0.25, "support": 4}} and entry["value"] == 0.2
     assert [c["value"] for c in json.loads(baseline_json(report))["checks"]] == [0.0, 0.1, 0.2, 0.1 * 3]
+
+
+def test_the_readme_example_has_the_fields_of_a_real_report(run_record: RunRecord) -> None:
+    """The JSON report example in README.md shows what an assert_f1_above check with a baseline really writes."""
+    from pytest_homog import assert_f1_above
+    from pytest_homog.config import Tolerance
+    from pytest_homog.report import Baseline
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("#### JSON report schema", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    example = json.loads(block)
+    gold = [["B-person", "O", "B-group"], ["O", "B-person", "I-person"], ["B-group", "O", "O"]]
+    assert_f1_above([["B-person", "O", "O"], ["O", "B-person", "I-person"], ["B-group", "O", "O"]], gold, 0.1)
+    run_record.checks[0].test_id = "test_release.py::test_quality"
+    key = record_key(run_record.checks[0])
+    base = Baseline(path=Path("release.json"), entries={key: BaselineEntry(0.99)})
+    real = json.loads(report_json(RunReport.build(run_record, base, Tolerance(0.02, relative=True))))
+    assert real.keys() == example.keys()
+    assert real["summary"].keys() == example["summary"].keys()
+    check, shown = real["checks"][0], example["checks"][0]
+    assert check.keys() == shown.keys() and check["details"].keys() == shown["details"].keys()
+    assert check["details"]["worst_labels"][0].keys() == shown["details"]["worst_labels"][0].keys()
+    assert check["data"] is None and check["baseline"].keys() == shown["baseline"].keys()
+    assert real["baseline"].keys() == example["baseline"].keys()
+    assert real["baseline"]["regressions"][0].keys() == example["baseline"]["regressions"][0].keys()

@@ -46,7 +46,7 @@ def test_summary_has_one_aligned_row_per_check(pytester: pytest.Pytester) -> Non
     assert "[0.4900, 0.5500] 95%" in rows[0]
     assert "low >= 0.4000" in rows[0]
     assert "value <= 2.0000" in rows[2]
-    result.stdout.fnmatch_lines(["3 checks in 3 tests: 2 passed, 1 failed"])
+    result.stdout.fnmatch_lines(["3 checks in 3 tests: 2 passed, 1 failed in 1 test"])
     assert not any("per_label" in line for line in section)
 
 
@@ -129,7 +129,14 @@ def test_json_report(pytester: pytest.Pytester) -> None:
     assert data["version"] == 1
     assert data["plugin_version"] == __version__
     assert data["created"].endswith("Z") and data["started"].endswith("Z")
-    assert data["summary"] == {"checks": 3, "passed": 2, "failed": 1, "tests": 3, "regressions": 0}
+    assert data["summary"] == {
+        "checks": 3,
+        "passed": 2,
+        "failed": 1,
+        "tests": 3,
+        "failed_tests": 1,
+        "regressions": 0,
+    }
     assert data["baseline"] is None
     first = data["checks"][0]
     assert first["test_id"] == "test_checks.py::test_quality_a"
@@ -245,7 +252,7 @@ def test_markdown_summary_and_github_step_summary(pytester: pytest.Pytester, mon
     pytester.runpytest("--homog", f"--homog-markdown={md}")
     text = md.read_text()
     lines = text.splitlines()
-    assert lines[0] == "## pytest-homog: 3 checks, 2 passed, 1 failed"
+    assert lines[0] == "## pytest-homog: 3 checks in 3 tests: 2 passed, 1 failed in 1 test"
     assert "| test | check | metric | value | interval | threshold | verdict |" in lines
     assert any(
         line.startswith("| test_checks.py::test_quality_b | assert_f1_above |") and "FAIL" in line for line in lines
@@ -417,7 +424,7 @@ def test_xdist_records_reach_the_controller_once(pytester: pytest.Pytester) -> N
     assert data["summary"]["regressions"] == 1 and data["baseline"]["compared"] == 3
     section = homog_section(result.stdout.str())
     assert sum(1 for line in section if line.startswith("test_")) == 23
-    assert "23 checks in 23 tests: 22 passed, 1 failed" in section
+    assert "23 checks in 23 tests: 21 passed, 2 failed (1 regressed from the baseline) in 2 tests" in section
     result.stdout.fnmatch_lines(["FAILED test_checks.py::test_quality_a - pytest-homog: 1 check(s) regressed*"])
     props = junit_properties(xml)
     assert props["test_quality_a"]["homog.f1.value"] == "0.47"
@@ -444,3 +451,45 @@ def test_large_runs_show_per_label_tables_of_failed_checks_only(pytester: pytest
         assert "Per-label details of the checks that failed or regressed" in text
         assert "label7" in text and "label8" not in text
         assert text.count("::test_many[") >= 101  # the summary table still has every check
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_report_files_respect_the_umask(pytester: pytest.Pytester) -> None:
+    make_checks(pytester)
+    old = os.umask(0o022)
+    try:
+        names = ["r.json", "r.md", "r.html", "b.json"]
+        options = ["--homog-report", "--homog-markdown", "--homog-html", "--homog-save-baseline"]
+        pytester.runpytest("--homog", *(f"{o}={pytester.path / n}" for o, n in zip(options, names, strict=True)))
+    finally:
+        os.umask(old)
+    assert {name: (pytester.path / name).stat().st_mode & 0o777 for name in names} == dict.fromkeys(names, 0o644)
+
+
+def test_one_not_homogeneous_call_shows_its_matrix_once(pytester: pytest.Pytester) -> None:
+    # the call records the homogenization and the closest pair, each with the same matrix
+    pytester.makepyfile(
+        test_group="""
+        import pytest
+        from pytest_homog import assert_not_homogeneous
+
+        GOLD = [["B-PER", "O", "B-LOC"], ["O", "B-PER", "I-PER"], ["B-LOC", "O", "O"], ["O", "O", "B-PER"]]
+        A = [["B-PER", "O", "O"], ["O", "B-PER", "I-PER"], ["B-LOC", "O", "O"], ["O", "O", "O"]]
+        B = [["B-PER", "O", "B-LOC"], ["O", "O", "O"], ["B-LOC", "O", "O"], ["O", "O", "B-PER"]]
+        C = [["O", "O", "B-LOC"], ["O", "B-PER", "I-PER"], ["O", "O", "O"], ["O", "O", "B-PER"]]
+
+        @pytest.mark.homog
+        def test_group():
+            assert_not_homogeneous({"a": A, "b": B, "c": C}, GOLD, max_homogenization=10, max_similarity=0.99)
+        """
+    )
+    markdown, page = pytester.path / "r.md", pytester.path / "r.html"
+    result = pytester.runpytest("--homog", f"--homog-markdown={markdown}", f"--homog-html={page}")
+    result.assert_outcomes(passed=1)
+    assert [line.split()[2] for line in homog_section(result.stdout.str())[2:4]] == [
+        "outcome_homogenization",
+        "max_similarity:error_consistency",
+    ]
+    assert markdown.read_text().count("### Similarity matrices") == 1
+    assert markdown.read_text().count("· matrix (error_consistency)**") == 1
+    assert page.read_text().count("<figure>") == 1

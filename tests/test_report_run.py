@@ -17,8 +17,17 @@ def test_counts_and_keys_of_a_run_with_a_baseline() -> None:
     base = Baseline(path=Path("b.json"), entries={"t::a::c::f1::#2": BaselineEntry(0.5)})
     report = RunReport.build(RunRecord(checks=checks), base, Tolerance(0.05))
     assert report.keys == ["t::a::c::f1::", "t::a::c::f1::#2", "t::b::c::f1::"]
-    assert report.counts() == {"checks": 3, "passed": 2, "failed": 1, "tests": 2, "regressions": 1}
+    # the check that regressed failed as its test did: the counts say so
+    assert report.counts() == {
+        "checks": 3,
+        "passed": 1,
+        "failed": 2,
+        "tests": 2,
+        "failed_tests": 2,
+        "regressions": 1,
+    }
     assert list(report.deltas) == ["t::a::c::f1::#2"] and report.deltas["t::a::c::f1::#2"].regressed
+    assert report.counts_text() == "3 checks in 2 tests: 1 passed, 2 failed (1 regressed from the baseline) in 2 tests"
 
 
 def test_a_run_without_a_baseline_compares_nothing() -> None:

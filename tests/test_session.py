@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pytest
 
 from pytest_homog.record import CheckRecord
 from pytest_homog.session import ship, unship, worker_index
@@ -66,3 +67,49 @@ def test_the_model_session_is_closed_when_pytest_ends(pytester: Any, monkeypatch
     result = pytester.inline_run("--homog", f"--homog-cache-dir={pytester.path / 'cache'}")
     result.assertoutcome(passed=1)
     assert len(closed) == 1
+
+
+REFRESHED = """
+import pytest
+
+pytestmark = pytest.mark.homog
+BASE, TRAIN = {base!r}, {train!r}
+
+
+@pytest.fixture(scope="session")
+def tuned(homog_finetune):
+    return homog_finetune(BASE, train=TRAIN, epochs=1, learning_rate=1e-3, seed=0)
+
+
+@pytest.fixture(scope="session")
+def subjects(tuned):
+    return {{"candidate": tuned}}
+
+
+@pytest.mark.parametrize("i", range(3))
+def test_uses_the_model(tuned, i):
+    assert tuned.labels
+
+
+def test_uses_a_mapping_of_models(subjects):
+    assert subjects
+
+
+def test_uses_no_model():
+    pass
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_refresh_fails_every_test_that_uses_a_rebuilt_model(
+    pytester: Any, tiny_world: dict, tmp_path: Any, monkeypatch: Any, workers: list[str]
+) -> None:
+    # the session fixture is rebuilt in the setup of its first test only; later tests get the same object
+    if workers:
+        pytest.importorskip("xdist")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny models; two workers share the cores
+    pytester.makepyfile(test_refreshed=REFRESHED.format(base=str(tiny_world["base"]), train=str(tiny_world["train"])))
+    args = ["--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "--homog-refresh", "-p", "no:cacheprovider"]
+    result = pytester.runpytest_subprocess(*args, *workers)
+    result.assert_outcomes(passed=1, failed=4)
+    assert result.stdout.str().count("model cache refreshed by --homog-refresh") >= 4

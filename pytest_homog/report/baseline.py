@@ -29,6 +29,7 @@ from pytest_homog.report.numbers import format_number
 
 __all__ = [
     "BASELINE_SCHEMA",
+    "NOTHING_COMPARED",
     "REPORT_SCHEMA",
     "SCHEMA_VERSION",
     "Baseline",
@@ -46,6 +47,12 @@ __all__ = [
 REPORT_SCHEMA = "pytest-homog/report"
 BASELINE_SCHEMA = "pytest-homog/baseline"
 SCHEMA_VERSION = 1
+#: the warning when a baseline shares no check with the run (:attr:`Comparison.shares_nothing`)
+NOTHING_COMPARED = (
+    "the baseline shares no check with this run, so nothing was compared. A check is known by test id, check, "
+    "metric and subject names: were tests or subjects renamed? Write a new baseline with --homog-save-baseline; "
+    "--homog-baseline-strict makes this a failure."
+)
 
 _HIGHER_IS_BETTER = frozenset(
     {"f1", "precision", "recall", "accuracy", "divergence", "disagreement", "gap", "f1_gap", "auc", "roc_auc"}
@@ -282,6 +289,11 @@ class Comparison:
     def regressions(self) -> list[Delta]:
         """Every delta that regressed."""
         return [d for d in self.deltas if d.regressed]
+
+    @property
+    def shares_nothing(self) -> bool:
+        """Whether the run has checks but the baseline holds none of them (were tests or subjects renamed?)."""
+        return bool(self.new) and not self.deltas
 
     def counts_text(self) -> str:
         """``"12 compared, 1 regressed, 0 new, 2 missing"``."""

@@ -27,6 +27,8 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.writelines([text] if isinstance(text, str) else text)
+        # mkstemp makes the file private (0600); a report is as readable as any file the user writes (junit.xml)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -34,3 +36,10 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str]) -> Non
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    """The process's umask. Reading it means setting it: the old value is put back at once."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

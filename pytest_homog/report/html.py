@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeGuard
 
 from pytest_homog.record import CheckRecord
-from pytest_homog.report.baseline import Delta
+from pytest_homog.report.baseline import NOTHING_COMPARED, Delta
 from pytest_homog.report.numbers import cell_text, format_number
 from pytest_homog.report.run import RunReport, iso_time
 from pytest_homog.report.table import DETAIL_LIMIT, shown_details, summary_table, table_from
@@ -66,7 +66,6 @@ def html_chunks(report: RunReport) -> Iterator[str]:
 
 def _head(report: RunReport) -> list[str]:
     """The page up to the checks table: title, counts, the baseline comparison."""
-    counts = report.counts()
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -75,18 +74,18 @@ def _head(report: RunReport) -> list[str]:
         f"<style>{_CSS}</style></head><body>",
         "<h1>pytest-homog report</h1>",
         f'<p class="meta">pytest-homog {_escape(report.run.plugin_version)} · {_escape(iso_time(report.created))} · '
-        f"{counts['checks']} checks in {counts['tests']} tests: {counts['passed']} passed, "
-        f"{counts['failed']} failed"
-        + (f", {counts['regressions']} regressed" if counts["regressions"] else "")
-        + "</p>",
+        f"{_escape(report.counts_text())}</p>",
     ]
     comparison = report.comparison
     if comparison is not None:
         base = comparison.baseline
-        parts.append(f"<h2>Baseline {_escape(base.path.name)} (tolerance {_escape(comparison.tolerance)})</h2><ul>")
+        tolerance = _escape(comparison.tolerance.describe())
+        parts.append(f"<h2>Baseline {_escape(base.path.name)} (tolerance {tolerance})</h2><ul>")
         parts += [f'<li class="problem">{_escape(p)}</li>' for p in base.problems]
         if base.usable:
             parts.append(f"<li>{comparison.counts_text()}</li>")
+            if comparison.shares_nothing:
+                parts.append(f'<li class="problem">{_escape(NOTHING_COMPARED)}</li>')
             parts += [f'<li class="regression">{_escape(d.describe())}</li>' for d in comparison.regressions]
         parts.append("</ul>")
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from pytest_homog.report.baseline import NOTHING_COMPARED
 from pytest_homog.report.numbers import cell_text
 from pytest_homog.report.run import RunReport
 from pytest_homog.report.table import DETAIL_LIMIT, shown_details, summary_table, table_from
@@ -24,19 +25,13 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
     >>> from pytest_homog.record import CheckRecord, RunRecord
     >>> run = RunRecord(checks=[CheckRecord(check="c", metric="f1", value=0.5, passed=True, test_id="t")])
     >>> print("".join(markdown_chunks(RunReport.build(run))), end="")
-    ## pytest-homog: 1 check, 1 passed, 0 failed
+    ## pytest-homog: 1 check in 1 test: 1 passed, 0 failed
     <BLANKLINE>
     | test | check | metric | value | interval | threshold | verdict |
     |---|---|---|---|---|---|---|
     | t | c | f1 | 0.5000 |  |  | ✅ PASS |
     """
-    counts = report.counts()
-    plural = "" if counts["checks"] == 1 else "s"
-    yield (
-        f"## pytest-homog: {counts['checks']} check{plural}, {counts['passed']} passed, {counts['failed']} failed"
-        + (f", {counts['regressions']} regressed" if counts["regressions"] else "")
-        + "\n\n"
-    )
+    yield f"## pytest-homog: {report.counts_text()}\n\n"
     headers, rows = summary_table(report)
     for line in _table(headers, [[*row[:-1], _VERDICTS[row[-1]]] for row in rows]):
         yield line + "\n"
@@ -68,10 +63,12 @@ def _baseline_lines(report: RunReport) -> list[str]:
     if comparison is None:
         return []
     base = comparison.baseline
-    lines = ["", f"### Baseline `{base.path.name}` (tolerance {comparison.tolerance})", ""]
+    lines = ["", f"### Baseline `{base.path.name}` (tolerance {comparison.tolerance.describe()})", ""]
     lines += [f"- ⚠️ {problem}" for problem in base.problems]
     if base.usable:
         lines.append(f"- {comparison.counts_text()}")
+        if comparison.shares_nothing:
+            lines.append(f"- ⚠️ {NOTHING_COMPARED}")
         lines += [f"- ❌ {_escape(d.describe())}" for d in comparison.regressions]
         lines += [f"- missing from this run: `{key}`" for key in comparison.missing[:20]]
     return lines

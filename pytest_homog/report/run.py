@@ -16,7 +16,8 @@ __all__ = ["RunReport", "iso_time"]
 class RunReport:
     """A finished run ready to be written: records, their keys and the baseline comparison, if any.
 
-    ``outputs`` and ``errors`` collect what writing the report files did, for the terminal summary.
+    ``outputs`` and ``errors`` collect what writing the report files did, for the terminal summary; ``failures``
+    says why the run fails although its tests may pass (the gate could not do its work).
     """
 
     run: RunRecord
@@ -25,6 +26,7 @@ class RunReport:
     created: float = field(default_factory=time.time)
     outputs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
     #: the comparison's deltas by key
     deltas: dict[str, Delta] = field(init=False, repr=False, compare=False)
 
@@ -41,16 +43,45 @@ class RunReport:
         return cls(run=run, comparison=comparison, keys=keys)
 
     def counts(self) -> dict[str, int]:
-        """Summary counts: checks, passed, failed, tests, regressions."""
+        """Summary counts: checks; passed and failed (a check that regressed from the baseline failed, as its test
+        did); tests; failed_tests (the tests of the failed checks); regressions."""
+        regressed = {delta.key for delta in self.comparison.regressions} if self.comparison else set()
         checks = self.run.checks
-        passed = sum(1 for c in checks if c.passed)
+        failed = [c for c, key in zip(checks, self.keys, strict=True) if not c.passed or key in regressed]
         return {
             "checks": len(checks),
-            "passed": passed,
-            "failed": len(checks) - passed,
+            "passed": len(checks) - len(failed),
+            "failed": len(failed),
             "tests": len({c.test_id for c in checks}),
-            "regressions": len(self.comparison.regressions) if self.comparison else 0,
+            "failed_tests": len({c.test_id for c in failed if c.test_id}),
+            "regressions": len(regressed),
         }
+
+    def counts_text(self) -> str:
+        """The counts as the summaries write them.
+
+        Examples
+        --------
+        >>> from pytest_homog.record import CheckRecord
+        >>> checks = [CheckRecord(check="c", metric="f1", value=v, passed=v > 0.4, test_id=t)
+        ...           for v, t in [(0.5, "t1"), (0.3, "t2"), (0.2, "t2")]]
+        >>> RunReport.build(RunRecord(checks=checks)).counts_text()
+        '3 checks in 2 tests: 1 passed, 2 failed in 1 test'
+        """
+        counts = self.counts()
+        text = (
+            f"{_count(counts['checks'], 'check')} in {_count(counts['tests'], 'test')}: "
+            f"{counts['passed']} passed, {counts['failed']} failed"
+        )
+        if counts["regressions"]:
+            text += f" ({counts['regressions']} regressed from the baseline)"
+        if counts["failed_tests"]:
+            text += f" in {_count(counts['failed_tests'], 'test')}"
+        return text
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def iso_time(seconds: float) -> str:

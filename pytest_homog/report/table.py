@@ -6,6 +6,7 @@ JSON report keeps everything as data.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -154,10 +155,18 @@ def shown_details(report: RunReport) -> list[tuple[str, Any, Matrix | None]]:
     1 MiB limit for a job summary)."""
     every = len(report.run.checks) <= DETAIL_LIMIT
     details = []
+    # one assert_not_homogeneous call records its matrix twice (with the homogenization and the closest pair);
+    # a matrix already shown for the same test is not shown again
+    matrices_shown: set[str] = set()
     for record, key in zip(report.run.checks, report.keys, strict=True):
         shown = every or verdict_text(record, report.deltas.get(key)) != "PASS"
         for name, value in record.details.items():
             matrix = matrix_from(value)
+            if matrix is not None:
+                identity = json.dumps([record.test_id, matrix])
+                if identity in matrices_shown:
+                    continue
+                matrices_shown.add(identity)
             if matrix is not None or shown:
                 details.append((f"{record.test_id or '<outside tests>'} · {record.check} · {name}", value, matrix))
     return details

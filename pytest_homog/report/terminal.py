@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_homog.record import CheckRecord, jsonable
-from pytest_homog.report.baseline import Comparison, Delta
+from pytest_homog.report.baseline import NOTHING_COMPARED, Comparison, Delta
 from pytest_homog.report.numbers import cell_text
 from pytest_homog.report.run import RunReport
 from pytest_homog.report.table import matrix_from, summary_table, table_from
@@ -31,27 +31,22 @@ def summary_lines(report: RunReport, *, verbose: bool = False) -> list[Line]:
     ----  -----  ------  ------  --------  ---------  -------
     t     c      f1      0.5000                       PASS
     <BLANKLINE>
-    1 checks in 1 tests: 1 passed, 0 failed
+    1 check in 1 test: 1 passed, 0 failed
     """
     headers, rows = summary_table(report)
     table = text_table(headers, rows)
     out: list[Line] = [(table[0], {"bold": True}), (table[1], {})]
     for line, row in zip(table[2:], rows, strict=True):
         out.append((line, {"green": True} if row[-1] == "PASS" else {"red": True}))
-    counts = report.counts()
+    failed = report.counts()["failed"]
     out.append(("", {}))
-    out.append(
-        (
-            f"{counts['checks']} checks in {counts['tests']} tests: {counts['passed']} passed, "
-            f"{counts['failed']} failed",
-            {"bold": True, "red" if counts["failed"] else "green": True},
-        )
-    )
+    out.append((report.counts_text(), {"bold": True, "red" if failed else "green": True}))
     out.extend(_baseline_lines(report.comparison))
     if verbose:
         out.extend(_detail_lines(report))
     out.extend((path, {}) for path in report.outputs)
     out.extend((error, {"red": True, "bold": True}) for error in report.errors)
+    out.extend((f"homog: the run fails: {failure}", {"red": True, "bold": True}) for failure in report.failures)
     return out
 
 
@@ -66,10 +61,12 @@ def _baseline_lines(comparison: Comparison | None) -> list[Line]:
     regressions = comparison.regressions
     out.append(
         (
-            f"baseline {base.path} (tolerance {comparison.tolerance}): {comparison.counts_text()}",
+            f"baseline {base.path} (tolerance {comparison.tolerance.describe()}): {comparison.counts_text()}",
             {"bold": True, "red" if regressions else "green": True},
         )
     )
+    if comparison.shares_nothing:
+        out.append((f"homog: WARNING: {NOTHING_COMPARED}", {"red": True, "bold": True}))
     out.extend((f"  REGRESSED {delta.describe()}", {"red": True}) for delta in regressions)
     shown = comparison.missing[:10]
     out.extend((f"  missing from this run: {key}", {"yellow": True}) for key in shown)
