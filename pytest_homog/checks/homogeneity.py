@@ -139,21 +139,16 @@ def _measure(
 
 
 def _closest(matrix: SimilarityMatrix) -> tuple[tuple[str, str], float, float | None, float | None]:
-    """The pair whose compared number (interval high end, or value) is largest, undefined pairs first."""
-    k = len(matrix.names)
-    best: tuple[tuple[str, str], float, float | None, float | None] | None = None
-    for i in range(k):
-        for j in range(i + 1, k):
-            value = float(matrix.values[i, j])
-            high = None if matrix.high is None else float(matrix.high[i, j])
-            low = None if matrix.low is None else float(matrix.low[i, j])
-            compared = value if high is None else high
-            if best is None or math.isnan(compared) or compared > (best[1] if best[3] is None else best[3]):
-                best = ((matrix.names[i], matrix.names[j]), value, low, high)
-                if math.isnan(compared):
-                    return best
-    assert best is not None  # a group has two subjects or more
-    return best
+    """The pair whose compared number (interval high end, or value) is largest, an undefined one first (no bound
+    can hold it): its names, value, low and high."""
+    import numpy as np
+
+    first, second = np.triu_indices(len(matrix.names), 1)
+    values = matrix.values[first, second]
+    compared = values if matrix.high is None else matrix.high[first, second]
+    i = int(np.argmax(np.where(np.isnan(compared), np.inf, compared)))
+    low, high = (None if bounds is None else float(bounds[first[i], second[i]]) for bounds in (matrix.low, matrix.high))
+    return (matrix.names[first[i]], matrix.names[second[i]]), float(values[i]), low, high
 
 
 def _bounds(measures: _Measures, options: _Options, by: str) -> list[_Bound]:
