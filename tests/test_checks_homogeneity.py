@@ -299,3 +299,13 @@ def test_point_estimates_on_request_and_the_record_says_so(run: RunRecord) -> No
     )
     with pytest.raises(AssertionError, match=verdicts):
         assert_not_homogeneous({"weak": WEAK, "twin": WEAK}, Y_TRUE, confidence=None, max_similarity=0.99)
+
+
+def test_a_wide_interval_says_more_data_is_needed(run: RunRecord) -> None:
+    # independent failures on 24 sentences: the point estimate is below the bound, the interval reaches above it
+    third = [["O"] * len(s) if i % 8 in (1, 4) else list(s) for i, s in enumerate(Y_TRUE)]
+    with pytest.raises(AssertionError) as info:
+        assert_not_homogeneous({"weak": WEAK, "third": third}, Y_TRUE, max_shared_failure=0.2)
+    record = run.checks[0]
+    assert record.value <= 0.2 < record.high  # type: ignore[operator]
+    assert "Next step: every point estimate is within its bound, but the intervals are too wide" in str(info.value)

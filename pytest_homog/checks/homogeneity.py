@@ -337,6 +337,11 @@ def _failure(bounds: list[_Bound], measures: _Measures, options: _Options, group
             "Next step: a subject that fails nothing (or everything) leaves shared failure undefined; evaluate on "
             "data where every subject fails some units and gets some right."
         )
+    elif all(bound.value <= bound.bound for bound in bounds):
+        lines.append(
+            "Next step: every point estimate is within its bound, but the intervals are too wide to show it; "
+            "evaluate on more data (or pass confidence=None to compare point estimates, which chance can pass)."
+        )
     else:
         lines.append(
             "Next step: these units are a blind spot the subjects share. Look at what they have in common (base "
