@@ -37,6 +37,9 @@ WEAK = [["O", "O"] if s == ["O", "B-ORG"] else list(s) for s in Y_TRUE]
 
 
 WEAK[1] = ["O", "O"]
+# misses every PER entity but the first
+OTHER = [["O"] * len(s) if s[0] == "B-PER" else list(s) for s in Y_TRUE]
+OTHER[0] = list(Y_TRUE[0])
 
 
 @pytest.fixture
@@ -117,8 +120,9 @@ def test_diverge_fails_with_gap_interval_and_threshold(run: RunRecord) -> None:
 
 
 def test_diverge_error_consistency_and_point_mode(run: RunRecord) -> None:
-    oa, ob = unit_outcomes(Y_TRUE, GOOD), unit_outcomes(Y_TRUE, WEAK)
-    record = assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=0.5, by="error_consistency")
+    oa, ob = unit_outcomes(Y_TRUE, OTHER), unit_outcomes(Y_TRUE, WEAK)
+    record = assert_models_diverge(OTHER, WEAK, Y_TRUE, min_gap=0.5, by="error_consistency", unit="entity",
+                                   confidence=None)  # fmt: skip
     assert record.value == pytest.approx(1 - error_consistency(oa, ob).kappa)
     assert record.compared == "value" and record.low is None
     # identical subjects never diverge, with or without an interval
@@ -158,15 +162,21 @@ def test_diverge_by_cka(run: RunRecord) -> None:
     assert record.passed and record.metric == "1-cka"
     with pytest.raises(HomogUsageError, match="has no homog_features"):
         assert_models_diverge(_Model("x", x), GOOD, Y_TRUE, min_gap=0.1, by="cka")
-    with pytest.raises(HomogUsageError, match="no bootstrap interval"):
-        assert_models_diverge(_Model("x", x), other, Y_TRUE, min_gap=0.1, by="cka", confidence=0.9)
+    # CKA has no interval: the point value is compared, whatever confidence says, and the record says so
+    for confidence in (0.9, None):
+        record = assert_models_diverge(_Model("x", x), other, Y_TRUE, min_gap=0.1, by="cka", confidence=confidence)
+        assert record.compared == "value" and record.confidence is None and record.low is None
+        assert record.details["interval"].startswith("none: linear CKA has no bootstrap interval")
 
 
 def test_diverge_argument_errors() -> None:
     with pytest.raises(HomogUsageError, match="by must be one of"):
         assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=0.1, by="accuracy")
-    with pytest.raises(HomogUsageError, match="min_gap must be a number >= 0"):
-        assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=-1)
+    for gap in (-1, 0, 0.0):
+        with pytest.raises(HomogUsageError, match=r"min_gap must be a number > 0 \(any two subjects diverge by 0"):
+            assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=gap)
+    with pytest.raises(HomogUsageError, match=r"by='capa'.* needs both subjects' probabilities"):
+        assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=0.1, by="capa")
     with pytest.raises(HomogUsageError, match="confidence"):
         assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=0.1, confidence=95)
     with pytest.raises(HomogDataError, match="sentences"):
@@ -213,8 +223,10 @@ def test_diversity_assertions_accept_integer_labels() -> None:
     b = [1, 1, 0, 0, 2, 1]
     record = assert_models_diverge(a, b, gold, min_gap=0.1, by="disagreement")
     assert record.value == pytest.approx(disagreement(a, b))
-    record = assert_not_homogeneous({"a": a, "b": b}, gold, max_homogenization=10.0)
-    assert record.value == pytest.approx(float(outcome_homogenization(gold, {"a": a, "b": b})))
+    record = assert_not_homogeneous({"a": a, "b": b}, gold, max_homogenization=10.0, confidence=None)
+    homogenization = outcome_homogenization(gold, {"a": a, "b": b})
+    assert record.value == pytest.approx(float(homogenization.shared_failure))
+    assert record.details["outcome_homogenization"]["value"] == pytest.approx(float(homogenization))
 
 
 def test_no_negative_zero_in_the_gap_interval() -> None:
@@ -222,6 +234,69 @@ def test_no_negative_zero_in_the_gap_interval() -> None:
 
     gold = [["B-PER", "O"], ["B-LOC", "O"]] * 5
     with pytest.raises(AssertionError) as info:
-        assert_models_diverge(gold, gold, gold, min_gap=0.1)
+        assert_models_diverge(gold, gold, gold, min_gap=0.1, confidence=None)
     assert "-0.0000" not in str(info.value)
     assert "CI of the gap [0.0000, 0.0000]" in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        assert_models_diverge(gold, gold, gold, min_gap=0.1)
+    assert "-0.0000" not in str(info.value) and "CI of |delta F1|, [0.0000, 0.0000]" in str(info.value)
+
+
+# -- what passed and should not ----------------------------------------------------------------------------------
+
+
+def _same_error_process(seed: int, n: int = 300) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """References with a PER and a LOC in every sentence, and two taggers that each drop every entity with
+    probability 0.3: the same error process, so no true gap."""
+    rng = np.random.default_rng(seed)
+    gold = []
+    for _ in range(n):
+        tags = ["O"] * 6
+        tags[int(rng.integers(0, 3))], tags[int(rng.integers(3, 6))] = "B-PER", "B-LOC"
+        gold.append(tags)
+
+    def tagger() -> list[list[str]]:
+        return [[t if t == "O" or rng.random() > 0.3 else "O" for t in s] for s in gold]
+
+    return gold, tagger(), tagger()
+
+
+def test_a_gap_from_chance_alone_does_not_pass_by_default(run: RunRecord) -> None:
+    # on this draw the point gap clears 0.01, as it does on most draws, though both taggers err alike
+    gold, a, b = _same_error_process(seed=1)
+    point = assert_models_diverge(a, b, gold, min_gap=0.01, by="f1", confidence=None)
+    assert point.passed and point.value >= 0.01 and point.compared == "value"
+    with pytest.raises(AssertionError, match=r"the 95% CI of \|delta F1\|, \[0\.0000, "):
+        assert_models_diverge(a, b, gold, min_gap=0.01, by="f1")
+    assert run.checks[-1].compared == "low" and run.checks[-1].confidence == 0.95
+
+
+def test_a_perfect_subject_leaves_error_consistency_undefined_and_fails(run: RunRecord) -> None:
+    # a perfect model and a copy that differs on 1 of 1,000 entities: kappa is 0 by construction, not by evidence
+    gold = [["B-PER", "O"]] * 1000
+    copy = [list(s) for s in gold]
+    copy[7] = ["O", "O"]
+    for confidence in (0.95, None):
+        with pytest.raises(AssertionError) as info:
+            assert_models_diverge(gold, copy, gold, min_gap=0.5, by="error_consistency", confidence=confidence)
+        first = str(info.value).splitlines()[0]
+        assert "cannot be shown to diverge by error_consistency: error consistency is undefined" in first
+        assert "'predictions (a)' is right on every span unit" in first
+        assert not run.checks[-1].passed and "undefined" in run.checks[-1].details
+
+
+def _shared_hallucination(n: int = 40) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """Two taggers that invent the same ORG in every sentence and miss different gold entities."""
+    gold = [["B-PER", "O", "B-LOC", "O", "O"] for _ in range(n)]
+    a = [["O" if i % 4 == 0 else "B-PER", "O", "B-LOC", "O", "B-ORG"] for i in range(n)]
+    b = [["B-PER", "O", "O" if i % 4 == 2 else "B-LOC", "O", "B-ORG"] for i in range(n)]
+    return gold, a, b
+
+
+def test_shared_false_positives_make_subjects_alike_by_default() -> None:
+    gold, a, b = _shared_hallucination()
+    # on gold entities alone they look less alike than chance (1 - kappa > 1)
+    record = assert_models_diverge(a, b, gold, min_gap=0.5, by="error_consistency", unit="entity", confidence=None)
+    assert record.value > 1.0
+    with pytest.raises(AssertionError, match=r"1 - error consistency.*\(unit span;"):
+        assert_models_diverge(a, b, gold, min_gap=0.5, by="error_consistency")

@@ -334,7 +334,7 @@ def test_an_exact_copy_is_a_subject_of_its_own_sharing_one_model(tuned, tiny_wor
     real = predict_module.predict_tags
     monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
     test = session.dataset(str(tiny_world["test"]))
-    copies = r"2 subjects are homogeneous.*'candidate' and 'incumbent' have similarity"
+    copies = r"2 subjects are homogeneous.*similarity of 'candidate' and 'incumbent'"
     with pytest.raises(AssertionError, match=copies):
         assert_not_homogeneous({"candidate": candidate, "incumbent": incumbent}, test, max_similarity=0.9)
     assert calls == [1]  # one forward pass for both names

@@ -331,9 +331,10 @@ def test_an_exact_copy_under_two_names_fails_assert_not_homogeneous(pytester, ti
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
-            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: outcome homogenization * > "
-            "max_homogenization 2*",
+            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: the 95% CI of shared failure, "
+            "[[]1.000, 1.000[]], reaches above max_shared_failure 0.5*",
             "*failure rates: candidate *, incumbent *",
-            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: 'a' and 'b' have similarity 1.000*",
+            "*AssertionError: assert_not_homogeneous: 2 subjects are homogeneous: *; the 95% CI of similarity of 'a' "
+            "and 'b' by error_consistency, [[]1.000, 1.000[]], reaches above max_similarity 0.9*",
         ]
     )

@@ -467,7 +467,8 @@ def test_report_files_respect_the_umask(pytester: pytest.Pytester) -> None:
 
 
 def test_one_not_homogeneous_call_shows_its_matrix_once(pytester: pytest.Pytester) -> None:
-    # the call records the homogenization and the closest pair, each with the same matrix
+    # the call records the shared failure, the closest pair, the homogenization and the most similar pair, with the
+    # same matrix
     pytester.makepyfile(
         test_group="""
         import pytest
@@ -480,16 +481,21 @@ def test_one_not_homogeneous_call_shows_its_matrix_once(pytester: pytest.Pyteste
 
         @pytest.mark.homog
         def test_group():
-            assert_not_homogeneous({"a": A, "b": B, "c": C}, GOLD, max_homogenization=10, max_similarity=0.99)
+            assert_not_homogeneous({"a": A, "b": B, "c": C}, GOLD, max_homogenization=10, max_similarity=0.99,
+                                   confidence=None)
         """
     )
     markdown, page = pytester.path / "r.md", pytester.path / "r.html"
     result = pytester.runpytest("--homog", f"--homog-markdown={markdown}", f"--homog-html={page}")
     result.assert_outcomes(passed=1)
-    assert [line.split()[2] for line in homog_section(result.stdout.str())[2:4]] == [
+    assert [line.split()[2] for line in homog_section(result.stdout.str())[2:6]] == [
+        "shared_failure",
+        "pair_shared_failure",
         "outcome_homogenization",
         "max_similarity:error_consistency",
     ]
     assert markdown.read_text().count("### Similarity matrices") == 1
     assert markdown.read_text().count("· matrix (error_consistency)**") == 1
-    assert page.read_text().count("<figure>") == 1
+    # and the shared failure of every pair, once
+    assert markdown.read_text().count("· pair_shared_failure (shared_failure)**") == 1
+    assert page.read_text().count("<figure>") == 2

@@ -4,11 +4,12 @@ or CKA), on the point estimate or the lower bound of its interval."""
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message, resolve_seed
-from pytest_homog.errors import HomogUsageError
+from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message, gate_unit, resolve_seed
+from pytest_homog.errors import HomogUsageError, UndefinedMetricWarning
 from pytest_homog.record import CheckRecord, record_check
 from pytest_homog.run_context import RUN_SEED, RunSeed
 
@@ -48,21 +49,26 @@ class _Gap:
     low: float | None = None
     high: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None
 
 
 def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
     from pytest_homog.metrics.bootstrap import check_confidence
 
+    if by == "capa":
+        raise HomogUsageError(
+            "assert_models_diverge(by='capa') needs both subjects' probabilities, which subjects do not give; "
+            "compute capa(y_true, proba_a, proba_b, labels=..., confidence=0.95) and check its low end, or use "
+            "by='error_consistency'."
+        )
     if not isinstance(by, str) or by not in DIVERGE_BY:
         raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGE_BY))}; got {by!r}.")
-    gap = check_number(min_gap, "min_gap")
+    gap = check_number(
+        min_gap, "min_gap", strict=True, why=" (any two subjects diverge by 0 or more, so the check could never fail)"
+    )
     coverage = None if confidence is None else check_confidence(confidence)
-    if by == "cka" and coverage is not None:
-        raise HomogUsageError(
-            "by='cka' has no bootstrap interval; pass confidence=None (the point value of 1 - CKA is "
-            "compared with min_gap), or use by='disagreement' or 'error_consistency' for an interval."
-        )
-    return gap, coverage
+    # linear CKA has no bootstrap interval here: its point value is compared and the record says so
+    return gap, None if by == "cka" else coverage
 
 
 def _abs_interval(low: float, high: float) -> tuple[float, float]:
@@ -116,16 +122,39 @@ def _divergence(
 
     read_entities(a.corpus, [a.predictions, b.predictions])
     corpus = a.corpus
-    counted = corpus.resolve_level(level) if by == "disagreement" else corpus.resolve_unit(unit)
-    estimate = divergence_estimate(
-        a.predictions, b.predictions, by=by, counted=counted, confidence=shown, n_resamples=n_resamples, seed=seed
-    )
+    counted = corpus.resolve_level(level) if by == "disagreement" else gate_unit(corpus, unit)
+    reason = None if by == "disagreement" else _constant_outcomes(a, b, counted)
+    with warnings.catch_warnings():
+        if reason is not None:  # the reason says it, and the check fails
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+        estimate = divergence_estimate(
+            a.predictions, b.predictions, by=by, counted=counted, confidence=shown, n_resamples=n_resamples, seed=seed
+        )
     evidence = [
         f"{_WHAT[by]} = {estimate.value:.4f}, {shown:.0%} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
         f"({'level' if by == 'disagreement' else 'unit'} {estimate.level}; paired bootstrap over {estimate.n} "
         f"sentences, {estimate.n_resamples} resamples)"
     ]
-    return _Gap(estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high)
+    details = {} if reason is None else {"undefined": reason}
+    return _Gap(estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high, details, reason)
+
+
+def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
+    """Why error consistency is undefined for ``a`` and ``b``: a subject right (or wrong) on every unit has
+    constant outcomes, so chance explains all agreement with it and kappa is 0 (or 0 / 0) whatever the other
+    does; None when both have varied outcomes."""
+    right, _, _ = a.corpus.group_outcomes([a.predictions, b.predictions], unit)
+    if right.shape[1] == 0:
+        return None  # no units: the measure raises with its own message
+    for resolved, outcomes in zip((a, b), right, strict=True):
+        if outcomes.all() or not outcomes.any():
+            what = "right" if outcomes.all() else "wrong"
+            return (
+                f"error consistency is undefined: {resolved.name!r} is {what} on every {unit} unit, so its "
+                "agreement with any subject is what chance gives and kappa says nothing about how alike the two "
+                "are"
+            )
+    return None
 
 
 def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, level: str | None) -> _Gap:
@@ -136,8 +165,12 @@ def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, leve
     features_b = subject_features(b, data, names[1])
     similarity = linear_cka(features_a, features_b, debiased=debiased)
     n = len(features_a)
-    evidence = [f"linear CKA{' (debiased)' if debiased else ''} = {similarity:.4f} on {n} words"]
-    return _Gap(1.0 - similarity, n, level, evidence)
+    evidence = [
+        f"linear CKA{' (debiased)' if debiased else ''} = {similarity:.4f} on {n} words (no bootstrap interval: "
+        "the point value is compared)"
+    ]
+    details = {"interval": "none: linear CKA has no bootstrap interval here; the point value is compared"}
+    return _Gap(1.0 - similarity, n, level, evidence, details=details)
 
 
 def _record(
@@ -175,6 +208,13 @@ def _record(
 
 def _failure(by: str, gap: _Gap, min_gap: float, confidence: float | None, shown: float, names: tuple[str, str]) -> str:
     what = _WHAT[by]
+    if gap.reason is not None:
+        return failure_message(
+            f"assert_models_diverge: {names[0]!r} and {names[1]!r} cannot be shown to diverge by {by}: {gap.reason}",
+            gap.evidence,
+            "Next step: compare them on data where each gets some units right and some wrong, or use "
+            "by='disagreement', which compares the predictions themselves.",
+        )
     if confidence is None:
         verdict = f"{what} = {gap.value:.4f} is below min_gap {min_gap:g}"
         if gap.low is not None:
@@ -201,7 +241,7 @@ def assert_models_diverge(
     *,
     min_gap: float,
     by: str = "f1",
-    confidence: float | None = None,
+    confidence: float | None = 0.95,
     level: str | None = None,
     unit: str | None = None,
     scheme: str = "IOB2",
@@ -222,14 +262,18 @@ def assert_models_diverge(
         :func:`~pytest_homog.metrics.agreement.disagreement` of the two predictions at ``level``.
     ``"error_consistency"``
         ``1 - kappa`` of Geirhos et al.'s error consistency on the units of ``unit`` (0 = the same errors,
-        1 = as different as chance allows).
+        1 = as different as chance allows). A subject right (or wrong) on every unit leaves kappa undefined:
+        the check then fails and says why.
     ``"cka"``
         ``1 - linear CKA`` of the subjects' word-pooled hidden states, ``subject.homog_features(data)``
-        (Kornblith et al. 2019); both subjects must provide them. No interval: ``confidence`` must be None.
+        (Kornblith et al. 2019); both subjects must provide them. It has no interval: the point value is
+        compared, whatever ``confidence`` says, and the record says so.
 
-    With ``confidence=None`` the point estimate must reach ``min_gap``; with a confidence the whole interval
-    must, i.e. its lower bound (for metric gaps, the interval of ``|delta|``). Intervals are paired bootstraps
-    over sentences (examples for flat labels).
+    With a confidence (default 0.95) the whole paired-bootstrap interval must reach ``min_gap``, i.e. its lower
+    bound (for metric gaps, the interval of ``|delta|``); with ``confidence=None`` the point estimate must.
+    Intervals resample sentences (examples for flat labels) once for both subjects. ``min_gap`` must be above
+    0, since any two subjects diverge by 0. ``by="capa"`` is refused: subjects do not give probabilities (use
+    :func:`~pytest_homog.metrics.capa.capa` on them).
 
     ``data`` may also be generated: a hypothesis strategy of examples (``labelled_sentences(...)``,
     ``text_examples(...)``), searched for ``max_examples`` examples with ``target()`` steering toward examples
@@ -246,13 +290,15 @@ def assert_models_diverge(
     data : references or dataset
         The references (for predictions) or the data the models predict.
     min_gap : float
-        Smallest divergence accepted.
+        Smallest divergence accepted; above 0.
     by : str
         See above.
     confidence : float, optional
-        Interval coverage, e.g. 0.95.
+        Interval coverage; None compares the point estimate.
     level, unit, scheme, mode
-        What is counted and how entities are read (see :mod:`pytest_homog.metrics.agreement`).
+        What is counted and how entities are read (see :mod:`pytest_homog.metrics.agreement`); ``unit`` defaults
+        to ``"span"`` for tag sequences (gold entities and every span either subject predicts outside them, so
+        shared false positives count) and ``"example"`` for flat labels.
     n_resamples, seed : int
         Bootstrap replicates and seed (also the seed of the search, when ``data`` is a strategy); ``seed``
         defaults to the run's ``--homog-seed`` under pytest with ``--homog``, else 0.
@@ -276,7 +322,7 @@ def assert_models_diverge(
     >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]] * 10
     >>> a = [["B-PER", "O"], ["B-LOC", "O"]] * 10
     >>> b = [["B-PER", "O"], ["O", "O"]] * 10
-    >>> assert_models_diverge(a, b, y_true, min_gap=0.3, by="disagreement").value
+    >>> assert_models_diverge(a, b, y_true, min_gap=0.2, by="disagreement").value
     0.5
     """
     __tracebackhide__ = True
@@ -304,7 +350,7 @@ def assert_models_diverge(
         gap = _divergence(first, second, by, level, unit, shown, *sampling)
     else:
         gap = _cka(a, b, data, names, debiased, level)
-    passed = (gap.value if confidence is None else gap.low) >= min_gap  # type: ignore[operator]
+    passed = gap.reason is None and (gap.value if confidence is None else gap.low) >= min_gap  # type: ignore[operator]
     context = {
         "sampling": {} if by == "cka" else {"n_resamples": n_resamples, "seed": seed},
         "scheme": scheme,

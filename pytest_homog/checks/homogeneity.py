@@ -1,159 +1,346 @@
-"""Homogeneity checks: a group of subjects must not fail the same units more than independent errors would, and
-(optionally) no pair may be more alike than a bound."""
+"""Homogeneity checks: a group of subjects must not share its failures.
+
+The gate is shared failure (:class:`~pytest_homog.metrics.homogenization.SharedFailure`): 0 when the subjects
+fail independently, 1 when their failures are as nested as their failure rates allow. The group's and every
+pair's must stay at or below ``max_shared_failure``, on the high end of the paired-bootstrap interval; outcome
+homogenization and a pairwise similarity can be bounded as well.
+"""
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.checks.messages import check_number
+from pytest_homog.checks.messages import check_number, gate_unit, resolve_seed
+from pytest_homog.errors import HomogUsageError, HomogWarning
 from pytest_homog.record import CheckRecord, record_check
+from pytest_homog.run_context import RUN_SEED, RunSeed
 
 if TYPE_CHECKING:
+    from pytest_homog.corpus import Corpus
     from pytest_homog.metrics.homogenization import OutcomeHomogenization, SimilarityMatrix
     from pytest_homog.subjects import Resolved
 
-__all__ = ["assert_not_homogeneous"]
+__all__ = ["DEFAULT_MAX_SHARED_FAILURE", "assert_not_homogeneous"]
+
+#: the default bound of shared failure: independent failures score about 0, near-copies about 1, and
+#: fine-tunes of one checkpoint on one data set share most of what their failure rates allow (README)
+DEFAULT_MAX_SHARED_FAILURE = 0.5
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The bounds and the interval options, checked."""
+
+    max_shared_failure: float
+    max_homogenization: float | None
+    max_similarity: float | None
+    confidence: float | None
+    n_resamples: int
+    seed: int | None
+
+
+@dataclass(frozen=True)
+class _Measures:
+    """What the check measured: the group's homogenization and shared failure, every pair's shared failure
+    (more than two subjects) and the similarity matrix by ``by``."""
+
+    homogenization: OutcomeHomogenization
+    pairs: SimilarityMatrix | None
+    matrix: SimilarityMatrix
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """One bound and the measure it holds: its value, interval (None without one) and why it is undefined."""
+
+    metric: str
+    what: str
+    option: str
+    bound: float
+    value: float
+    low: float | None = None
+    high: float | None = None
+    reason: str | None = None
+    pair: tuple[str, str] | None = None
+
+    @property
+    def compared(self) -> float:
+        """The number held to the bound: the interval's high end, or the value without an interval."""
+        return self.value if self.high is None else self.high
+
+    @property
+    def passed(self) -> bool:
+        # NaN (an undefined measure or interval) compares False: it passes no bound
+        return self.reason is None and self.compared <= self.bound
 
 
 def _check_options(
-    subjects: object, by: str, max_homogenization: object, max_similarity: object
-) -> tuple[float, float | None]:
+    subjects: object, by: str, bounds: tuple[object, object, object], sampling: tuple[object, object, object]
+) -> _Options:
+    from pytest_homog.metrics.group import check_interval_options
     from pytest_homog.metrics.homogenization import check_by, check_group
 
     check_group(subjects, "assert_not_homogeneous", "subject", "{'candidate': model_a, 'incumbent': model_b}")
-    check_by(by)
-    bound = check_number(max_homogenization, "max_homogenization")
-    if max_similarity is None:
-        return bound, None
-    return bound, check_number(max_similarity, "max_similarity", minimum=-1.0)
+    if check_by(by) == "capa":
+        raise HomogUsageError(
+            "assert_not_homogeneous(by='capa') needs every subject's probabilities, which subjects do not give; "
+            "compute similarity_matrix(y_true, {name: probabilities}, by='capa', labels=...) and bound its values, "
+            "or use by='error_consistency'."
+        )
+    never_fails = ", which no subjects can exceed, so the check could never fail"
+    shared = check_number(bounds[0], "max_shared_failure", minimum=-math.inf, below=1.0, why=never_fails)
+    homogenization = None if bounds[1] is None else check_number(bounds[1], "max_homogenization")
+    similarity = (
+        None
+        if bounds[2] is None
+        else check_number(bounds[2], "max_similarity", minimum=-1.0, below=1.0, why=" (1 = identical)" + never_fails)
+    )
+    confidence, n_resamples, seed = check_interval_options(sampling[0], sampling[1], resolve_seed(sampling[2]))
+    return _Options(shared, homogenization, similarity, confidence, n_resamples, seed)
 
 
 def _measure(
-    subjects: Mapping[str, Any], data: Any, group: list[Resolved], by: str, unit: str | None, level: str | None
-) -> tuple[OutcomeHomogenization, SimilarityMatrix]:
-    """Outcome homogenization and the similarity matrix of the resolved ``group``."""
+    subjects: Mapping[str, Any], data: Any, group: list[Resolved], by: str, unit: str, level: str | None,
+    options: _Options,
+) -> _Measures:  # fmt: skip
+    """Homogenization and shared failure of the resolved ``group``, its pairs' shared failure and its matrix."""
     from pytest_homog.metrics.homogenization import check_label_sets, cka_matrix, homogenization_of, similarity_of
     from pytest_homog.subjects import subject_features
 
     predictions = [resolved.predictions for resolved in group]
     check_label_sets(predictions)
-    unit = group[0].corpus.resolve_unit(unit)
-    homogenization = homogenization_of(predictions, unit)
-    if by != "cka":
-        return homogenization, similarity_of(predictions, by, level, unit)
-    features = {
-        resolved.name: subject_features(subject, data, resolved.name)
-        for resolved, subject in zip(group, subjects.values(), strict=True)
-    }
-    return homogenization, cka_matrix(features, debiased=False)
+    confidence, n_resamples, seed = options.confidence, options.n_resamples, options.seed
+    homogenization = homogenization_of(predictions, unit, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    # with two subjects the pair is the group
+    pairs = (
+        similarity_of(
+            predictions, "shared_failure", level, unit, confidence=confidence, n_resamples=n_resamples, seed=seed
+        )
+        if len(group) > 2
+        else None
+    )
+    if by == "cka":
+        features = {
+            resolved.name: subject_features(subject, data, resolved.name)
+            for resolved, subject in zip(group, subjects.values(), strict=True)
+        }
+        return _Measures(homogenization, pairs, cka_matrix(features, debiased=False))
+    if by == "shared_failure" and pairs is not None:
+        return _Measures(homogenization, pairs, pairs)
+    # without max_similarity the matrix is evidence only: no interval needed
+    shown = confidence if options.max_similarity is not None else None
+    matrix = similarity_of(predictions, by, level, unit, confidence=shown, n_resamples=n_resamples, seed=seed)
+    return _Measures(homogenization, pairs, matrix)
 
 
-def _record(
-    homogenization: OutcomeHomogenization,
-    matrix: SimilarityMatrix,
-    passed: tuple[bool, bool],
-    bounds: tuple[float, float | None],
-    by: str,
-    common: dict[str, Any],
-) -> CheckRecord:
-    shared = homogenization.shared_failures
-    details = {
+def _closest(matrix: SimilarityMatrix) -> tuple[tuple[str, str], float, float | None, float | None]:
+    """The pair whose compared number (interval high end, or value) is largest, an undefined one first (no bound
+    can hold it): its names, value, low and high."""
+    import numpy as np
+
+    first, second = np.triu_indices(len(matrix.names), 1)
+    values = matrix.values[first, second]
+    compared = values if matrix.high is None else matrix.high[first, second]
+    i = int(np.argmax(np.where(np.isnan(compared), np.inf, compared)))
+    low, high = (None if bounds is None else float(bounds[first[i], second[i]]) for bounds in (matrix.low, matrix.high))
+    return (matrix.names[first[i]], matrix.names[second[i]]), float(values[i]), low, high
+
+
+def _bounds(measures: _Measures, options: _Options, by: str) -> list[_Bound]:
+    """Every bound of the check, the group's shared failure first."""
+    homogenization = measures.homogenization
+    shared = homogenization.shared_failure
+    out = [
+        _Bound("shared_failure", "shared failure", "max_shared_failure", options.max_shared_failure,
+               float(shared), shared.low, shared.high, shared.reason),
+    ]  # fmt: skip
+    if measures.pairs is not None:
+        pair, value, low, high = _closest(measures.pairs)
+        reason = None
+        if math.isnan(value):
+            reason = (
+                f"shared failure of {pair[0]!r} and {pair[1]!r} is undefined (0 / 0): one of them fails no unit, "
+                "or the other fails every unit"
+            )
+        out.append(
+            _Bound("pair_shared_failure", f"shared failure of {pair[0]!r} and {pair[1]!r}", "max_shared_failure",
+                   options.max_shared_failure, value, low, high, reason, pair)
+        )  # fmt: skip
+    if options.max_homogenization is not None:
+        out.append(
+            _Bound("outcome_homogenization", "outcome homogenization", "max_homogenization",
+                   options.max_homogenization, float(homogenization), homogenization.low, homogenization.high,
+                   None if homogenization.defined else shared.reason)
+        )  # fmt: skip
+    if options.max_similarity is not None:
+        pair, value, low, high = _closest(measures.matrix)
+        out.append(
+            _Bound(f"max_similarity:{by}", f"similarity of {pair[0]!r} and {pair[1]!r} by {by}", "max_similarity",
+                   options.max_similarity, value, low, high, None, pair)
+        )  # fmt: skip
+    return out
+
+
+def _record(bound: _Bound, measures: _Measures, options: _Options, common: dict[str, Any]) -> CheckRecord:
+    homogenization = measures.homogenization
+    details: dict[str, Any] = {
         "unit": homogenization.unit,
-        "systemic_failure_rate": homogenization.systemic_failure_rate,
-        "expected_failure_rate": homogenization.expected_failure_rate,
-        "failure_rates": dict(homogenization.failure_rates),
-        "defined": homogenization.defined,
-        "n_shared_failures": len(shared),
-        "shared_failures": [ref._asdict() for ref in shared[:20]],
-        "matrix": matrix.to_dict(),
+        "n_resamples": options.n_resamples if options.confidence is not None else 0,
+        "seed": options.seed,
     }
-    record = record_check(
+    if bound.pair is not None:
+        details["pair"] = list(bound.pair)
+    if bound.reason is not None:
+        details["undefined"] = bound.reason
+    if options.confidence is None:
+        details["interval"] = "none: confidence=None compares the point estimate"
+    elif bound.high is None:
+        details["interval"] = "none: linear CKA has no bootstrap interval here; the point value is compared"
+    if bound.metric == "shared_failure":
+        shared = homogenization.shared_failures
+        details.update(
+            systemic_failure_rate=homogenization.systemic_failure_rate,
+            expected_failure_rate=homogenization.expected_failure_rate,
+            failure_rates=dict(homogenization.failure_rates),
+            outcome_homogenization={
+                "value": float(homogenization), "low": homogenization.low, "high": homogenization.high,
+            },
+            n_shared_failures=len(shared),
+            shared_failures=[ref._asdict() for ref in shared[:20]],
+        )  # fmt: skip
+        if measures.pairs is not None:
+            details["pair_shared_failure"] = measures.pairs.to_dict()
+    details["matrix"] = measures.matrix.to_dict()
+    with_interval = bound.high is not None
+    return record_check(
         CheckRecord(
             check="assert_not_homogeneous",
-            metric="outcome_homogenization",
-            value=float(homogenization),
-            passed=passed[0],
-            threshold=bounds[0],
-            n=homogenization.n_units,
+            metric=bound.metric,
+            value=bound.value,
+            passed=bound.passed,
+            threshold=bound.bound,
+            compared="high" if with_interval else "value",
+            low=bound.low,
+            high=bound.high,
+            confidence=options.confidence if with_interval else None,
+            n=measures.matrix.n if bound.metric.startswith("max_similarity") else homogenization.n_units,
             details=details,
+            higher_is_better=False,
             **common,
         )
     )
-    if bounds[1] is not None:
-        closest = matrix.pairs()[0]
-        record_check(
-            CheckRecord(
-                check="assert_not_homogeneous",
-                metric=f"max_similarity:{by}",
-                value=closest[2],
-                passed=passed[1],
-                threshold=bounds[1],
-                n=matrix.n,
-                details={"pair": [closest[0], closest[1]], "matrix": matrix.to_dict()},
-                **common,
-            )
+
+
+def _verdict(bound: _Bound, confidence: float | None) -> str:
+    if bound.reason is not None:
+        return bound.reason
+    if bound.high is None:
+        return f"{bound.what} {bound.value:.3f} > {bound.option} {bound.bound:g}"
+    if math.isnan(bound.high):
+        return (
+            f"the {confidence:.0%} CI of {bound.what} is undefined: in too many resamples some subject fails no "
+            f"unit ({bound.what} {bound.value:.3f}); use more data"
         )
-    return record
+    return (
+        f"the {confidence:.0%} CI of {bound.what}, [{bound.low:.3f}, {bound.high:.3f}], reaches above "
+        f"{bound.option} {bound.bound:g} ({bound.what} {bound.value:.3f})"
+    )
 
 
-def _verdicts(
-    homogenization: OutcomeHomogenization,
-    matrix: SimilarityMatrix,
-    passed: tuple[bool, bool],
-    bounds: tuple[float, float | None],
-    by: str,
-) -> list[str]:
-    verdicts = []
-    if all(rate == 0.0 for rate in homogenization.failure_rates.values()):
-        verdicts.append(
-            f"outcome homogenization is undefined: every subject gets every {homogenization.unit} right, so the "
-            "data cannot show that they fail differently"
-        )
-    elif not passed[0]:
-        verdicts.append(f"outcome homogenization {float(homogenization):.3f} > max_homogenization {bounds[0]:g}")
-    if not passed[1]:
-        closest = matrix.pairs()[0]
-        verdicts.append(
-            f"{closest[0]!r} and {closest[1]!r} have similarity {closest[2]:.3f} by {by} > max_similarity {bounds[1]:g}"
-        )
-    return verdicts
+def _interval_text(low: float | None, high: float | None, confidence: float | None) -> str:
+    if low is None or high is None or confidence is None:
+        return "point estimate (confidence=None), no interval"
+    return f"{confidence:.0%} CI [{low:.3f}, {high:.3f}]"
 
 
-def _failure(
-    homogenization: OutcomeHomogenization,
-    matrix: SimilarityMatrix,
-    passed: tuple[bool, bool],
-    bounds: tuple[float, float | None],
-    by: str,
-    first: Resolved,
-    show: int,
-) -> str:
-    shared = homogenization.shared_failures
-    corpus = first.corpus
+def _evidence(measures: _Measures, options: _Options, group: list[Resolved]) -> list[str]:
+    """The measures behind the verdict, and how often the subjects give the same wrong answer."""
+    homogenization = measures.homogenization
+    shared, units = homogenization.shared_failure, homogenization.unit
     rates = ", ".join(f"{name} {rate:.3f}" for name, rate in homogenization.failure_rates.items())
+    sampling = (
+        f"; paired bootstrap over {homogenization.n_sentences} sentences, {options.n_resamples} resamples"
+        if options.confidence is not None
+        else ""
+    )
     lines = [
-        f"assert_not_homogeneous: {len(homogenization.failure_rates)} subjects are homogeneous: "
-        + "; ".join(_verdicts(homogenization, matrix, passed, bounds, by)),
-        f"  every subject fails {len(shared)} of {homogenization.n_units} {homogenization.unit} units "
+        f"  shared failure {float(shared):.3f}, {_interval_text(shared.low, shared.high, options.confidence)} "
+        f"(0 = independent failures, 1 = as nested as the failure rates allow{sampling})",
+        f"  every subject fails {len(homogenization.shared_failures)} of {homogenization.n_units} {units} units "
         f"(systemic-failure rate {homogenization.systemic_failure_rate:.4f}; "
-        f"{homogenization.expected_failure_rate:.4f} expected if failures were independent)",
+        f"{homogenization.expected_failure_rate:.4f} if failures were independent, at most "
+        f"{min(homogenization.failure_rates.values()):.4f} with these failure rates)",
+        f"  outcome homogenization {float(homogenization):.3f}, "
+        f"{_interval_text(homogenization.low, homogenization.high, options.confidence)} (Bommasani et al. 2022)",
         f"  failure rates: {rates}",
-        f"similarity matrix ({by}{f', {matrix.n} units' if matrix.n else ''}):",
-        matrix.to_markdown(),
     ]
+    return lines + _same_wrong_answers(measures, group)
+
+
+def _same_wrong_answers(measures: _Measures, group: list[Resolved], most: int = 3) -> list[str]:
+    """Same wrong answer (Kim et al. 2025) of the pairs that share most failures, at most ``most`` of them."""
+    from pytest_homog.metrics.wrong_answers import same_wrong_answer_of
+
+    unit = measures.homogenization.unit
+    if unit == "sentence":
+        return []  # every sentence is its own gold answer: no chance rate
+    by_name = {resolved.name: resolved.predictions for resolved in group}
+    if measures.pairs is None:
+        pairs = [(group[0].name, group[1].name)]
+    else:
+        pairs = [(first, second) for first, second, _ in measures.pairs.pairs()[:most]]
+    lines = []
+    for first, second in pairs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no unit failed by both: NaN, said below
+            same = same_wrong_answer_of([by_name[first], by_name[second]], unit)
+        if same.n_both_wrong == 0:
+            lines.append(f"  same wrong answer: {first!r} and {second!r} fail no {unit} unit together")
+            continue
+        lines.append(
+            f"  same wrong answer: {first!r} and {second!r} give the same wrong output on {same.n_same} of the "
+            f"{same.n_both_wrong} {unit} units both fail ({same.rate:.3f}; {same.chance_rate:.3f} by chance)"
+        )
+    return lines
+
+
+def _failure(bounds: list[_Bound], measures: _Measures, options: _Options, group: list[Resolved], show: int) -> str:
+    homogenization = measures.homogenization
+    shared = homogenization.shared_failures
+    corpus = group[0].corpus
+    matrix = measures.matrix
+    lines = [
+        f"assert_not_homogeneous: {len(group)} subjects are homogeneous: "
+        + "; ".join(_verdict(bound, options.confidence) for bound in bounds if not bound.passed),
+        *_evidence(measures, options, group),
+    ]
+    if measures.pairs is not None and measures.pairs is not matrix:
+        lines += ["pairwise shared failure:", measures.pairs.to_markdown()]
+    lines += [f"similarity matrix ({matrix.by}{f', {matrix.n} units' if matrix.n else ''}):", matrix.to_markdown()]
     if shared:
         lines.append(f"units every subject fails (first {min(show, len(shared))} of {len(shared)}):")
         lines.extend(
-            "  " + _describe_unit(ref, homogenization.unit, corpus.references, first.texts, corpus.scheme, corpus.mode)
-            for ref in shared[: max(show, 0)]
+            "  " + _describe_unit(ref, homogenization.unit, corpus, group[0].texts) for ref in shared[: max(show, 0)]
         )
-    all_perfect = all(rate == 0.0 for rate in homogenization.failure_rates.values())
-    if all_perfect and passed[1]:
+    if all(rate == 0.0 for rate in homogenization.failure_rates.values()):
         lines.append(
             "Next step: every subject is right on every unit, so this data cannot show whether they fail alike; "
             "evaluate on more or harder data."
+        )
+    elif any(bound.reason is not None for bound in bounds):
+        lines.append(
+            "Next step: a subject that fails nothing (or everything) leaves shared failure undefined; evaluate on "
+            "data where every subject fails some units and gets some right."
+        )
+    elif all(bound.value <= bound.bound for bound in bounds):
+        lines.append(
+            "Next step: every point estimate is within its bound, but the intervals are too wide to show it; "
+            "evaluate on more data (or pass confidence=None to compare point estimates, which chance can pass)."
         )
     else:
         lines.append(
@@ -185,60 +372,86 @@ def _window(tokens: Sequence[str], marks: list[tuple[int, int, str]], context: i
     return ("... " if first > 0 else "") + " ".join(out) + (" ..." if last < len(tokens) else "")
 
 
-def _describe_unit(ref: Any, unit: str, y_true: Sequence[Any], texts: Any, scheme: str, mode: str) -> str:
+def _describe_unit(ref: Any, unit: str, corpus: Corpus, texts: Any) -> str:
     """One unit every subject fails, with its text when the subjects gave it."""
     s = ref.sentence
+    y_true = corpus.references
     text = texts[s] if texts is not None and len(texts) > s else None
     if unit == "example":
         shown = f"{str(text)[:100]!r} " if text is not None else ""
         return f"example {s}: {shown}(gold {ref.label!r})"
     tokens = text if text is not None and not isinstance(text, str) else None
-    if unit == "entity":
+    if unit in ("entity", "span"):
         marks = [(ref.start, ref.end, ref.label)]
         where = f"sentence {s}, {ref.label} at tokens {ref.start}-{ref.end - 1}"
+        if unit == "span" and (ref.label, ref.start, ref.end) not in corpus.entities_by_sentence()[s]:
+            where += " (predicted, not a gold entity)"
     elif unit == "token":
         marks = [(ref.start, ref.end, ref.label)]
         where = f"sentence {s}, token {ref.start} (gold {ref.label})"
     else:
-        from pytest_homog.metrics.tags import extract_entities
-
-        marks = [(st, en, t) for t, st, en in extract_entities(y_true[s], scheme=scheme, mode=mode)]
-        spans = ", ".join(f"{t} {st}-{en - 1}" for st, en, t in marks)
+        marks = [(first, last, label) for label, first, last in corpus.entities_by_sentence()[s]]
+        spans = ", ".join(f"{label} {first}-{last - 1}" for first, last, label in marks)
         where = f"sentence {s}, {len(marks)} gold entities" + (f" ({spans})" if marks else "")
     if tokens is None or len(tokens) != len(y_true[s]):
         return where  # predictions carry no text; a model subject gives it
     return f"{where}: {_window(tokens, marks)}"
 
 
+def _warn_if_homogenization_cannot_fail(homogenization: OutcomeHomogenization, bound: float | None) -> None:
+    """Warn when ``max_homogenization`` is at or above the largest value these failure rates allow."""
+    if bound is None or not homogenization.defined:
+        return
+    largest = min(homogenization.failure_rates.values()) / homogenization.expected_failure_rate
+    if bound >= largest:
+        warnings.warn(
+            f"max_homogenization {bound:g} cannot fail at these failure rates: outcome homogenization is at "
+            f"most {largest:.3f} (min f / prod f), reached when the subjects' failures are as nested as possible. "
+            "Bound shared failure (max_shared_failure), which spans 0 to 1 at any failure rates.",
+            HomogWarning,
+            stacklevel=3,
+        )
+
+
 def assert_not_homogeneous(
     subjects: Mapping[str, Any],
     data: Any,
     *,
-    max_homogenization: float = 2.0,
+    max_shared_failure: float = DEFAULT_MAX_SHARED_FAILURE,
+    max_homogenization: float | None = None,
     max_similarity: float | None = None,
     by: str = "error_consistency",
+    confidence: float | None = 0.95,
     unit: str | None = None,
     level: str | None = None,
     scheme: str = "IOB2",
     mode: str = "conlleval",
+    n_resamples: int = 1000,
+    seed: int | RunSeed | None = RUN_SEED,
     show: int = 5,
 ) -> CheckRecord:
-    """Assert that two or more subjects do not fail together more than ``max_homogenization`` allows.
+    """Assert that two or more subjects do not share their failures beyond ``max_shared_failure``.
 
-    Measures outcome homogenization (Bommasani et al. 2022): the share of units every subject fails divided by
-    the share expected if they failed independently; 1 = independent errors. The default bound 2.0 fails
-    when shared failures are twice as common as independent errors would make them. With ``max_similarity``
-    every pair's similarity (``by``, see :func:`~pytest_homog.metrics.homogenization.similarity_matrix`) must also
-    stay at or below it. Homogenization alone does not catch exact copies of a weak model (k identical subjects
-    failing a share f of the units score f / f**k, 1.67 for two copies failing 60%); bound ``max_similarity``
-    too (e.g. 0.9 with ``by="error_consistency"``) to fail near-copies.
+    Measures shared failure (:func:`~pytest_homog.metrics.homogenization.shared_failure`): the excess of the
+    share of units every subject fails over the share independent failures would give, as a share of the
+    largest excess their failure rates allow, ``(s - prod f) / (min f - prod f)``; 0 = independent failures,
+    1 = as nested as the rates allow (two copies of one model score 1 at any failure rate). The group's
+    shared failure and every pair's must stay at or below ``max_shared_failure`` (default 0.5), so a group that
+    holds two near-copies fails. With a ``confidence`` (default 0.95) the high end of the paired-bootstrap
+    interval (sentences resampled once for every subject) is compared, so the data must show the subjects
+    are not homogeneous; ``confidence=None`` compares the point estimate and the record says so.
 
-    The failure message shows the k x k similarity matrix and the first ``show`` units that every subject
-    fails, with their text (the gold entity marked ``[tokens]{type}``), so the shared blind spot can be seen.
+    ``max_homogenization`` also bounds outcome homogenization (Bommasani et al. 2022), the systemic-failure
+    rate over the independent one; it is at most ``min f / prod f``, so it cannot fail for subjects that fail
+    often (a :class:`~pytest_homog.errors.HomogWarning` says when the bound is above that). ``max_similarity``
+    bounds every pair's similarity ``by`` (see :func:`~pytest_homog.metrics.homogenization.similarity_matrix`).
 
-    When every subject gets every unit right homogenization is undefined and the check fails (the data cannot
-    tell the subjects apart). When only some do, no unit can be failed by all: the value is 0.0 (with an
-    :class:`~pytest_homog.errors.UndefinedMetricWarning`) and the homogenization bound passes.
+    Undefined measures fail the check with the reason: a subject that fails no unit (or all but one subject
+    failing every unit) leaves shared failure 0 / 0, and the data cannot show the subjects fail differently.
+
+    The failure message shows the measures, the share of the units two subjects both fail where they give the
+    same wrong output (Kim et al. 2025), the similarity matrix and the first ``show`` units every subject fails,
+    with their text (the span marked ``[tokens]{type}``).
 
     Parameters
     ----------
@@ -247,58 +460,66 @@ def assert_not_homogeneous(
         the models' own names (one model may appear under two keys, as a copy of itself).
     data : references or dataset
         What every subject is resolved against.
-    max_homogenization : float
+    max_shared_failure : float
+        Largest shared failure accepted, for the group and for every pair; below 1.
+    max_homogenization : float, optional
         Largest outcome homogenization accepted.
     max_similarity : float, optional
-        Largest pairwise similarity accepted.
+        Largest pairwise similarity accepted; below 1.
     by : str
         Measure of the similarity matrix: ``error_consistency``, ``disagreement`` (as 1 - disagreement),
-        ``kappa``, ``yules_q`` or ``cka`` (needs ``homog_features(data)`` on every subject).
-    unit : {"entity", "sentence", "token", "example"}, optional
-        Units of homogenization and of outcome-based similarities.
+        ``kappa``, ``yules_q``, ``shared_failure`` or ``cka`` (needs ``homog_features(data)`` on every subject;
+        no interval).
+    confidence : float, optional
+        Interval coverage; None compares point estimates.
+    unit : {"span", "entity", "sentence", "token", "example"}, optional
+        What can be failed; default ``"span"`` for tag sequences (gold entities and every span a subject
+        predicts outside them, so shared false positives count) and ``"example"`` for flat labels.
     level, scheme, mode
         As in :func:`~pytest_homog.metrics.homogenization.similarity_matrix`.
+    n_resamples, seed : int
+        Bootstrap replicates and seed; ``seed`` defaults to the run's ``--homog-seed``, else 0.
     show : int
         How many shared failures the message lists.
 
     Returns
     -------
     CheckRecord
-        The homogenization check.
+        The group's shared-failure check.
 
     Examples
     --------
-    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"], ["B-ORG", "O"], ["B-PER", "O"]]
+    >>> y_true = [["B-PER", "O"], ["B-LOC", "O"], ["B-ORG", "O"], ["B-PER", "O"]] * 10
     >>> subjects = {
-    ...     "a": [["B-PER", "O"], ["O", "O"], ["O", "O"], ["B-PER", "O"]],
-    ...     "b": [["B-PER", "O"], ["O", "O"], ["B-ORG", "O"], ["B-PER", "O"]],
+    ...     "a": [["B-PER", "O"], ["O", "O"], ["O", "O"], ["B-PER", "O"]] * 10,
+    ...     "b": [["O", "O"], ["B-LOC", "O"], ["O", "O"], ["B-PER", "O"]] * 10,
     ... }
-    >>> assert_not_homogeneous(subjects, y_true, max_homogenization=2.5).value
-    2.0
+    >>> record = assert_not_homogeneous(subjects, y_true, confidence=None)
+    >>> record.value, record.compared
+    (0.0, 'value')
     """
     __tracebackhide__ = True
     from pytest_homog.subjects import resolve_subjects
 
     started = time.perf_counter()
-    bounds = _check_options(subjects, by, max_homogenization, max_similarity)
+    options = _check_options(
+        subjects, by, (max_shared_failure, max_homogenization, max_similarity), (confidence, n_resamples, seed)
+    )
     group = resolve_subjects(
         [(subject, str(name), str(name)) for name, subject in subjects.items()], data, scheme=scheme, mode=mode
     )
-    homogenization, matrix = _measure(subjects, data, group, by, unit, level)
-    all_perfect = all(rate == 0.0 for rate in homogenization.failure_rates.values())
-    passed = (
-        not all_perfect and float(homogenization) <= bounds[0],
-        bounds[1] is None or matrix.pairs()[0][2] <= bounds[1],
-    )
+    measures = _measure(subjects, data, group, by, gate_unit(group[0].corpus, unit), level, options)
+    _warn_if_homogenization_cannot_fail(measures.homogenization, options.max_homogenization)
+    bounds = _bounds(measures, options, by)
     common = {
-        "level": homogenization.unit,
+        "level": measures.homogenization.unit,
         "scheme": scheme,
         "mode": mode,
         "subjects": tuple(resolved.name for resolved in group),
         "data": group[0].data_name,
         "duration": time.perf_counter() - started,
     }
-    record = _record(homogenization, matrix, passed, bounds, by, common)
-    if not all(passed):
-        raise AssertionError(_failure(homogenization, matrix, passed, bounds, by, group[0], show))
-    return record
+    records = [_record(bound, measures, options, common) for bound in bounds]
+    if not all(bound.passed for bound in bounds):
+        raise AssertionError(_failure(bounds, measures, options, group, show))
+    return records[0]

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING
 
 from pytest_homog.errors import HomogUsageError
 from pytest_homog.run_context import RUN_SEED, run_seed
+
+if TYPE_CHECKING:
+    from pytest_homog.corpus import Corpus
 
 __all__ = [
     "EVIDENCE_CONFIDENCE",
@@ -18,6 +22,7 @@ __all__ = [
     "check_number",
     "check_threshold",
     "failure_message",
+    "gate_unit",
     "resolve_seed",
     "unit_word",
 ]
@@ -46,22 +51,47 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     return value
 
 
-def check_number(value: object, name: str, *, minimum: float = 0.0) -> float:
-    """Return ``value`` as a float if it is a number (not NaN) at least ``minimum``.
+def check_number(
+    value: object,
+    name: str,
+    *,
+    minimum: float = 0.0,
+    strict: bool = False,
+    below: float | None = None,
+    why: str = "",
+) -> float:
+    """Return ``value`` as a float if it is a number (not NaN) at least ``minimum`` (above it when ``strict``)
+    and, when ``below`` is given, under ``below``; ``why`` says what a value outside that range would do.
 
     Examples
     --------
     >>> check_number(2, "max_homogenization")
     2.0
+    >>> check_number(1.0, "max_similarity", minimum=-1.0, below=1.0)
+    Traceback (most recent call last):
+    ...
+    pytest_homog.errors.HomogUsageError: max_similarity must be a number >= -1 and < 1; got 1.0.
     """
     if isinstance(value, bool) or (
         not isinstance(value, (int, float)) and not type(value).__module__.startswith("numpy")
     ):
         raise HomogUsageError(f"{name} must be a number; got {value!r}.")
     number = float(value)  # type: ignore[arg-type]
-    if math.isnan(number) or number < minimum:
-        raise HomogUsageError(f"{name} must be a number >= {minimum:g}; got {value!r}.")
+    above_minimum = number > minimum if strict else number >= minimum
+    if math.isnan(number) or not above_minimum or (below is not None and number >= below):
+        wanted = [f"{'>' if strict else '>='} {minimum:g}"] if minimum > -math.inf else []
+        wanted += [f"< {below:g}"] if below is not None else []
+        raise HomogUsageError(f"{name} must be a number {' and '.join(wanted)}{why}; got {value!r}.")
     return number
+
+
+def gate_unit(corpus: Corpus, unit: object) -> str:
+    """The unit of a homogeneity or error-consistency gate: ``unit`` checked, or by default ``"span"`` for tag
+    sequences (gold entities and every predicted span outside them, so shared false positives count) and
+    ``"example"`` for flat labels."""
+    if unit is None and corpus.nested:
+        return "span"
+    return corpus.resolve_unit(unit)
 
 
 def resolve_seed(seed: object) -> int | None:

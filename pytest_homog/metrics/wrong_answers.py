@@ -31,7 +31,7 @@ from pytest_homog.corpus import Corpus, Entities, Predictions
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
 from pytest_homog.metrics.agreement import bind_subject
 
-__all__ = ["SameWrongAnswer", "same_wrong_answer"]
+__all__ = ["SameWrongAnswer", "same_wrong_answer", "same_wrong_answer_of"]
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,15 @@ def same_wrong_answer(
             "same_wrong_answer has no chance rate for unit='sentence' (each sentence is its own gold answer); "
             "use unit='entity', 'span' or 'token'."
         )
-    group = [bind_subject(corpus, y_pred_a, "y_pred_a"), bind_subject(corpus, y_pred_b, "y_pred_b")]
+    return same_wrong_answer_of(
+        [bind_subject(corpus, y_pred_a, "y_pred_a"), bind_subject(corpus, y_pred_b, "y_pred_b")], unit
+    )
+
+
+def same_wrong_answer_of(group: list[Predictions], unit: str) -> SameWrongAnswer:
+    """:func:`same_wrong_answer` of two predictions bound to one corpus, on a resolved ``unit`` other than
+    ``"sentence"``."""
+    corpus = group[0].corpus
     right, _, _ = corpus.group_outcomes(group, unit)
     if right.shape[1] == 0:
         raise HomogDataError(f"there are no {unit} units in the references (no gold entities?); use unit='token'.")
@@ -145,7 +153,7 @@ def same_wrong_answer(
         warnings.warn(
             "same wrong answer is undefined: no unit is failed by both subjects; reported as NaN.",
             UndefinedMetricWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         return SameWrongAnswer(math.nan, math.nan, 0, 0, right.shape[1], unit)
     table_a, table_b = _chance(gold, output_a, ~right[0]), _chance(gold, output_b, ~right[1])
