@@ -244,6 +244,29 @@ def test_end_to_end_under_pytest(pytester: pytest.Pytester) -> None:
     skipped.assert_outcomes(skipped=3)
 
 
+def test_an_all_o_tagger_fails_a_token_level_gate(pytester: pytest.Pytester) -> None:
+    # 2 entity tags in 11: counting "O" as a label, the all-"O" tagger would score 9/11 = 0.818 and pass
+    pytester.makepyfile(
+        test_token_gate="""
+        from pytest_homog import assert_f1_above
+
+        GOLD = [["B-PER", "I-PER", "O", "O", "O", "O", "O", "O", "O", "O", "O"]] * 30
+
+
+        def test_all_o():
+            assert_f1_above([["O"] * 11] * 30, GOLD, 0.8, level="token")
+
+
+        def test_scikit_learn_number_on_request():
+            labels = ["B-PER", "I-PER", "O"]
+            assert_f1_above([["O"] * 11] * 30, GOLD, 0.8, level="token", labels=labels)
+        """
+    )
+    result = pytester.runpytest("--homog")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*token F1 (micro) = 0.000 is below the threshold 0.800*", "*predicted nothing*"])
+
+
 def test_the_checks_take_the_run_seed_by_default(pytester: pytest.Pytester) -> None:
     import json
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -167,6 +168,7 @@ def _assert_metric_above(
     n_resamples: int,
     seed: int | RunSeed | None,
     name: str | None,
+    labels: Sequence[Any] | None,
 ) -> Any:
     __tracebackhide__ = True
     from pytest_homog.metrics.bootstrap import estimate_from_counts
@@ -177,7 +179,7 @@ def _assert_metric_above(
     started = time.perf_counter()
     bar = _check_bar(check, metric, threshold, confidence, scheme, mode, average, n_resamples, seed)
     resolved = resolve_subject(subject, data, name=name, scheme=scheme, mode=mode)
-    counts = count_units(resolved.predictions, level=resolved.corpus.resolve_level(level))
+    counts = count_units(resolved.predictions, level=resolved.corpus.resolve_level(level), labels=labels)
     estimate = estimate_from_counts(
         counts,
         metric=metric,
@@ -208,6 +210,7 @@ def assert_f1_above(
     n_resamples: int = 1000,
     seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
+    labels: Sequence[Any] | None = None,
 ) -> Any:
     """Assert that F1 reaches ``threshold`` (its point estimate, or the lower bound of its interval).
 
@@ -230,6 +233,8 @@ def assert_f1_above(
         ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
         The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
+    labels : sequence, optional
+        The labels to score, as in :func:`pytest_homog.f1_score`; at token level every tag but ``"O"`` by default.
 
     Returns
     -------
@@ -270,6 +275,7 @@ def assert_f1_above(
         n_resamples=n_resamples,
         seed=seed,
         name=name,
+        labels=labels,
     )
 
 
@@ -286,6 +292,7 @@ def assert_precision_above(
     n_resamples: int = 1000,
     seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
+    labels: Sequence[Any] | None = None,
 ) -> Any:
     """Assert that precision reaches ``threshold`` (its point estimate, or the lower bound of its interval).
 
@@ -308,6 +315,8 @@ def assert_precision_above(
         ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
         The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
+    labels : sequence, optional
+        The labels to score, as in :func:`pytest_homog.f1_score`; at token level every tag but ``"O"`` by default.
 
     Returns
     -------
@@ -342,6 +351,7 @@ def assert_precision_above(
         n_resamples=n_resamples,
         seed=seed,
         name=name,
+        labels=labels,
     )
 
 
@@ -358,6 +368,7 @@ def assert_recall_above(
     n_resamples: int = 1000,
     seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
+    labels: Sequence[Any] | None = None,
 ) -> Any:
     """Assert that recall reaches ``threshold`` (its point estimate, or the lower bound of its interval).
 
@@ -380,6 +391,8 @@ def assert_recall_above(
         ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
         The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
+    labels : sequence, optional
+        The labels to score, as in :func:`pytest_homog.f1_score`; at token level every tag but ``"O"`` by default.
 
     Returns
     -------
@@ -414,4 +427,5 @@ def assert_recall_above(
         n_resamples=n_resamples,
         seed=seed,
         name=name,
+        labels=labels,
     )
