@@ -394,8 +394,8 @@ def f1_score(
     0.5
     >>> f1_score(y_true, y_pred, average=None)
     array([0., 1.])
-    >>> round(f1_score(y_true, y_pred, level="token"), 4)
-    0.8571
+    >>> round(f1_score(y_true, y_pred, level="token"), 4)  # every tag but "O": 4 right of 5 predicted, 4 gold
+    0.8889
     """
     return precision_recall_fscore(
         y_true,
