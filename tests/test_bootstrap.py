@@ -21,6 +21,7 @@ from pytest_homog.metrics.bootstrap import (
     Resampler,
     bootstrap_indices,
     compare,
+    detectable_change,
     replicate_values,
     score,
 )
@@ -325,3 +326,24 @@ def test_score_on_a_single_sentence_has_a_degenerate_interval() -> None:
         pytest.approx(2 / 3),
         1,
     )
+
+
+def test_detectable_change_is_the_minimum_detectable_effect_of_a_normal_test() -> None:
+    from scipy.stats import norm
+
+    for confidence, power in ((0.95, 0.8), (0.9, 0.9), (0.5, 0.6)):
+        expected = (norm.ppf(1 - (1 - confidence) / 2) + norm.ppf(power)) * 0.02
+        assert detectable_change(0.02, confidence, power) == pytest.approx(expected, abs=1e-12)
+    assert detectable_change(0.02, None) == pytest.approx(norm.ppf(0.8) * 0.02, abs=1e-12)
+    with pytest.raises(HomogUsageError, match="power must be a number strictly between 0 and 1"):
+        detectable_change(0.02, 0.95, power=1.0)
+
+
+def test_the_standard_error_is_the_sd_of_the_replicates(wnut) -> None:
+    gold, pred = wnut
+    gold, pred = gold[:200], pred[:200]
+    idx = np.concatenate(list(bootstrap_indices(len(gold), 100, seed=4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = [sq.f1_score([gold[i] for i in row], [pred[i] for i in row]) for row in idx]
+    assert score(gold, pred, n_resamples=100, seed=4).standard_error == pytest.approx(np.std(values, ddof=1), abs=1e-12)

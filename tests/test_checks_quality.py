@@ -106,6 +106,17 @@ def test_confidence_compares_the_lower_bound(run: RunRecord) -> None:
     assert assert_f1_above(PRED, GOLD, 0.6, confidence=0.5).low >= 0.6
 
 
+def test_the_record_holds_the_margin_the_check_needs_at_80_percent_power(run: RunRecord) -> None:
+    from scipy.stats import norm
+
+    est = assert_f1_above(PRED, GOLD, 0.5, confidence=0.9)
+    expected = (norm.ppf(0.95) + norm.ppf(0.8)) * est.standard_error
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(AssertionError, match=r"power: the check passes with 80% power only where F1 lies 0\.\d{3}"):
+        assert_f1_above(PRED, GOLD, 0.95)
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(norm.ppf(0.8) * est.standard_error)
+
+
 def test_label_level_subject(run: RunRecord) -> None:
     gold = ["pos", "neg", "pos", "neg"] * 10
     pred = ["pos", "neg", "pos", "pos"] * 10

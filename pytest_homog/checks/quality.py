@@ -70,6 +70,13 @@ def _check_bar(
     return _Bar(check, metric, bound, coverage, scheme, mode, average, *sampling)
 
 
+def _margin(bar: _Bar, estimate: Estimate) -> float:
+    """How far above the threshold the metric must lie for the check to pass with 80% power."""
+    from pytest_homog.metrics.bootstrap import detectable_change
+
+    return detectable_change(estimate.standard_error or 0.0, bar.confidence)
+
+
 def _record(
     bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report, passed: bool, started: float
 ) -> None:
@@ -95,6 +102,7 @@ def _record(
                 "average": bar.average,
                 "n_resamples": bar.n_resamples,
                 "seed": bar.seed,
+                "detectable_change": _margin(bar, estimate),
                 "worst_labels": [row._asdict() for row in report.worst(3)],
                 "labels": report.to_dict(),
             },
@@ -122,6 +130,8 @@ def _verdict(bar: _Bar, level: str, estimate: Estimate) -> tuple[str, list[str]]
 
 
 def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report) -> str:
+    from pytest_homog.metrics.bootstrap import DETECTION_POWER
+
     level = counts.level
     verdict, evidence = _verdict(bar, level, estimate)
     how = f"level={level}" + (f", scheme={bar.scheme}, mode={bar.mode}" if level == "entity" else "")
@@ -129,6 +139,11 @@ def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estima
     evidence.append(
         f"subject {resolved.name}{data_part}: n={estimate.n} {unit_word(level)}, {how}, "
         f"{bar.n_resamples} bootstrap resamples (seed {bar.seed})"
+    )
+    evidence.append(
+        f"power: the check passes with {DETECTION_POWER:.0%} power only where {METRIC_TITLE[bar.metric]} lies "
+        f"{_margin(bar, estimate):.3f} or more above the threshold (bootstrap standard error "
+        f"{estimate.standard_error:.3f})"
     )
     _, pred, gold = counts.totals()
     if int(pred.sum()) == 0:

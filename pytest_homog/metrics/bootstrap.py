@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from pytest_homog.metrics.quality import (
 )
 
 __all__ = [
+    "DETECTION_POWER",
     "Estimate",
     "Resampler",
     "bootstrap_indices",
@@ -37,6 +39,7 @@ __all__ = [
     "check_seed",
     "compare",
     "count_pair",
+    "detectable_change",
     "estimate_from_counts",
     "paired_difference",
     "percentile_interval",
@@ -45,6 +48,8 @@ __all__ = [
 ]
 
 _METRIC_INDEX = {"precision": 0, "recall": 1, "f1": 2}
+#: the power at which the checks state the change their test set can detect (the usual 80%, Cohen 1988)
+DETECTION_POWER = 0.8
 # at most this many weights (replicates x units) are held at once
 _CHUNK = 4_000_000
 
@@ -71,6 +76,9 @@ class Estimate:
         What was counted and how labels were averaged.
     n_resamples : int
         Number of bootstrap replicates.
+    standard_error : float or None
+        The standard deviation of the defined replicates (the bootstrap standard error), for
+        :func:`detectable_change`; ``None`` where it was not computed.
 
     Examples
     --------
@@ -88,6 +96,7 @@ class Estimate:
     level: str | None = None
     average: str | None = None
     n_resamples: int = 0
+    standard_error: float | None = None
 
     def __str__(self) -> str:
         text = f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}] {self.confidence * 100:g}% CI, n={self.n}"
@@ -112,6 +121,33 @@ def check_confidence(confidence: object, name: str = "confidence") -> float:
     ):
         raise HomogUsageError(f"{name} must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     return float(confidence)
+
+
+def detectable_change(standard_error: float, confidence: float | None, power: float = DETECTION_POWER) -> float:
+    """The smallest true change that a test with this standard error detects with probability ``power``.
+
+    A gate on a two-sided ``confidence`` interval sees a change once the estimate lies ``z_{1 - alpha/2} * se``
+    beyond the bound; an estimate spread normally around a true change ``delta`` gets there with probability
+    ``power`` when ``delta = (z_{1 - alpha/2} + z_power) * se`` (the minimum detectable effect of a normal
+    test, Cohen 1988). ``confidence=None`` is a gate on the point estimate: the critical value is 0, so
+    ``delta = z_power * se``. ``standard_error`` is the bootstrap standard error of what the gate compares
+    (:attr:`Estimate.standard_error`), so the change is in the metric's own units.
+
+    Examples
+    --------
+    >>> round(detectable_change(0.01, 0.95), 4)     # (1.96 + 0.8416) * 0.01
+    0.028
+    >>> round(detectable_change(0.01, None), 4)
+    0.0084
+    """
+    normal = NormalDist()
+    critical = 0.0 if confidence is None else normal.inv_cdf(1.0 - (1.0 - check_confidence(confidence)) / 2.0)
+    return (critical + normal.inv_cdf(check_confidence(power, "power"))) * float(standard_error)
+
+
+def _standard_error(replicates: np.ndarray) -> float:
+    defined = replicates[~np.isnan(replicates)]
+    return float(np.std(defined, ddof=1)) if defined.size > 1 else math.nan
 
 
 def check_n_resamples(n_resamples: object) -> int:
@@ -360,7 +396,19 @@ def estimate_from_counts(
         ]
     )
     low, high = percentile_interval(replicates, confidence)
-    return Estimate(value, low, high, confidence, counts.n_units, metric, None, counts.level, average, n_resamples)
+    return Estimate(
+        value,
+        low,
+        high,
+        confidence,
+        counts.n_units,
+        metric,
+        None,
+        counts.level,
+        average,
+        n_resamples,
+        _standard_error(replicates),
+    )
 
 
 def compare(
@@ -476,6 +524,7 @@ def paired_difference(
         counts_a.level,
         average,
         n_resamples,
+        _standard_error(diffs),
     )
 
 
