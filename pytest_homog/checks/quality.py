@@ -239,7 +239,7 @@ def assert_f1_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` percentile-bootstrap
+        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
         interval must reach it.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -321,7 +321,7 @@ def assert_precision_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` percentile-bootstrap
+        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
         interval must reach it.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -397,7 +397,7 @@ def assert_recall_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` percentile-bootstrap
+        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
         interval must reach it.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
