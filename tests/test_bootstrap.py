@@ -1,4 +1,4 @@
-"""Bootstrap estimates: score, compare, the resampler and the one percentile interval."""
+"""Bootstrap estimates: score, compare, the resampler and the one interval function (BCa or percentile)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from pytest_homog.metrics.bootstrap import (
     Resampler,
     bootstrap_indices,
     compare,
+    detectable_change,
+    percentile_interval,
     replicate_values,
     score,
 )
@@ -66,7 +68,7 @@ def test_score_agrees_with_naive_bootstrap_through_seqeval(metric: str, average:
         ["B-LOC", "B-ORG"],
     ] * 3
     pred = [["B-PER", "O", "O"], ["B-LOC", "O"], ["O", "B-ORG", "I-ORG"], ["B-LOC"], ["B-LOC", "O"]] * 3
-    est = score(gold, pred, metric, average=average, n_resamples=60, seed=7, confidence=0.8)
+    est = score(gold, pred, metric, average=average, n_resamples=60, seed=7, confidence=0.8, interval="percentile")
     naive_fn = {"precision": sq.precision_score, "recall": sq.recall_score, "f1": sq.f1_score}[metric]
     idx = np.concatenate(list(bootstrap_indices(len(gold), 60, seed=7)))
     with warnings.catch_warnings():
@@ -93,7 +95,9 @@ def test_label_level_agrees_with_naive_bootstrap_through_sklearn() -> None:
     pred = [g if rng.random() < 0.6 else rng.choice(["a", "b", "c"]) for g in gold]
     idx = np.concatenate(list(bootstrap_indices(40, 50, seed=2)))
     for average in ("micro", "macro", "weighted"):
-        est = score(gold, pred, "recall", average=average, n_resamples=50, seed=2, zero_division=0)
+        est = score(
+            gold, pred, "recall", average=average, n_resamples=50, seed=2, zero_division=0, interval="percentile"
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             naive = [
@@ -325,3 +329,79 @@ def test_score_on_a_single_sentence_has_a_degenerate_interval() -> None:
         pytest.approx(2 / 3),
         1,
     )
+
+
+def test_detectable_change_is_the_minimum_detectable_effect_of_a_normal_test() -> None:
+    from scipy.stats import norm
+
+    for confidence, power in ((0.95, 0.8), (0.9, 0.9), (0.5, 0.6)):
+        expected = (norm.ppf(1 - (1 - confidence) / 2) + norm.ppf(power)) * 0.02
+        assert detectable_change(0.02, confidence, power) == pytest.approx(expected, abs=1e-12)
+    assert detectable_change(0.02, None) == pytest.approx(norm.ppf(0.8) * 0.02, abs=1e-12)
+    with pytest.raises(HomogUsageError, match="power must be a number strictly between 0 and 1"):
+        detectable_change(0.02, 0.95, power=1.0)
+
+
+def test_the_standard_error_is_the_sd_of_the_replicates(wnut) -> None:
+    gold, pred = wnut
+    gold, pred = gold[:200], pred[:200]
+    idx = np.concatenate(list(bootstrap_indices(len(gold), 100, seed=4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = [sq.f1_score([gold[i] for i in row], [pred[i] for i in row]) for row in idx]
+    assert score(gold, pred, n_resamples=100, seed=4).standard_error == pytest.approx(np.std(values, ddof=1), abs=1e-12)
+
+
+def _naive_bca(values: np.ndarray, value: float, jackknife: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Efron and Tibshirani's BCa interval (1993, eq. 14.9-14.15), written out directly."""
+    from scipy.stats import norm
+
+    share = (np.sum(values < value) + np.sum(values <= value)) / (2 * len(values))
+    bias = norm.ppf(share)
+    d = jackknife.mean() - jackknife
+    acceleration = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5)
+    levels = []
+    for z in norm.ppf([(1 - confidence) / 2, (1 + confidence) / 2]):
+        levels.append(norm.cdf(bias + (bias + z) / (1 - acceleration * (bias + z))))
+    low, high = np.quantile(values, levels)
+    return float(low), float(high)
+
+
+@pytest.mark.parametrize("average", ["micro", "macro"])
+def test_bca_interval_equals_the_textbook_formula_on_seqeval_replicates(wnut, average: str) -> None:
+    gold, pred = wnut
+    gold, pred, other = gold[:60], pred[:60], corrupt(gold[:60], 0.2, seed=5)
+    idx = np.concatenate(list(bootstrap_indices(60, 200, seed=3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+
+        def f1(rows, prediction):
+            return sq.f1_score([gold[i] for i in rows], [prediction[i] for i in rows], average=average)
+
+        leave_one_out = [[i for i in range(60) if i != left] for left in range(60)]
+        for predictions, est in (
+            ((pred,), score(gold, pred, average=average, n_resamples=200, seed=3, confidence=0.9)),
+            ((pred, other), compare(gold, pred, other, average=average, n_resamples=200, seed=3, confidence=0.9)),
+        ):
+
+            def statistic(rows, predictions=predictions):
+                values = [f1(rows, p) for p in predictions]
+                return values[0] - (values[1] if len(values) > 1 else 0.0)
+
+            replicates = np.array([statistic(row) for row in idx])
+            jackknife = np.array([statistic(rows) for rows in leave_one_out])
+            low, high = _naive_bca(replicates, statistic(range(60)), jackknife, 0.9)
+            assert (est.low, est.high) == pytest.approx((low, high), abs=TOL)
+            assert est.low != pytest.approx(np.quantile(replicates, 0.05), abs=TOL)  # not the percentile interval
+
+
+def test_bca_falls_back_sensibly_where_the_correction_is_undefined() -> None:
+    same = [["B-PER", "O"], ["B-LOC"]] * 5
+    est = score(same, same)  # every replicate equals the value: no bias, no skew
+    assert (est.low, est.value, est.high) == (1.0, 1.0, 1.0)
+    values = np.linspace(0.1, 0.9, 9)
+    # the value below every replicate: the share is clipped, not -inf
+    low, high = percentile_interval(values, 0.8, value=0.0, jackknife=np.array([0.0, 0.1, 0.3]))
+    assert 0.1 <= low <= high <= 0.9
+    with pytest.raises(HomogUsageError, match="interval must be 'bca' or 'percentile'; got 'BCa'"):
+        score(same, same, interval="BCa")

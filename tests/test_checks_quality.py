@@ -106,6 +106,17 @@ def test_confidence_compares_the_lower_bound(run: RunRecord) -> None:
     assert assert_f1_above(PRED, GOLD, 0.6, confidence=0.5).low >= 0.6
 
 
+def test_the_record_holds_the_margin_the_check_needs_at_80_percent_power(run: RunRecord) -> None:
+    from scipy.stats import norm
+
+    est = assert_f1_above(PRED, GOLD, 0.5, confidence=0.9)
+    expected = (norm.ppf(0.95) + norm.ppf(0.8)) * est.standard_error
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(AssertionError, match=r"power: the check passes with 80% power only where F1 lies 0\.\d{3}"):
+        assert_f1_above(PRED, GOLD, 0.95)
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(norm.ppf(0.8) * est.standard_error)
+
+
 def test_label_level_subject(run: RunRecord) -> None:
     gold = ["pos", "neg", "pos", "neg"] * 10
     pred = ["pos", "neg", "pos", "pos"] * 10
@@ -242,6 +253,29 @@ def test_end_to_end_under_pytest(pytester: pytest.Pytester) -> None:
 
     skipped = pytester.runpytest()
     skipped.assert_outcomes(skipped=3)
+
+
+def test_an_all_o_tagger_fails_a_token_level_gate(pytester: pytest.Pytester) -> None:
+    # 2 entity tags in 11: counting "O" as a label, the all-"O" tagger would score 9/11 = 0.818 and pass
+    pytester.makepyfile(
+        test_token_gate="""
+        from pytest_homog import assert_f1_above
+
+        GOLD = [["B-PER", "I-PER", "O", "O", "O", "O", "O", "O", "O", "O", "O"]] * 30
+
+
+        def test_all_o():
+            assert_f1_above([["O"] * 11] * 30, GOLD, 0.8, level="token")
+
+
+        def test_scikit_learn_number_on_request():
+            labels = ["B-PER", "I-PER", "O"]
+            assert_f1_above([["O"] * 11] * 30, GOLD, 0.8, level="token", labels=labels)
+        """
+    )
+    result = pytester.runpytest("--homog")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*token F1 (micro) = 0.000 is below the threshold 0.800*", "*predicted nothing*"])
 
 
 def test_the_checks_take_the_run_seed_by_default(pytester: pytest.Pytester) -> None:

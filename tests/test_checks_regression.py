@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
+import warnings
 
 import pytest
 
 from pytest_homog import HomogUsageError, assert_no_regression, compare
+from pytest_homog.errors import HomogWarning
 from pytest_homog.record import RunRecord, active_run, set_active_run
 
 
@@ -65,7 +68,8 @@ def test_noise_does_not_fail_with_a_confidence_but_the_point_difference_does() -
     # one more miss than the baseline: a small drop, well inside the sampling noise of 40 sentences
     first_hit = next(i for i, s in enumerate(new) if s != ["O"] * 4)
     new[first_hit] = ["O"] * 4
-    est = assert_no_regression(new, old, gold)
+    with pytest.warns(HomogWarning, match="reaches below 0"):  # 40 sentences cannot show the absence of it
+        est = assert_no_regression(new, old, gold)
     assert est.value < 0 <= est.high  # the drop is not established: the interval reaches 0
     with pytest.raises(AssertionError, match="more than the tolerance 0"):
         assert_no_regression(new, old, gold, confidence=None)
@@ -117,3 +121,77 @@ def test_the_summary_shows_the_gate_as_a_floor_on_the_upper_bound(run: RunRecord
     gold, old = corpus(50, 0, miss=0.2)
     assert_no_regression(old, old, gold, tolerance=0.02)
     assert threshold_text(run.checks[-1]) == "high >= -0.0200"
+
+
+def _small_regression(n: int = 300) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """A baseline finding 70% of n entities and a candidate that misses 8 more: F1 about 0.02 lower."""
+    gold, old = corpus(n, 0, miss=0.3)
+    new = [list(s) for s in old]
+    hits = [i for i, s in enumerate(new) if s != ["O"] * 4]
+    for i in hits[:8]:
+        new[i] = ["O"] * 4
+    return gold, old, new
+
+
+def _paired_standard_error(gold, new, old, n_resamples: int, seed: int) -> float:
+    """The bootstrap standard error of F1(new) - F1(old), from F1 recomputed by seqeval on each resample."""
+    import numpy as np
+    import seqeval.metrics as sq
+
+    from pytest_homog.metrics.bootstrap import bootstrap_indices
+
+    diffs = []
+    for row in np.concatenate(list(bootstrap_indices(len(gold), n_resamples, seed))):
+        g = [gold[i] for i in row]
+        diffs.append(sq.f1_score(g, [new[i] for i in row]) - sq.f1_score(g, [old[i] for i in row]))
+    return float(np.std(diffs, ddof=1))
+
+
+def test_the_record_holds_the_change_the_test_set_detects_at_80_percent_power(run: RunRecord) -> None:
+    from scipy.stats import norm
+
+    gold, old, new = _small_regression()
+    with pytest.warns(HomogWarning):
+        est = assert_no_regression(new, old, gold, tolerance=0.01, n_resamples=200, seed=1)
+    se = _paired_standard_error(gold, new, old, 200, 1)
+    assert est.standard_error == pytest.approx(se, abs=1e-12)
+    expected = (norm.ppf(0.975) + norm.ppf(0.8)) * se
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(AssertionError):
+        assert_no_regression(new, old, gold, confidence=None, n_resamples=200, seed=1)
+    # a gate on the point estimate has no critical value: z_0.8 * se
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(norm.ppf(0.8) * se, abs=1e-12)
+
+
+def test_a_small_regression_that_passes_says_the_test_set_is_too_small_to_see_it() -> None:
+    gold, old, new = _small_regression()
+    with pytest.warns(HomogWarning, match=r"passed without showing the absence of a regression.*detects a drop of"):
+        est = assert_no_regression(new, old, gold, tolerance=0.01)
+    assert est.value < -0.01 <= est.high
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a pass whose interval lies above -tolerance shows it: no warning
+        assert_no_regression(old, old, gold)
+
+
+def test_the_failure_message_says_when_the_tolerance_is_below_the_detectable_change() -> None:
+    gold, old, new = _small_regression()
+    with pytest.raises(AssertionError) as info:
+        assert_no_regression(new, old, gold, confidence=None)
+    text = str(info.value)
+    assert re.search(r"power: this test set detects a drop of 0\.\d{4} beyond the tolerance with 80% power", text)
+    assert "the tolerance 0 is below it, so drops between 0 and 0." in text
+
+
+def test_an_underpowered_pass_warns_under_pytest(pytester: pytest.Pytester) -> None:
+    gold, old, new = _small_regression()
+    pytester.makepyfile(
+        f"""
+        from pytest_homog import assert_no_regression
+
+        def test_gate():
+            assert_no_regression({new!r}, {old!r}, {gold!r}, tolerance=0.01)
+        """
+    )
+    result = pytester.runpytest("--homog")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*HomogWarning: assert_no_regression passed without showing*mostly pass unseen*"])

@@ -214,19 +214,36 @@ def test_labels_select_entity_types() -> None:
     average=st.sampled_from(AVERAGES),
     zero_division=st.sampled_from(["warn", 0, 1, np.nan]),
 )
-def test_token_level_matches_sklearn(pair, average, zero_division) -> None:
+def test_token_level_matches_sklearn_without_o(pair, average, zero_division) -> None:
     gold, pred = pair
     flat_gold, flat_pred = list(chain.from_iterable(gold)), list(chain.from_iterable(pred))
+    entity_tags = sorted(set(flat_gold + flat_pred) - {"O"})
+    if not entity_tags:
+        return  # nothing but "O": nothing to score, tested below
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = precision_recall_fscore_support(
-            flat_gold, flat_pred, average=average, zero_division=zero_division
+            flat_gold, flat_pred, average=average, zero_division=zero_division, labels=entity_tags
         )
+        with_o = precision_recall_fscore_support(flat_gold, flat_pred, average=average, zero_division=zero_division)
     ours = ours_prf(gold, pred, level="token", average=average, zero_division=zero_division)
-    for mine, theirs in zip(ours, ref[:3], strict=True):
+    labels = sorted(set(flat_gold + flat_pred))
+    ours_with_o = ours_prf(gold, pred, level="token", average=average, zero_division=zero_division, labels=labels)
+    for mine, theirs in (*zip(ours, ref[:3], strict=True), *zip(ours_with_o, with_o[:3], strict=True)):
         np.testing.assert_allclose(
             np.asarray(mine, float), np.asarray(theirs, float), atol=TOL, equal_nan=True
         )
+
+
+def test_token_level_leaves_o_out_so_an_all_o_tagger_scores_zero() -> None:
+    gold = [["B-PER", "O", "O", "O", "O", "O", "O", "O", "O", "O", "O"]]
+    all_o = [["O"] * 11]
+    assert f1_score(gold, all_o, level="token", zero_division=0) == 0.0
+    # scikit-learn's number on every tag, "O" included, when labels= names it
+    assert f1_score(gold, all_o, level="token", labels=["B-PER", "O"]) == pytest.approx(10 / 11)
+    report = classification_report(gold, all_o, level="token", zero_division=0)
+    assert report.labels == ["B-PER"]
+    assert f1_score([["O", "O"]], [["O", "O"]], level="token", zero_division=1) == 1.0  # nothing to score
 
 
 labels_strategy = st.one_of(

@@ -253,7 +253,7 @@ def test_a_tag_without_a_scheme_prefix_is_refused_never_sliced_into_a_type(mode:
     with pytest.raises(HomogDataError, match=r"tag 'ORG' \(y_true, sentence 0, position 0\) has no scheme prefix"):
         extract_entities(["ORG", "O"], mode=mode)
     # every tag still counts at token level, where no prefix is read
-    assert f1_score([["B-PER", "O"]], [["PER", "O"]], level="token", mode=mode) == 0.5
+    assert f1_score([["B-PER", "O"]], [["PER", "O"]], level="token", mode=mode, labels=["B-PER", "PER", "O"]) == 0.5
 
 
 def test_an_unknown_prefix_warns_naming_the_tag_and_reads_as_seqeval() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,13 @@ def _check_bar(
     return _Bar(check, metric, bound, coverage, scheme, mode, average, *sampling)
 
 
+def _margin(bar: _Bar, estimate: Estimate) -> float:
+    """How far above the threshold the metric must lie for the check to pass with 80% power."""
+    from pytest_homog.metrics.bootstrap import detectable_change
+
+    return detectable_change(estimate.standard_error or 0.0, bar.confidence)
+
+
 def _record(
     bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report, passed: bool, started: float
 ) -> None:
@@ -94,6 +102,7 @@ def _record(
                 "average": bar.average,
                 "n_resamples": bar.n_resamples,
                 "seed": bar.seed,
+                "detectable_change": _margin(bar, estimate),
                 "worst_labels": [row._asdict() for row in report.worst(3)],
                 "labels": report.to_dict(),
             },
@@ -121,6 +130,8 @@ def _verdict(bar: _Bar, level: str, estimate: Estimate) -> tuple[str, list[str]]
 
 
 def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report) -> str:
+    from pytest_homog.metrics.bootstrap import DETECTION_POWER
+
     level = counts.level
     verdict, evidence = _verdict(bar, level, estimate)
     how = f"level={level}" + (f", scheme={bar.scheme}, mode={bar.mode}" if level == "entity" else "")
@@ -128,6 +139,11 @@ def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estima
     evidence.append(
         f"subject {resolved.name}{data_part}: n={estimate.n} {unit_word(level)}, {how}, "
         f"{bar.n_resamples} bootstrap resamples (seed {bar.seed})"
+    )
+    evidence.append(
+        f"power: the check passes with {DETECTION_POWER:.0%} power only where {METRIC_TITLE[bar.metric]} lies "
+        f"{_margin(bar, estimate):.3f} or more above the threshold (bootstrap standard error "
+        f"{estimate.standard_error:.3f})"
     )
     _, pred, gold = counts.totals()
     if int(pred.sum()) == 0:
@@ -167,6 +183,7 @@ def _assert_metric_above(
     n_resamples: int,
     seed: int | RunSeed | None,
     name: str | None,
+    labels: Sequence[Any] | None,
 ) -> Any:
     __tracebackhide__ = True
     from pytest_homog.metrics.bootstrap import estimate_from_counts
@@ -177,7 +194,7 @@ def _assert_metric_above(
     started = time.perf_counter()
     bar = _check_bar(check, metric, threshold, confidence, scheme, mode, average, n_resamples, seed)
     resolved = resolve_subject(subject, data, name=name, scheme=scheme, mode=mode)
-    counts = count_units(resolved.predictions, level=resolved.corpus.resolve_level(level))
+    counts = count_units(resolved.predictions, level=resolved.corpus.resolve_level(level), labels=labels)
     estimate = estimate_from_counts(
         counts,
         metric=metric,
@@ -208,6 +225,7 @@ def assert_f1_above(
     n_resamples: int = 1000,
     seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
+    labels: Sequence[Any] | None = None,
 ) -> Any:
     """Assert that F1 reaches ``threshold`` (its point estimate, or the lower bound of its interval).
 
@@ -221,7 +239,7 @@ def assert_f1_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` percentile-bootstrap
+        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
         interval must reach it.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -230,6 +248,8 @@ def assert_f1_above(
         ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
         The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
+    labels : sequence, optional
+        The labels to score, as in :func:`pytest_homog.f1_score`; at token level every tag but ``"O"`` by default.
 
     Returns
     -------
@@ -270,6 +290,7 @@ def assert_f1_above(
         n_resamples=n_resamples,
         seed=seed,
         name=name,
+        labels=labels,
     )
 
 
@@ -286,6 +307,7 @@ def assert_precision_above(
     n_resamples: int = 1000,
     seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
+    labels: Sequence[Any] | None = None,
 ) -> Any:
     """Assert that precision reaches ``threshold`` (its point estimate, or the lower bound of its interval).
 
@@ -299,7 +321,7 @@ def assert_precision_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` percentile-bootstrap
+        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
         interval must reach it.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -308,6 +330,8 @@ def assert_precision_above(
         ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
         The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
+    labels : sequence, optional
+        The labels to score, as in :func:`pytest_homog.f1_score`; at token level every tag but ``"O"`` by default.
 
     Returns
     -------
@@ -342,6 +366,7 @@ def assert_precision_above(
         n_resamples=n_resamples,
         seed=seed,
         name=name,
+        labels=labels,
     )
 
 
@@ -358,6 +383,7 @@ def assert_recall_above(
     n_resamples: int = 1000,
     seed: int | RunSeed | None = RUN_SEED,
     name: str | None = None,
+    labels: Sequence[Any] | None = None,
 ) -> Any:
     """Assert that recall reaches ``threshold`` (its point estimate, or the lower bound of its interval).
 
@@ -371,7 +397,7 @@ def assert_recall_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` percentile-bootstrap
+        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
         interval must reach it.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -380,6 +406,8 @@ def assert_recall_above(
         ``--homog-seed`` under pytest with ``--homog``, else 0.
     name : str, optional
         The subject's name in the report; it wins over the model's ``homog_name`` (its folder name).
+    labels : sequence, optional
+        The labels to score, as in :func:`pytest_homog.f1_score`; at token level every tag but ``"O"`` by default.
 
     Returns
     -------
@@ -414,4 +442,5 @@ def assert_recall_above(
         n_resamples=n_resamples,
         seed=seed,
         name=name,
+        labels=labels,
     )

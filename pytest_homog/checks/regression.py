@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from pytest_homog.checks.messages import (
@@ -13,7 +14,7 @@ from pytest_homog.checks.messages import (
     resolve_seed,
     unit_word,
 )
-from pytest_homog.errors import HomogUsageError
+from pytest_homog.errors import HomogUsageError, HomogWarning
 from pytest_homog.record import CheckRecord, record_check
 from pytest_homog.run_context import RUN_SEED, RunSeed
 
@@ -68,12 +69,41 @@ def _failure(
         f"n = {estimate.n} {unit_word(estimate.level or 'entity')}, {estimate.n_resamples} paired resamples "
         f"(seed {details['seed']}), average={details['average']}"
         + (f", scheme={details['scheme']}, mode={details['mode']}" if entity else ""),
+        "power: " + _detection(estimate, allowed_drop, details["detectable_change"]),
     ]
     step = (
         "Next step: compare the two per label (pytest_homog.classification_report on each) to see where the "
         "candidate lost; fix the candidate, or raise the tolerance deliberately if the drop is acceptable."
     )
     return failure_message(verdict, evidence, step)
+
+
+def _detection(estimate: Estimate, allowed_drop: float, detectable: float) -> str:
+    from pytest_homog.metrics.bootstrap import DETECTION_POWER
+
+    text = (
+        f"this test set detects a drop of {detectable:.4f} beyond the tolerance with {DETECTION_POWER:.0%} power "
+        f"(bootstrap standard error {estimate.standard_error:.4f} on n = {estimate.n})"
+    )
+    if allowed_drop < detectable:
+        text += (
+            f"; the tolerance {allowed_drop:g} is below it, so drops between {allowed_drop:g} and "
+            f"{allowed_drop + detectable:.4f} mostly pass unseen"
+        )
+    return text
+
+
+def _warn_if_underpowered(estimate: Estimate, allowed_drop: float, detectable: float) -> None:
+    # a pass whose interval still reaches below -tolerance shows no regression only because the test set is small
+    if estimate.low < -allowed_drop and allowed_drop < detectable:
+        warnings.warn(
+            f"assert_no_regression passed without showing the absence of a regression: the {estimate.confidence:.0%} "
+            f"CI [{estimate.low:+.4f}, {estimate.high:+.4f}] reaches below {-allowed_drop or 0.0:g}, and "
+            + _detection(estimate, allowed_drop, detectable)
+            + f". Evaluate on more {unit_word(estimate.level or 'entity')} to see smaller regressions.",
+            HomogWarning,
+            stacklevel=3,
+        )
 
 
 def assert_no_regression(
@@ -99,6 +129,13 @@ def assert_no_regression(
     interval of d lies below ``-tolerance`` (its upper bound is < ``-tolerance``), so sampling noise on the test
     data cannot fail a release. With ``confidence=None`` the point difference is compared: it fails when
     d < ``-tolerance``.
+
+    Power: ``details["detectable_change"]`` in the record is the drop beyond ``tolerance`` that the test set
+    detects with 80% power, :func:`~pytest_homog.metrics.bootstrap.detectable_change` of the bootstrap standard
+    error of d: ``(z_{1 - alpha/2} + z_0.8) * se`` (``z_0.8 * se`` with ``confidence=None``). The failure
+    message states it, and says when the tolerance is below it. A pass whose interval still reaches below
+    ``-tolerance`` (no regression shown, only none established) warns with it when the tolerance is below it:
+    regressions between the tolerance and tolerance + detectable change mostly pass on such a test set.
 
     Parameters
     ----------
@@ -128,6 +165,11 @@ def assert_no_regression(
     AssertionError
         The candidate regressed beyond ``tolerance``.
 
+    Warns
+    -----
+    HomogWarning
+        The check passed, but the test set is too small to see regressions just beyond ``tolerance`` (above).
+
     Examples
     --------
     >>> y_true = [["B-PER", "O"], ["B-LOC", "O"]] * 10
@@ -137,7 +179,7 @@ def assert_no_regression(
     0.333
     """
     __tracebackhide__ = True
-    from pytest_homog.metrics.bootstrap import check_n_resamples, count_pair, paired_difference
+    from pytest_homog.metrics.bootstrap import check_n_resamples, count_pair, detectable_change, paired_difference
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
@@ -155,6 +197,7 @@ def assert_no_regression(
         zero_division="warn",
     )
     passed = bool((estimate.value if coverage is None else estimate.high) >= -allowed_drop)
+    detectable = detectable_change(estimate.standard_error or 0.0, coverage)
     entity = estimate.level == "entity"
     record_check(
         CheckRecord(
@@ -173,12 +216,19 @@ def assert_no_regression(
             mode=mode if entity else None,
             subjects=(candidate_.name, baseline_.name),
             data=candidate_.data_name,
-            details={"average": average, "n_resamples": n_resamples, "seed": seed, "p_value": estimate.p_value},
+            details={
+                "average": average,
+                "n_resamples": n_resamples,
+                "seed": seed,
+                "p_value": estimate.p_value,
+                "detectable_change": detectable,
+            },
             duration=time.perf_counter() - started,
             higher_is_better=True,
         )
     )
     if not passed:
-        details = {"seed": seed, "average": average, "scheme": scheme, "mode": mode}
+        details = {"seed": seed, "average": average, "scheme": scheme, "mode": mode, "detectable_change": detectable}
         raise AssertionError(_failure(estimate, candidate_, baseline_, metric, allowed_drop, coverage, details))
+    _warn_if_underpowered(estimate, allowed_drop, detectable)
     return estimate

@@ -16,7 +16,10 @@ import numpy as np
 from pytest_homog.corpus import Corpus, Predictions
 from pytest_homog.errors import HomogUsageError
 
-__all__ = ["UnitCounts", "count_units", "unit_counts"]
+__all__ = ["OUTSIDE", "UnitCounts", "count_units", "unit_counts"]
+
+#: the tag outside every entity, left out of token-level scores unless ``labels=`` names it
+OUTSIDE = "O"
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,12 @@ def _select_labels(found: list[Any], labels: Sequence[Any] | None) -> tuple[tupl
     chosen = tuple(labels)
     if len(set(chosen)) != len(chosen):
         raise HomogUsageError(f"labels must not repeat a label; got {list(chosen)!r}.")
+    return chosen, _label_map(found, chosen), True
+
+
+def _label_map(found: list[Any], chosen: tuple[Any, ...]) -> np.ndarray:
     position = {label: i for i, label in enumerate(chosen)}
-    mapping = np.array([position.get(label, -1) for label in found], dtype=np.int64)
-    return chosen, mapping, True
+    return np.array([position.get(label, -1) for label in found], dtype=np.int64)
 
 
 def _remap(unit: np.ndarray, label: np.ndarray, mapping: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -134,7 +140,13 @@ def _label_counts(predictions: Predictions, level: str, labels: Sequence[Any] | 
     true, pred, unit = corpus.gold_codes, predictions.codes, corpus.token_unit
     found, compact = _sorted_labels(np.union1d(true, pred), corpus.values.__getitem__, len(corpus.values))
     true, pred = compact[true], compact[pred]
-    chosen, mapping, explicit = _select_labels(found, labels)
+    mapping: np.ndarray | None
+    if level == "token" and labels is None and OUTSIDE in found:
+        # NER papers score tags without "O"; with it, an all-"O" tagger is mostly right on the majority tag
+        chosen = tuple(label for label in found if label != OUTSIDE)
+        mapping, explicit = _label_map(found, chosen), False
+    else:
+        chosen, mapping, explicit = _select_labels(found, labels)
     hit = true == pred
     tp_unit, tp_label = _remap(unit[hit], true[hit], mapping)
     pred_unit, pred_label = _remap(unit, pred, mapping)
