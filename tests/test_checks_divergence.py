@@ -300,3 +300,42 @@ def test_shared_false_positives_make_subjects_alike_by_default() -> None:
     assert record.value > 1.0
     with pytest.raises(AssertionError, match=r"1 - error consistency.*\(unit span;"):
         assert_models_diverge(a, b, gold, min_gap=0.5, by="error_consistency")
+
+
+def test_the_record_holds_the_divergence_the_data_shows_at_80_percent_power(run: RunRecord) -> None:
+    from scipy.stats import norm
+
+    gold, a, b = _same_error_process(seed=1)
+    with pytest.raises(AssertionError, match=r"power: this data shows a divergence of .*min_gap 0\.01 is below"):
+        assert_models_diverge(a, b, gold, min_gap=0.01, by="f1", n_resamples=200, seed=2)
+    # the standard error of the signed F1 difference, recomputed by seqeval on the same resamples
+    import seqeval.metrics as sq
+
+    diffs = []
+    for row in np.concatenate(list(bootstrap_indices(len(gold), 200, 2))):
+        g = [gold[i] for i in row]
+        diffs.append(sq.f1_score(g, [a[i] for i in row]) - sq.f1_score(g, [b[i] for i in row]))
+    se = float(np.std(diffs, ddof=1))
+    expected = (norm.ppf(0.975) + norm.ppf(0.8)) * se
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("by", ["disagreement", "error_consistency"])
+def test_the_divergence_measures_record_their_power_from_their_own_replicates(run: RunRecord, by: str) -> None:
+    from scipy.stats import norm
+
+    gold, a, b = _same_error_process(seed=3, n=60)
+    unit = {"unit": "token"} if by == "error_consistency" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_models_diverge(a, b, gold, min_gap=0.001, by=by, confidence=None, n_resamples=50, seed=4, **unit)
+    slow = _slow_replicates(gold, a, b, by, 50, 4)
+    expected = norm.ppf(0.8) * float(np.std(slow, ddof=1))  # a point gate: no critical value
+    assert run.checks[-1].details["detectable_change"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_cka_records_no_detectable_change(run: RunRecord) -> None:
+    x = np.random.default_rng(0).normal(size=(50, 8))
+    with pytest.raises(AssertionError):
+        assert_models_diverge(_Model("x", x), _Model("y", x), Y_TRUE, min_gap=0.5, by="cka")
+    assert "detectable_change" not in run.checks[-1].details  # no interval, so no standard error to state

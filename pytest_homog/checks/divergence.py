@@ -50,6 +50,7 @@ class _Gap:
     high: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
+    standard_error: float | None = None
 
 
 def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
@@ -105,7 +106,8 @@ def _metric_gap(
         "delta_high": estimate.high,
         "p_value": estimate.p_value,
     }
-    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details)
+    spread = estimate.standard_error
+    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details, standard_error=spread)
 
 
 def _divergence(
@@ -136,7 +138,28 @@ def _divergence(
         f"sentences, {estimate.n_resamples} resamples)"
     ]
     details = {} if reason is None else {"undefined": reason}
-    return _Gap(estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high, details, reason)
+    measured = (estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high)
+    return _Gap(*measured, details, reason, estimate.standard_error)
+
+
+def _add_power(gap: _Gap, min_gap: float, confidence: float | None) -> None:
+    """Record the divergence beyond ``min_gap`` that this data shows with 80% power, and say it in the evidence."""
+    from pytest_homog.metrics.bootstrap import DETECTION_POWER, detectable_change
+
+    if gap.standard_error is None or gap.reason is not None:
+        return
+    detectable = detectable_change(gap.standard_error, confidence)
+    gap.details["detectable_change"] = detectable
+    line = (
+        f"power: this data shows a divergence of {min_gap + detectable:.4f} or more (min_gap + {detectable:.4f}) "
+        f"with {DETECTION_POWER:.0%} power (bootstrap standard error {gap.standard_error:.4f} on n = {gap.n})"
+    )
+    if min_gap < detectable:
+        line += (
+            f"; min_gap {min_gap:g} is below that change, so subjects that truly diverge by between {min_gap:g} "
+            f"and {min_gap + detectable:.4f} mostly fail"
+        )
+    gap.evidence.append(line)
 
 
 def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
@@ -272,7 +295,14 @@ def assert_models_diverge(
     With a confidence (default 0.95) the whole paired-bootstrap interval must reach ``min_gap``, i.e. its lower
     bound (for metric gaps, the interval of ``|delta|``); with ``confidence=None`` the point estimate must.
     Intervals resample sentences (examples for flat labels) once for both subjects. ``min_gap`` must be above
-    0, since any two subjects diverge by 0. ``by="capa"`` is refused: subjects do not give probabilities (use
+    0, since any two subjects diverge by 0.
+
+    Power: ``details["detectable_change"]`` in the record is how far beyond ``min_gap`` a true divergence must lie
+    for this data to show it with 80% power, :func:`~pytest_homog.metrics.bootstrap.detectable_change` of the
+    bootstrap standard error; the failure message says it, and says when ``min_gap`` is below it (subjects that
+    truly diverge by a little more than ``min_gap`` then mostly fail on data this size).
+
+    ``by="capa"`` is refused: subjects do not give probabilities (use
     :func:`~pytest_homog.metrics.capa.capa` on them).
 
     ``data`` may also be generated: a hypothesis strategy of examples (``labelled_sentences(...)``,
@@ -350,6 +380,7 @@ def assert_models_diverge(
         gap = _divergence(first, second, by, level, unit, shown, *sampling)
     else:
         gap = _cka(a, b, data, names, debiased, level)
+    _add_power(gap, min_gap, confidence)
     passed = gap.reason is None and (gap.value if confidence is None else gap.low) >= min_gap  # type: ignore[operator]
     context = {
         "sampling": {} if by == "cka" else {"n_resamples": n_resamples, "seed": seed},

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from pytest_homog.metrics.bootstrap import (
     check_n_resamples,
     check_seed,
     percentile_interval,
+    standard_error,
 )
 
 __all__ = [
@@ -517,7 +518,9 @@ def divergence_estimate(
         ]
     )
     low, high = percentile_interval(replicates, confidence)
-    return Estimate(float(value), low, high, confidence, n, metric=by, level=counted, n_resamples=n_resamples)
+    spread = standard_error(replicates)
+    estimate = Estimate(float(value), low, high, confidence, n, metric=by, level=counted, n_resamples=n_resamples)
+    return replace(estimate, standard_error=spread)
 
 
 def divergence(

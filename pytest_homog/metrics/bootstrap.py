@@ -50,6 +50,7 @@ __all__ = [
     "percentile_interval",
     "replicate_values",
     "score",
+    "standard_error",
 ]
 
 _METRIC_INDEX = {"precision": 0, "recall": 1, "f1": 2}
@@ -153,7 +154,9 @@ def detectable_change(standard_error: float, confidence: float | None, power: fl
     return (critical + normal.inv_cdf(check_confidence(power, "power"))) * float(standard_error)
 
 
-def _standard_error(replicates: np.ndarray) -> float:
+def standard_error(replicates: np.ndarray) -> float:
+    """The bootstrap standard error: the standard deviation of the defined (non-NaN) replicates; NaN with
+    fewer than two."""
     defined = replicates[~np.isnan(replicates)]
     return float(np.std(defined, ddof=1)) if defined.size > 1 else math.nan
 
@@ -494,7 +497,7 @@ def estimate_from_counts(
         counts.level,
         average,
         n_resamples,
-        _standard_error(replicates),
+        standard_error(replicates),
     )
 
 
@@ -620,7 +623,7 @@ def paired_difference(
         counts_a.level,
         average,
         n_resamples,
-        _standard_error(diffs),
+        standard_error(diffs),
     )
 
 
