@@ -8,6 +8,12 @@ printed:
     ``f1_score`` (one per pair) on the same data: must be <= 1.
 (b) ``compare`` with 1,000 paired bootstrap replicates for each of the 21 pairs, against the same 21 seqeval
     calls: must be <= 3.
+(c) ``assert_not_homogeneous`` over the 7 subjects with its defaults (shared failure of the group and of every
+    pair, each with a 95% interval from 1,000 paired resamples), against one seqeval ``f1_score`` call: must be
+    <= 5.
+
+And one time: (d) ``similarity_matrix(by="error_consistency", confidence=0.95)`` over 28 subjects (378 pairs,
+each entry with its interval from 1,000 paired resamples): must be under 2 s on 2 cores.
 
 Each timing is the median of several repeats in this one process.
 Run: ``python benchmarks/bench_diversity.py``.
@@ -83,6 +89,7 @@ def main() -> int:
 
     from seqeval.metrics import f1_score as seqeval_f1
 
+    from pytest_homog.checks.homogeneity import assert_not_homogeneous
     from pytest_homog.metrics.bootstrap import compare
     from pytest_homog.metrics.homogenization import similarity_matrix
 
@@ -107,21 +114,44 @@ def main() -> int:
         for a, b in pairs:
             compare(y_true, predictions[a], predictions[b], "f1", n_resamples=1000, seed=0)
 
+    many = {f"s{seed}": corrupt(y_true, seed) for seed in range(28)}
+
+    def one_f1() -> None:
+        seqeval_f1(y_true, predictions["s0"])
+
+    def gate() -> None:
+        try:
+            assert_not_homogeneous(predictions, y_true, n_resamples=1000, seed=0)
+        except AssertionError:
+            pass  # the verdict does not matter here, only the time to reach it
+
+    def matrix_with_intervals() -> None:
+        similarity_matrix(y_true, many, by="error_consistency", confidence=0.95, n_resamples=1000, seed=0)
+
     matrix()  # warm up imports and caches once
+    gate()
     compare(y_true, predictions["s0"], predictions["s1"], "f1", n_resamples=1000, seed=0)
     t_base = median_time(baseline)
     t_matrix = median_time(matrix)
     t_compare = median_time(compares, repeats=3)
+    t_one = median_time(one_f1)
+    t_gate = median_time(gate)
+    t_many = median_time(matrix_with_intervals, repeats=3)
     m = similarity_matrix(y_true, predictions, by="error_consistency")
     print(m.to_markdown())
     print(f"21 x seqeval f1_score: {t_base:.3f} s (median of {REPEATS})")
     print(f"similarity_matrix(by='error_consistency'), 7 subjects: {t_matrix:.3f} s (median of {REPEATS})")
     print(f"21 x compare(n_resamples=1000): {t_compare:.3f} s (median of 3)")
+    print(f"1 x seqeval f1_score: {t_one:.3f} s (median of {REPEATS})")
+    print(f"assert_not_homogeneous, 7 subjects, 1000 resamples: {t_gate:.3f} s (median of {REPEATS})")
     ratio_a = t_matrix / t_base
     ratio_b = t_compare / t_base
+    ratio_c = t_gate / t_one
     print(f"RATIO similarity_matrix vs 21 seqeval f1_score: {ratio_a:.2f} (<= 1 required)")
     print(f"RATIO 21 compare(1000 paired replicates) vs 21 seqeval f1_score: {ratio_b:.2f} (<= 3 required)")
-    return 0 if ratio_a <= 1.0 and ratio_b <= 3.0 else 1
+    print(f"RATIO assert_not_homogeneous(7 subjects) vs 1 seqeval f1_score: {ratio_c:.2f} (<= 5 required)")
+    print(f"TIME similarity_matrix with 95% intervals, 28 subjects: {t_many:.3f} s (median of 3; < 2 s required)")
+    return 0 if ratio_a <= 1.0 and ratio_b <= 3.0 and ratio_c <= 5.0 and t_many < 2.0 else 1
 
 
 if __name__ == "__main__":
