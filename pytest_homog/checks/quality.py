@@ -217,7 +217,7 @@ def assert_f1_above(
     data: Any,
     threshold: float,
     *,
-    confidence: float | None = None,
+    confidence: float | None = 0.95,
     level: str | None = None,
     scheme: str = "IOB2",
     mode: str = "conlleval",
@@ -238,9 +238,9 @@ def assert_f1_above(
     threshold : float
         The bar, strictly between 0 and 1.
     confidence : float, optional
-        ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
-        interval must reach it.
+        The coverage of the BCa bootstrap interval whose lower bound must reach ``threshold`` (default 0.95:
+        the data must show the metric is above the bar). ``None``: the point estimate must reach it (a 95%
+        interval is still computed and shown as evidence).
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
@@ -272,7 +272,7 @@ def assert_f1_above(
     >>> assert_f1_above([["B-PER", "O"], ["O"]], [["B-PER", "O"], ["B-LOC"]], 0.9)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: assert_f1_above failed: entity F1 (micro) = 0.667 is below the threshold 0.900.
+    AssertionError: assert_f1_above failed: the lower bound of the 95% CI of entity F1 (micro), 0.000, is below ...
     ...
     """
     __tracebackhide__ = True
@@ -299,7 +299,7 @@ def assert_precision_above(
     data: Any,
     threshold: float,
     *,
-    confidence: float | None = None,
+    confidence: float | None = 0.95,
     level: str | None = None,
     scheme: str = "IOB2",
     mode: str = "conlleval",
@@ -320,9 +320,9 @@ def assert_precision_above(
     threshold : float
         The bar, strictly between 0 and 1.
     confidence : float, optional
-        ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
-        interval must reach it.
+        The coverage of the BCa bootstrap interval whose lower bound must reach ``threshold`` (default 0.95:
+        the data must show the metric is above the bar). ``None``: the point estimate must reach it (a 95%
+        interval is still computed and shown as evidence).
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
@@ -348,7 +348,7 @@ def assert_precision_above(
 
     Examples
     --------
-    >>> assert_precision_above(["a", "b", "b"], ["a", "b", "a"], 0.5).value
+    >>> assert_precision_above(["a", "b", "b"], ["a", "b", "a"], 0.5, confidence=None).value  # the point estimate
     0.6666666666666666
     """
     __tracebackhide__ = True
@@ -375,7 +375,7 @@ def assert_recall_above(
     data: Any,
     threshold: float,
     *,
-    confidence: float | None = None,
+    confidence: float | None = 0.95,
     level: str | None = None,
     scheme: str = "IOB2",
     mode: str = "conlleval",
@@ -396,9 +396,9 @@ def assert_recall_above(
     threshold : float
         The bar, strictly between 0 and 1.
     confidence : float, optional
-        ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
-        shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
-        interval must reach it.
+        The coverage of the BCa bootstrap interval whose lower bound must reach ``threshold`` (default 0.95:
+        the data must show the metric is above the bar). ``None``: the point estimate must reach it (a 95%
+        interval is still computed and shown as evidence).
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
