@@ -339,3 +339,19 @@ def test_cka_records_no_detectable_change(run: RunRecord) -> None:
     with pytest.raises(AssertionError):
         assert_models_diverge(_Model("x", x), _Model("y", x), Y_TRUE, min_gap=0.5, by="cka")
     assert "detectable_change" not in run.checks[-1].details  # no interval, so no standard error to state
+
+
+def test_diverge_by_same_wrong_answer(run: RunRecord) -> None:
+    from pytest_homog import same_wrong_answer
+
+    gold = [["B-PER", "O"], ["B-LOC", "I-LOC"], ["O", "B-ORG"], ["B-PER", "I-PER"]] * 10
+    a = [["O", "O"], ["B-PER", "I-PER"], ["O", "O"], ["B-PER", "O"]] * 10
+    b = [["O", "O"], ["B-PER", "I-PER"], ["O", "B-LOC"], ["B-LOC", "I-LOC"]] * 10
+    rate = same_wrong_answer(gold, a, b, unit="span").rate
+    record = assert_models_diverge(a, b, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)
+    assert record.value == pytest.approx(1.0 - rate, abs=1e-12) and record.metric == "1-same_wrong_answer"
+    assert record.low is not None and record.low >= 0.1 and record.compared == "low"
+    with pytest.raises(AssertionError, match=r"do not diverge by same_wrong_answer: the 95% CI of 1 - same wrong"):
+        assert_models_diverge(a, a, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)
+    with pytest.raises(AssertionError, match="fail no span unit together"):
+        assert_models_diverge(gold, a, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)

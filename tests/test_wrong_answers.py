@@ -79,3 +79,53 @@ def test_same_wrong_answer_on_labels_and_errors() -> None:
         assert math.isnan(same_wrong_answer(y_true, y_true, a).rate)
     with pytest.raises(HomogUsageError, match="no chance rate for unit='sentence'"):
         same_wrong_answer([["O"]], [["O"]], [["O"]], unit="sentence")
+
+
+@settings(max_examples=60, deadline=None)
+@given(corpora(k=3), st.sampled_from(["entity", "span", "token"]))
+def test_the_similarity_matrix_by_same_wrong_answer_is_each_pairs_rate(corpus: Any, unit: str) -> None:
+    import itertools
+    import warnings
+
+    from pytest_homog import similarity_matrix
+
+    y_true, preds = corpus
+    named = dict(zip("abc", preds, strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        try:
+            matrix = similarity_matrix(y_true, named, by="same_wrong_answer", unit=unit)
+        except HomogDataError:  # no units: the pairwise measure says the same
+            with pytest.raises(HomogDataError, match="there are no"):
+                same_wrong_answer(y_true, named["a"], named["b"], unit=unit)
+            return
+        for (i, first), (j, second) in itertools.combinations(enumerate(named), 2):
+            rate = same_wrong_answer(y_true, named[first], named[second], unit=unit).rate
+            value = matrix.values[i, j]
+            assert (math.isnan(rate) and math.isnan(value)) or value == pytest.approx(rate, abs=1e-12)
+    assert matrix.values.diagonal().tolist() == [1.0, 1.0, 1.0]
+
+
+def test_the_same_wrong_answer_interval_resamples_sentences() -> None:
+    import warnings
+
+    import numpy as np
+
+    from pytest_homog import similarity_matrix
+    from pytest_homog.metrics.bootstrap import bootstrap_indices
+
+    gold = [["B-PER", "O"], ["B-LOC", "I-LOC"], ["O", "B-ORG"], ["B-PER", "I-PER"]] * 5
+    a = [["O", "O"], ["B-PER", "I-PER"], ["O", "O"], ["B-PER", "O"]] * 5
+    b = [["O", "O"], ["B-PER", "I-PER"], ["O", "B-LOC"], ["B-LOC", "I-LOC"]] * 5
+    matrix = similarity_matrix(gold, {"a": a, "b": b}, by="same_wrong_answer", confidence=0.9, n_resamples=50, seed=1)
+    rates = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # a resample where the pair fails nothing together
+        for row in np.concatenate(list(bootstrap_indices(len(gold), 50, 1))):
+            pick = row.tolist()
+            rates.append(same_wrong_answer([gold[i] for i in pick], [a[i] for i in pick], [b[i] for i in pick]).rate)
+    low, high = np.nanquantile(rates, [0.05, 0.95])
+    assert (matrix.low[0, 1], matrix.high[0, 1]) == (pytest.approx(low, abs=1e-12), pytest.approx(high, abs=1e-12))
+    with pytest.raises(HomogUsageError, match="unit='sentence' has none"):
+        similarity_matrix(gold, {"a": a, "b": b}, by="same_wrong_answer", unit="sentence")
+

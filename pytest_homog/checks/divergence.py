@@ -3,6 +3,7 @@ or CKA), on the point estimate or the lower bound of its interval."""
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
 __all__ = ["DIVERGE_BY", "assert_models_diverge"]
 
 #: ``by`` values of :func:`assert_models_diverge`.
-DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "cka")
+DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "same_wrong_answer", "cka")
 _GAP_METRIC = {
     "f1": "f1_gap",
     "precision": "precision_gap",
     "recall": "recall_gap",
     "disagreement": "disagreement",
     "error_consistency": "1-error_consistency",
+    "same_wrong_answer": "1-same_wrong_answer",
     "cka": "1-cka",
 }
 _WHAT = {
@@ -34,6 +36,7 @@ _WHAT = {
     "recall": "|delta recall|",
     "disagreement": "disagreement",
     "error_consistency": "1 - error consistency",
+    "same_wrong_answer": "1 - same wrong answer",
     "cka": "1 - CKA",
 }
 
@@ -162,6 +165,33 @@ def _add_power(gap: _Gap, min_gap: float, confidence: float | None) -> None:
     gap.evidence.append(line)
 
 
+def _different_wrong_answers(
+    a: Resolved, b: Resolved, unit: str | None, shown: float, sampling: tuple[int, int | None]
+) -> _Gap:
+    """``1 - same wrong answer``: of the units both fail, the share where their wrong outputs differ."""
+    from pytest_homog.metrics.similarity import similarity_of
+
+    corpus = a.corpus
+    counted = gate_unit(corpus, unit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # the reason below says it, and the check fails
+        pair = similarity_of(
+            [a.predictions, b.predictions], "same_wrong_answer", None, counted, confidence=shown,
+            n_resamples=sampling[0], seed=sampling[1],
+        )
+    rate, low, high = (float(matrix[0, 1]) for matrix in (pair.values, pair.low, pair.high))  # type: ignore[index]
+    reason = None
+    if math.isnan(rate):
+        reason = f"same wrong answer is undefined: {a.name!r} and {b.name!r} fail no {counted} unit together"
+    evidence = [
+        f"1 - same wrong answer = {1.0 - rate:.4f}, {shown:.0%} CI [{1.0 - high:.4f}, {1.0 - low:.4f}] (of the "
+        f"{pair.n} {counted} units both fail, the share where their wrong outputs differ; paired bootstrap over "
+        f"{corpus.n_units} sentences, {sampling[0]} resamples)"
+    ]
+    details = {} if reason is None else {"undefined": reason}
+    return _Gap(1.0 - rate, corpus.n_units, counted, evidence, 1.0 - high, 1.0 - low, details, reason)
+
+
 def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
     """Why error consistency is undefined for ``a`` and ``b``: a subject right (or wrong) on every unit has
     constant outcomes, so chance explains all agreement with it and kappa is 0 (or 0 / 0) whatever the other
@@ -287,6 +317,10 @@ def assert_models_diverge(
         ``1 - kappa`` of Geirhos et al.'s error consistency on the units of ``unit`` (0 = the same errors,
         1 = as different as chance allows). A subject right (or wrong) on every unit leaves kappa undefined:
         the check then fails and says why.
+    ``"same_wrong_answer"``
+        ``1 - same wrong answer`` (Kim et al. 2025, :func:`~pytest_homog.metrics.wrong_answers.same_wrong_answer`)
+        on the units of ``unit``: of the units both subjects fail, the share where their wrong outputs differ.
+        Subjects that fail no unit together leave it undefined: the check then fails and says why.
     ``"cka"``
         ``1 - linear CKA`` of the subjects' word-pooled hidden states, ``subject.homog_features(data)``
         (Kornblith et al. 2019); both subjects must provide them. It has no interval: the point value is
@@ -375,6 +409,8 @@ def assert_models_diverge(
     shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
     if by in ("f1", "precision", "recall"):
         gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), seed)
+    elif by == "same_wrong_answer":
+        gap = _different_wrong_answers(first, second, unit, shown, (check_n_resamples(n_resamples), seed))
     elif by != "cka":
         sampling = (check_n_resamples(n_resamples), seed)
         gap = _divergence(first, second, by, level, unit, shown, *sampling)

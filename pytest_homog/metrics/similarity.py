@@ -48,7 +48,7 @@ from pytest_homog.metrics.group_counts import (
 __all__ = ["BY", "SimilarityMatrix", "check_by", "cka_matrix", "similarity_matrix", "similarity_of"]
 
 #: ``by`` values of :func:`similarity_matrix`; each is a similarity (higher = more alike, 1 on the diagonal).
-BY = ("error_consistency", "disagreement", "kappa", "yules_q", "shared_failure", "capa", "cka")
+BY = ("error_consistency", "disagreement", "kappa", "yules_q", "shared_failure", "same_wrong_answer", "capa", "cka")
 
 
 def _json_ready(matrix: np.ndarray) -> list[list[float | None]]:
@@ -203,6 +203,7 @@ _UNDEFINED = {
     "disagreement": EMPTY_UNION.replace("disagreement is reported as 0.0", "similarity is reported as 1.0"),
     "kappa": KAPPA_UNDEFINED,
     "capa": CAPA_UNDEFINED,
+    "same_wrong_answer": "same wrong answer is undefined when a pair fails no unit together; reported as NaN",
 }
 
 #: a measure of every pair ``i < j`` (row-major) from column totals (last axis): values and undefined mask
@@ -225,6 +226,29 @@ def _on_outcomes(group: list[Predictions], by: str, unit: str) -> tuple[np.ndarr
         return pair_measure(pair_counts(totals, k), by)
 
     return per_sentence, measure, int(pair_counts(per_sentence.sum(axis=0), k).n.max())
+
+
+def _on_same_wrong(group: list[Predictions], unit: str) -> tuple[np.ndarray, Measure, int]:
+    """Per-sentence counts (units both fail, units both fail with the same output; per pair) and their ratio."""
+    from pytest_homog.metrics.wrong_answers import per_sentence_same_wrong
+
+    if unit == "sentence":
+        raise HomogUsageError(
+            "by='same_wrong_answer' compares outputs on units with one gold answer; unit='sentence' has none. Use "
+            "unit='span', 'entity' or 'token'."
+        )
+    k = len(group)
+    per_sentence = np.concatenate(
+        [per_sentence_same_wrong([group[i], group[j]], unit) for i, j in zip(*np.triu_indices(k, 1), strict=True)],
+        axis=1,
+    )
+
+    def measure(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        both, same = totals[..., 0::2], totals[..., 1::2]
+        undefined = both == 0
+        return np.where(undefined, np.nan, same / np.where(undefined, 1.0, both)), undefined
+
+    return per_sentence, measure, int(per_sentence[:, 0::2].sum(axis=0).max())
 
 
 def _on_disagreement(group: list[Predictions], level: str) -> tuple[np.ndarray, Measure, int]:
@@ -307,6 +331,10 @@ def similarity_matrix(
     ``"shared_failure"``
         :func:`~pytest_homog.metrics.homogenization.shared_failure` of the pair on per-unit outcomes (1 for
         identical outcomes); NaN where undefined (one of the pair fails nothing).
+    ``"same_wrong_answer"``
+        :func:`~pytest_homog.metrics.wrong_answers.same_wrong_answer`'s rate for the pair: of the units both fail,
+        the share where they give the same wrong output (1 on the diagonal); NaN where the pair fails no unit
+        together. ``unit="sentence"`` is refused.
     ``"capa"``
         :func:`~pytest_homog.metrics.capa.capa`; here ``predictions`` maps names to probabilities over
         ``labels`` (as ``capa`` takes them); NaN where undefined.
@@ -333,7 +361,7 @@ def similarity_matrix(
     level : {"entity", "token", "label"}, optional
         For ``by="disagreement"``.
     unit : {"entity", "sentence", "token", "example", "span"}, optional
-        For ``by="error_consistency"``, ``"yules_q"`` and ``"shared_failure"``.
+        For ``by="error_consistency"``, ``"yules_q"``, ``"shared_failure"`` and ``"same_wrong_answer"``.
     scheme, mode : str
         How entities are read from tags.
     debiased : bool
@@ -390,6 +418,8 @@ def similarity_of(
         per_sentence, measure, n = _on_disagreement(group, corpus.resolve_level(level))
     elif by == "kappa":
         per_sentence, measure, n = _on_labels(group)
+    elif by == "same_wrong_answer":
+        per_sentence, measure, n = _on_same_wrong(group, corpus.resolve_unit(unit))
     else:
         per_sentence, measure, n = _on_outcomes(group, by, corpus.resolve_unit(unit))
     names = [predictions.name for predictions in group]

@@ -31,7 +31,7 @@ from pytest_homog.corpus import Corpus, Entities, Predictions
 from pytest_homog.errors import HomogDataError, HomogUsageError, UndefinedMetricWarning
 from pytest_homog.metrics.agreement import bind_subject
 
-__all__ = ["SameWrongAnswer", "same_wrong_answer", "same_wrong_answer_of"]
+__all__ = ["SameWrongAnswer", "per_sentence_same_wrong", "same_wrong_answer", "same_wrong_answer_of"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,14 @@ def _outputs(corpus: Corpus, group: list[Predictions], unit: str) -> tuple[list[
         for codes in (corpus.gold_codes, group[0].codes, group[1].codes)
     )
     return gold, output_a, output_b
+
+
+def _outcomes(group: list[Predictions], unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both subjects' outcomes on every unit and the unit's sentence; raises when there are no units."""
+    right, sentence, _ = group[0].corpus.group_outcomes(group, unit)
+    if right.shape[1] == 0:
+        raise HomogDataError(f"there are no {unit} units in the references (no gold entities?); use unit='token'.")
+    return right, sentence
 
 
 def _chance(gold: list[Any], output: list[Any], failed: np.ndarray) -> dict[Any, Counter[Any]]:
@@ -143,9 +151,7 @@ def same_wrong_answer_of(group: list[Predictions], unit: str) -> SameWrongAnswer
     """:func:`same_wrong_answer` of two predictions bound to one corpus, on a resolved ``unit`` other than
     ``"sentence"``."""
     corpus = group[0].corpus
-    right, _, _ = corpus.group_outcomes(group, unit)
-    if right.shape[1] == 0:
-        raise HomogDataError(f"there are no {unit} units in the references (no gold entities?); use unit='token'.")
+    right, _ = _outcomes(group, unit)
     gold, output_a, output_b = _outputs(corpus, group, unit)
     both = np.flatnonzero(~right[0] & ~right[1]).tolist()
     n_same = sum(output_a[i] == output_b[i] for i in both)
@@ -163,3 +169,16 @@ def same_wrong_answer_of(group: list[Predictions], unit: str) -> SameWrongAnswer
         total = sum(counts_a.values()) * sum(counts_b.values())
         chance += sum(count * counts_b[output] for output, count in counts_a.items()) / total
     return SameWrongAnswer(n_same / len(both), chance / len(both), len(both), n_same, right.shape[1], unit)
+
+
+def per_sentence_same_wrong(pair: list[Predictions], unit: str) -> np.ndarray:
+    """Per sentence (example), the units both of ``pair`` fail and, of those, the units where their outputs are the
+    same: an ``(n_sentences, 2)`` array whose column totals give the rate of :func:`same_wrong_answer_of`."""
+    corpus = pair[0].corpus
+    right, sentence = _outcomes(pair, unit)
+    _, output_a, output_b = _outputs(corpus, pair, unit)
+    both = ~right[0] & ~right[1]
+    same = both & np.array([a == b for a, b in zip(output_a, output_b, strict=True)], dtype=bool)
+    return np.stack(
+        [np.bincount(sentence[mask], minlength=corpus.n_units) for mask in (both, same)], axis=1
+    ).astype(np.float64)
