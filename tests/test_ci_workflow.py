@@ -121,6 +121,18 @@ def test_the_model_cache_is_restored_and_saved_where_the_plugin_writes(workflow,
     assert order.index(restore["uses"]) < gate < order.index(save["uses"])
 
 
+def test_the_cache_key_holds_what_the_models_depend_on(steps):
+    """pytest-homog keys a fine-tune by device, CPU threads, library versions, base model, data, hyper-parameters
+    and seed; a GitHub cache is never overwritten, so a key that missed one of them would keep a stale cache."""
+    restore = step(steps, "actions/cache/restore")
+    (environment,) = [s for s in steps if s.get("id") == "environment"]
+    assert "nproc" in environment["run"] and "pip freeze" in environment["run"]
+    key = restore["with"]["key"]
+    parts = ("runner.os", "runner.arch", "steps.environment.outputs.key", "hashFiles('pyproject.toml', 'examples/**')")
+    assert [part for part in parts if part not in key] == []
+    assert all(key.startswith(prefix.strip()) for prefix in restore["with"]["restore-keys"].splitlines())
+
+
 def test_the_reports_it_uploads_are_the_ones_the_gate_writes(steps):
     upload = step(steps, "actions/upload-artifact")
     assert "!cancelled()" in upload["if"]  # also when the gate failed
