@@ -168,7 +168,7 @@ def word_features(
     pad_id = _pad_id(tokenizer)
     hidden = 0
     with torch.inference_mode(), _autocast(device, bf16):
-        for indices in track(length_sorted_batches(lengths, batch_size), len(sentences), "hidden states", "sentences"):
+        for indices in track(length_sorted_batches(lengths, batch_size), len(sentences), "predicting", "sentences"):
             batch = _pad(encodings, indices, pad_id, device)
             outputs = model(**batch, output_hidden_states=True)
             states = outputs.hidden_states[layer].float()
