@@ -177,9 +177,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if homog.enabled and not hasattr(config, "workerinput"):  # under pytest-xdist the controller has checked
         _check_device(homog.device)
     if homog.enabled:
+        from pytest_homog.progress import attach
         from pytest_homog.run_context import RunContext
         from pytest_homog.session import HomogSession, register_model_reports
 
+        attach(config)  # long work (fine-tuning, prediction) shows its progress on this run's terminal
         config.pluginmanager.register(RunContext(homog.seed), RunContext.name)
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
         # a controller under pytest-xdist never builds a model itself but shows the workers' model events

@@ -7,10 +7,8 @@ then renames into place.
 
 from __future__ import annotations
 
-import sys
 import tempfile
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +123,6 @@ def train(
     device: torch.device,
     bf16: bool = False,
     training_args: Mapping[str, Any] | None = None,
-    progress: Callable[[str], None] | None = None,
     name: str = "model",
 ) -> None:
     """Fine-tune the model in ``base_dir`` on ``train_data`` and save it (safetensors) with its tokenizer in
@@ -153,7 +150,6 @@ def train(
         device=device, bf16=bf16,
     )  # fmt: skip
     options.update(training_args or {})
-    started = time.perf_counter()
     _run_trainer(model, tokenizer, data, collator, options, name)
     model.to("cpu")
     with quiet_transformers():
@@ -161,8 +157,6 @@ def train(
         tokenizer.save_pretrained(output_dir)
     for leftover in output_dir.glob("*.bin"):
         leftover.unlink()
-    if progress is not None:
-        progress(f"fine-tuned {name} in {time.perf_counter() - started:.1f} s ({len(data)} examples)")
 
 
 def _training_options(
@@ -226,23 +220,25 @@ def _run_trainer(model: Any, tokenizer: Any, data: Any, collator: Any, options: 
 
 
 def _terminal_progress(name: str) -> Any:
-    """A ``TrainerCallback`` that writes the step count every 10 steps to the real stderr, if it is a terminal."""
+    """A ``TrainerCallback`` that shows the steps done, steps/s and the time left on the terminal
+    (:mod:`pytest_homog.progress`); under ``accelerate launch`` only the main process does."""
     from transformers import TrainerCallback
 
-    terminal = bool(getattr(sys.__stderr__, "isatty", lambda: False)())
+    from pytest_homog.progress import Progress
 
     class TerminalProgress(TrainerCallback):
+        progress: Progress | None = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if state.is_world_process_zero:
+                self.progress = Progress(f"fine-tuning {name}", state.max_steps, "steps", finished=f"fine-tuned {name}")
+
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if (
-                terminal
-                and sys.__stderr__ is not None
-                and (state.global_step % 10 == 0 or state.global_step == state.max_steps)
-            ):
-                sys.__stderr__.write(f"\rhomog: fine-tuning {name}: step {state.global_step}/{state.max_steps}")
-                sys.__stderr__.flush()
+            if self.progress is not None:
+                self.progress.update(state.global_step)
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if terminal and sys.__stderr__ is not None:
-                sys.__stderr__.write("\n")
+            if self.progress is not None:
+                self.progress.finish()
 
     return TerminalProgress()

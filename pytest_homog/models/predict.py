@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
+from pytest_homog.progress import track
+
 if TYPE_CHECKING:
     import numpy as np
     import torch
@@ -102,7 +104,7 @@ def predict_tags(
     result: list[list[str]] = [[] for _ in sentences]
     pad_id = _pad_id(tokenizer)
     with torch.inference_mode(), _autocast(device, bf16):
-        for indices in length_sorted_batches(lengths, batch_size):
+        for indices in track(length_sorted_batches(lengths, batch_size), len(sentences), "predicting", "sentences"):
             batch = _pad(encodings, indices, pad_id, device)
             best = model(**batch).logits.argmax(-1).cpu().numpy()
             for row, i in enumerate(indices):
@@ -134,7 +136,7 @@ def predict_labels(
     result: list[str] = [""] * len(texts)
     pad_id = _pad_id(tokenizer)
     with torch.inference_mode(), _autocast(device, bf16):
-        for indices in length_sorted_batches(lengths, batch_size):
+        for indices in track(length_sorted_batches(lengths, batch_size), len(texts), "predicting", "texts"):
             batch = _pad(encodings, indices, pad_id, device)
             best = model(**batch).logits.argmax(-1).cpu().numpy()
             for row, i in enumerate(indices):
@@ -166,7 +168,7 @@ def word_features(
     pad_id = _pad_id(tokenizer)
     hidden = 0
     with torch.inference_mode(), _autocast(device, bf16):
-        for indices in length_sorted_batches(lengths, batch_size):
+        for indices in track(length_sorted_batches(lengths, batch_size), len(sentences), "predicting", "sentences"):
             batch = _pad(encodings, indices, pad_id, device)
             outputs = model(**batch, output_hidden_states=True)
             states = outputs.hidden_states[layer].float()

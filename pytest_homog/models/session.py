@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -47,11 +46,10 @@ __all__ = ["ModelSession", "progress"]
 
 
 def progress(message: str) -> None:
-    """One line on the terminal, even under pytest's output capture (written to the real stderr)."""
-    stream = sys.__stderr__
-    if stream is not None:
-        stream.write(f"homog: {message}\n")
-        stream.flush()
+    """One line on the terminal, even under pytest's output capture (see :mod:`pytest_homog.progress`)."""
+    from pytest_homog.progress import current_terminal
+
+    current_terminal().line(message)
 
 
 def _pretty_name(path: Path) -> str:
@@ -355,7 +353,6 @@ class ModelSession:
                 device=device,
                 bf16=bf16,
                 training_args=training_args,
-                progress=self.report,
                 name=label,
             )
 
