@@ -43,7 +43,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
             matrices += ["", f"**{_escape(f'{title} ({by})' if by else title)}**", ""]
             matrices += _table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
             continue
-        table = table_from(value)
+        table = table_from(_texts_marked(value))
         if table is not None:
             tables += ["", f"**{_escape(title)}**", "", *_table(*table)]
         elif callable(getattr(value, "to_markdown", None)):
@@ -72,6 +72,36 @@ def _baseline_lines(report: RunReport) -> list[str]:
         lines += [f"- ❌ {_escape(d.describe())}" for d in comparison.regressions]
         lines += [f"- missing from this run: `{key}`" for key in comparison.missing[:20]]
     return lines
+
+
+def _texts_marked(value: Any) -> Any:
+    """Rows that carry a unit's text as segments (the shared failures of a homogeneity check) with the text as
+    one string, each failed span in bold with its label after it; any other value as it is.
+
+    Examples
+    --------
+    >>> rows = _texts_marked([{"sentence": 3, "text": [["so met", None], ["Kim", "PER"], ["at *noon*", None]]}])
+    >>> print(rows[0]["text"])
+    so met **Kim**<sub>PER</sub> at \\*noon\\*
+    """
+    if not isinstance(value, list):
+        return value
+    marked = []
+    for row in value:
+        segments = row.get("text") if isinstance(row, dict) else None
+        if isinstance(segments, list):
+            pieces = [
+                _plain(text) if label is None else f"**{_plain(text)}**<sub>{_plain(label)}</sub>"
+                for text, label in (s for s in segments if isinstance(s, (list, tuple)) and len(s) == 2)
+            ]
+            row = {**row, "text": " ".join(pieces)}
+        marked.append(row)
+    return marked
+
+
+def _plain(text: Any) -> str:
+    """Words as Markdown shows them: the characters that would start emphasis, code or HTML escaped."""
+    return "".join("\\" + c if c in "\\`*_<>[]" else c for c in str(text))
 
 
 def _escape(value: Any) -> str:
