@@ -172,3 +172,16 @@ def test_a_heatmap_of_ten_long_names_keeps_its_labels_apart_and_has_a_colour_sca
     ]  # fmt: skip
     # every value is written in its cell, two decimals
     assert svg.count(">1.00</text>") == 10 and svg.count(">0.90</text>") == 2
+
+
+def test_a_heatmap_cell_with_an_interval_names_it_in_its_tooltip() -> None:
+    matrix = {
+        "names": ["a", "b"], "values": [[1.0, 0.62], [0.62, 1.0]], "by": "shared_failure",
+        "low": [[1.0, 0.45], [0.45, 1.0]], "high": [[1.0, 0.85], [0.85, 1.0]], "confidence": 0.95,
+    }  # fmt: skip
+    text = page(RunReport.build(RunRecord(checks=[make_record(details={"matrix": matrix})])))
+    assert text.count("<title>a / b: 0.6200, 95% CI [0.4500, 0.8500]</title>") == 1
+    # a matrix without intervals (or with bounds of another shape) gives the value alone
+    del matrix["high"]
+    text = page(RunReport.build(RunRecord(checks=[make_record(details={"matrix": matrix})])))
+    assert "<title>a / b: 0.6200</title>" in text and "CI" not in text

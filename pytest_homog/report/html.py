@@ -116,7 +116,8 @@ def _details(report: RunReport) -> list[str]:
         if matrix is not None:
             names, values, by = matrix
             caption = f"{title} ({by})" if by else title
-            heatmaps.append(f"<figure><figcaption>{_escape(caption)}</figcaption>{heatmap_svg(names, values)}</figure>")
+            drawn_matrix = heatmap_svg(names, values, _intervals(value, len(names)))
+            heatmaps.append(f"<figure><figcaption>{_escape(caption)}</figcaption>{drawn_matrix}</figure>")
             continue
         table = table_from(value) if id(value) not in drawn else None
         if table is not None:
@@ -131,6 +132,25 @@ def _details(report: RunReport) -> list[str]:
         heading = "Per-label details" if every else "Per-label details of the checks that failed or regressed"
         parts += [f"<h2>{heading}</h2>", *tables]
     return parts
+
+
+def _intervals(value: Any, k: int) -> list[list[str]] | None:
+    """Each cell's interval as text (``95% CI [0.4500, 0.8500]``) when a matrix detail carries ``low`` and
+    ``high`` (``SimilarityMatrix.to_dict`` does when the matrix has intervals), else None."""
+    if not isinstance(value, Mapping):
+        return None
+    low, high, confidence = value.get("low"), value.get("high"), value.get("confidence")
+    shapes = [m for m in (low, high) if isinstance(m, list) and len(m) == k]
+    if len(shapes) != 2 or not all(isinstance(row, list) and len(row) == k for m in shapes for row in m):
+        return None
+    coverage = f"{confidence:.0%} " if isinstance(confidence, (int, float)) else ""
+    return [
+        [
+            f"{coverage}CI [{format_number(a)}, {format_number(b)}]" if a is not None and b is not None else ""
+            for a, b in zip(low_row, high_row, strict=True)
+        ]
+        for low_row, high_row in zip(shapes[0], shapes[1], strict=True)
+    ]
 
 
 def _failures(report: RunReport) -> tuple[list[str], set[int]]:

@@ -106,10 +106,13 @@ def heatmap_colour(t: float) -> str:
     return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(_LOW, _HIGH, strict=True))
 
 
-def heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str:
+def heatmap_svg(
+    names: Sequence[str], values: Sequence[Sequence[float]], intervals: Sequence[Sequence[str]] | None = None
+) -> str:
     """A square matrix as a heatmap: names on both axes (the column names at 45 degrees, so that they do not
     overlap), each value written in its cell, and a colour scale from the smaller of 0 and the least value to
-    the larger of 1 and the greatest; undefined values are grey with ``-``."""
+    the larger of 1 and the greatest; undefined values are grey with ``-``. Each cell's tooltip names the pair
+    and gives its value, and its interval from ``intervals`` (text per cell) when given."""
     finite = [v for row in values for v in row if math.isfinite(v)]
     low_end, high_end = min([0.0, *finite]), max([1.0, *finite])
     span = high_end - low_end
@@ -142,9 +145,10 @@ def heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str:
             else:
                 t, fill, text = 0.0, "#eeeeee", "-"
             ink = "#ffffff" if t > 0.55 else "#1b1f23"
+            interval = f", {_escape(intervals[i][j])}" if intervals is not None and intervals[i][j] else ""
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" fill="{fill}" stroke="#ffffff">'
-                f"<title>{escaped[i]} / {escaped[j]}: {format_number(value)}</title></rect>"
+                f"<title>{escaped[i]} / {escaped[j]}: {format_number(value)}{interval}</title></rect>"
                 f'<text x="{x + _CELL / 2}" y="{y + _CELL / 2 + 4}" text-anchor="middle" fill="{ink}">{text}</text>'
             )
     parts += _legend(legend_x, label, low_end, high_end)
