@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pytest_homog.report.baseline import NOTHING_COMPARED
+from pytest_homog.report.excerpts import with_marked_text
 from pytest_homog.report.numbers import cell_text
 from pytest_homog.report.run import RunReport
 from pytest_homog.report.table import DETAIL_LIMIT, shown_details, summary_table, table_from
@@ -43,7 +44,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
             matrices += ["", f"**{_escape(f'{title} ({by})' if by else title)}**", ""]
             matrices += _table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
             continue
-        table = table_from(_texts_marked(value))
+        table = table_from(with_marked_text(value, _marked))
         if table is not None:
             tables += ["", f"**{_escape(title)}**", "", *_table(*table)]
         elif callable(getattr(value, "to_markdown", None)):
@@ -74,29 +75,15 @@ def _baseline_lines(report: RunReport) -> list[str]:
     return lines
 
 
-def _texts_marked(value: Any) -> Any:
-    """Rows that carry a unit's text as segments (the shared failures of a homogeneity check) with the text as
-    one string, each failed span in bold with its label after it; any other value as it is.
+def _marked(words: str, label: str | None) -> str:
+    """A piece of a unit's text: the failed span in bold with its label after it.
 
     Examples
     --------
-    >>> rows = _texts_marked([{"sentence": 3, "text": [["so met", None], ["Kim", "PER"], ["at *noon*", None]]}])
-    >>> print(rows[0]["text"])
-    so met **Kim**<sub>PER</sub> at \\*noon\\*
+    >>> print(_marked("Kim", "PER"), _marked("at *noon*", None))
+    **Kim**<sub>PER</sub> at \\*noon\\*
     """
-    if not isinstance(value, list):
-        return value
-    marked = []
-    for row in value:
-        segments = row.get("text") if isinstance(row, dict) else None
-        if isinstance(segments, list):
-            pieces = [
-                _plain(text) if label is None else f"**{_plain(text)}**<sub>{_plain(label)}</sub>"
-                for text, label in (s for s in segments if isinstance(s, (list, tuple)) and len(s) == 2)
-            ]
-            row = {**row, "text": " ".join(pieces)}
-        marked.append(row)
-    return marked
+    return _plain(words) if label is None else f"**{_plain(words)}**<sub>{_plain(label)}</sub>"
 
 
 def _plain(text: Any) -> str:
