@@ -103,6 +103,8 @@ class HomogConfig:
     report_path, markdown_path, html_path : pathlib.Path, optional
         Where to write the JSON, Markdown and HTML reports (``--homog-report``, ``--homog-markdown``,
         ``--homog-html``); ``None`` writes none.
+    heatmaps_dir : pathlib.Path, optional
+        Where to write every similarity matrix as a PNG heatmap (``--homog-heatmaps``).
     save_baseline_path : pathlib.Path, optional
         Where to write the measured values as a baseline (``--homog-save-baseline``).
     baseline_path : pathlib.Path, optional
@@ -134,6 +136,7 @@ class HomogConfig:
     report_path: Path | None = None
     markdown_path: Path | None = None
     html_path: Path | None = None
+    heatmaps_dir: Path | None = None
     save_baseline_path: Path | None = None
     baseline_path: Path | None = None
     tolerance: Tolerance = field(default_factory=lambda: Tolerance(0.01))
@@ -373,6 +376,7 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         report_path=paths["homog_report"],
         markdown_path=paths["homog_markdown"],
         html_path=paths["homog_html"],
+        heatmaps_dir=_heatmaps_dir(config, check=enabled),
         save_baseline_path=paths["homog_save_baseline"],
         baseline_path=paths["homog_baseline"],
         tolerance=replace(tolerance or Tolerance(0.01), floor=DEFAULT_TOLERANCE_FLOOR if floor is None else floor),
@@ -394,6 +398,17 @@ _REPORT_OPTIONS: dict[str, bool] = {
     "homog_save_baseline": False,
     "homog_baseline": True,
 }
+
+
+def _heatmaps_dir(config: pytest.Config, *, check: bool) -> Path | None:
+    """Resolve ``--homog-heatmaps`` as a report path; when the checks are on it must be a directory, or a new one
+    in an existing directory."""
+    path = _report_path(config, "homog_heatmaps", check=False)
+    if path is not None and check and ((path.exists() and not path.is_dir()) or not path.parent.is_dir()):
+        raise pytest.UsageError(
+            f"--homog-heatmaps={path}: not a directory, nor a new one in an existing directory; give a directory"
+        )
+    return path
 
 
 def _report_path(config: pytest.Config, name: str, *, check: bool) -> Path | None:

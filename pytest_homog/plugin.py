@@ -107,6 +107,13 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
         help="write a self-contained HTML report to PATH (ini homog_html). Default: none.",
     )
     group.addoption(
+        "--homog-heatmaps",
+        default=None,
+        metavar="DIR",
+        help="write every similarity matrix as a PNG heatmap into DIR, made if missing; needs matplotlib, "
+        "pip install 'pytest-homog[plot]' (ini homog_heatmaps). Default: none.",
+    )
+    group.addoption(
         "--homog-save-baseline",
         default=None,
         metavar="PATH",
@@ -153,6 +160,7 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
     parser.addini("homog_report", default="", help="JSON report path, as --homog-report")
     parser.addini("homog_markdown", default="", help="Markdown summary path, as --homog-markdown")
     parser.addini("homog_html", default="", help="HTML report path, as --homog-html")
+    parser.addini("homog_heatmaps", default="", help="directory of the PNG heatmaps, as --homog-heatmaps")
     parser.addini("homog_save_baseline", default="", help="baseline to write, as --homog-save-baseline")
     parser.addini("homog_baseline", default="", help="baseline to compare with, as --homog-baseline")
     parser.addini("homog_tolerance", default="", help="baseline tolerance, as --homog-tolerance")

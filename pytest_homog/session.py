@@ -228,6 +228,10 @@ def write_outputs(report: RunReport, homog: HomogConfig) -> None:
                 _append_step_summary(report, homog.step_summary_path, text)
         else:  # written piece by piece as it is made
             _write(report, path, what, render(report))
+    if homog.heatmaps_dir is not None:
+        from pytest_homog.report.files import write_heatmaps
+
+        write_heatmaps(report, homog.heatmaps_dir)
 
 
 def _write(report: RunReport, path: Path, what: str, text: str | Iterator[str]) -> bool:

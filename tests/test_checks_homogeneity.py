@@ -309,3 +309,43 @@ def test_a_wide_interval_says_more_data_is_needed(run: RunRecord) -> None:
     record = run.checks[0]
     assert record.value <= 0.2 < record.high  # type: ignore[operator]
     assert "Next step: every point estimate is within its bound, but the intervals are too wide" in str(info.value)
+
+
+def test_the_record_carries_the_shared_failures_text_and_who_fails_which_units(run: RunRecord) -> None:
+    texts = [["Ann", "Lee", "said"], ["Paris", "."], ["at", "ACME"], ["Bob", "ran"]] * 6
+    subjects = {"weak": _Model("weak", predictions=WEAK, texts=texts), "other": OTHER, "good": GOOD}
+    with pytest.raises(AssertionError, match="undefined"):  # 'good' fails nothing
+        assert_not_homogeneous(subjects, Y_TRUE, unit="entity", confidence=None)
+    details = run.checks[0].details
+    # WEAK misses the ORG entities and one LOC, OTHER the PER entities: no unit is failed by every subject
+    assert details["n_shared_failures"] == 0 and details["shared_failures"] == []
+    patterns = {tuple(p["failed_by"]): p["units"] for p in details["failure_patterns"]}
+    assert patterns == {(): 5, ("weak",): 7, ("other",): 12}
+    assert details["n_failure_patterns"] == 3
+    assert [p["units"] for p in details["failure_patterns"]] == [12, 7, 5]  # the most common first
+
+    with pytest.raises(AssertionError):
+        assert_not_homogeneous({"weak": subjects["weak"], "twin": WEAK}, Y_TRUE, unit="entity", confidence=None)
+    details = run.checks[-1].details
+    assert details["n_shared_failures"] == 7 and len(details["shared_failures"]) == 7
+    assert details["shared_failures"][0] == {
+        "sentence": 1, "label": "LOC", "start": 0, "end": 1, "text": [["Paris", "LOC"], [".", None]],
+    }  # fmt: skip
+    assert details["shared_failures"][1]["text"] == [["at", None], ["ACME", "ORG"]]
+    # predictions alone carry no text: the units are recorded without it
+    assert_not_homogeneous({"a": WEAK, "b": OTHER}, Y_TRUE, unit="entity", confidence=None)
+    assert all("text" not in unit for unit in run.checks[-1].details["shared_failures"])
+
+
+def test_the_record_keeps_at_most_twenty_shared_failures_and_patterns(run: RunRecord) -> None:
+    y_true = [["B-PER", "O"]] * 60
+    miss_all = [["O", "O"]] * 60
+    # six subjects: subject k fails the sentences whose index has bit k set, so every sentence has its own pattern
+    subjects = {f"s{k}": [["O", "O"] if (i >> (k % 6)) & 1 else ["B-PER", "O"] for i in range(60)] for k in range(6)}
+    with pytest.raises(AssertionError):
+        assert_not_homogeneous({"a": miss_all, "b": miss_all}, y_true, confidence=None)
+    details = run.checks[-1].details
+    assert details["n_shared_failures"] == 60 and len(details["shared_failures"]) == 20
+    details = assert_not_homogeneous(subjects, y_true, confidence=None, max_shared_failure=0.99).details
+    assert details["n_failure_patterns"] == 60 and len(details["failure_patterns"]) == 20
+    assert all(p["units"] == 1 for p in details["failure_patterns"])

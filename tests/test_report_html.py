@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from pathlib import Path
@@ -92,3 +93,95 @@ def test_a_failed_check_is_drawn_red_and_undefined_numbers_are_left_out() -> Non
     bars = svg.split('<svg class="errorbar"')[1:]
     assert "<circle" not in bars[0] and "threshold" not in bars[0] and "interval" not in bars[0]
     assert 'class="value"' in bars[1] and '<tr class="fail">' in svg
+
+
+def _homogeneity_record(**details: object) -> CheckRecord:
+    return make_record(
+        0.3, metric="shared_failure", check="assert_not_homogeneous", test_id="t.py::test_group",
+        subjects=("a", "b", "c"), details={"unit": "entity", **details},
+    )  # fmt: skip
+
+
+def test_shared_failures_are_text_with_the_failed_span_marked() -> None:
+    shared = [
+        {"sentence": 4, "label": "PER", "start": 1, "end": 2,
+         "text": [["Yesterday", None], ["Kim <b>", "PER"], ["met someone ...", None]]},
+        {"sentence": 9, "label": "LOC", "start": 0, "end": 2},  # predictions alone give no text
+    ]  # fmt: skip
+    record = _homogeneity_record(shared_failures=shared, n_shared_failures=31, failure_patterns=[])
+    text = page(RunReport.build(RunRecord(checks=[record])))
+    units = text[text.index('<ol class="units">') :]
+    units = units[: units.index("</ol>")]
+    assert units.count("<li>") == 2
+    assert (
+        '<span class="where">sentence 4, PER at tokens 1-1</span> Yesterday <mark title="PER">Kim &lt;b&gt;'
+        '<span class="label">PER</span></mark> met someone ...</li>'
+    ) in units
+    assert '<span class="where">sentence 9, LOC at tokens 0-1</span></li>' in units
+    assert "the entity units every subject fails (first 2 of 31)" in text
+    # drawn as text, not again as a table of numbers
+    assert "<th>sentence</th>" not in text
+
+
+def test_failure_patterns_draw_who_fails_which_units() -> None:
+    patterns = [
+        {"failed_by": [], "units": 40},
+        {"failed_by": ["a", "b", "c"], "units": 12},
+        {"failed_by": ["a", "c"], "units": 6},
+    ]
+    record = _homogeneity_record(
+        failure_patterns=patterns, n_failure_patterns=5, failure_rates={"a": 0.3, "b": 0.2, "c": 0.25}
+    )
+    text = page(RunReport.build(RunRecord(checks=[record])))
+    svg = text[text.index('<svg class="failures"') :]
+    svg = svg[: svg.index("</svg>")]
+    rows = svg.split('<g class="pattern">')[1:]
+    assert len(rows) == 3 and all(row.count("<circle") == 3 for row in rows)
+    # a red dot per subject in the pattern, hollow dots for the units no subject fails
+    assert [row.count('fill="#cf222e" stroke') for row in rows] == [0, 3, 2]
+    assert rows[0].count('fill="#ffffff"') == 3
+    # bars as long as the units: 180 px for the most common pattern; the units every subject fails in red
+    widths = [float(row.split('<rect x="')[1].split('width="')[1].split('"')[0]) for row in rows]
+    assert widths == [180.0, 54.0, 27.0]
+    assert '<rect x="' in rows[1] and 'height="12" fill="#cf222e"' in rows[1]
+    assert ">30%</text>" in svg and ">20%</text>" in svg
+    assert "the 3 most common of 5 failure patterns" in text
+
+
+def test_a_heatmap_of_ten_long_names_keeps_its_labels_apart_and_has_a_colour_scale() -> None:
+    names = [f"subject-with-a-long-name-{k}" for k in range(10)]
+    values = [[1.0 if i == j else round(0.1 * abs(i - j), 2) for j in range(10)] for i in range(10)]
+    record = make_record(details={"matrix": {"names": names, "values": values, "by": "error_consistency"}})
+    text = page(RunReport.build(RunRecord(checks=[record])))
+    svg = text[text.index('<svg class="heatmap"') :]
+    svg = svg[: svg.index("</svg>")]
+    width = float(svg.split('width="')[1].split('"')[0])
+    labels = [part.split("</text>")[0] for part in svg.split("<text ")[1:] if "rotate(-45" in part]
+    assert len(labels) == 10
+    # cut to 18 characters, with the full name as the tooltip
+    assert all("<title>subject-with-a-long-name-" in label and label.endswith("subject-with-a-lo…") for label in labels)
+    xs = [float(label.split('x="')[1].split('"')[0]) for label in labels]
+    # 45-degree labels one 44 px cell apart are 31 px apart across their baselines: twice the 11 px font and more
+    assert all(b - a == 44 for a, b in itertools.pairwise(xs)) and 44 * math.sin(math.pi / 4) > 2 * 11
+    # the last label, 18 characters of at most 6.5 px at 45 degrees, ends inside the picture
+    assert xs[-1] + 18 * 6.5 * math.cos(math.pi / 4) <= width
+    # the colour scale: ten steps from the dark end down, and its ends and middle written
+    legend = svg[svg.index('<g class="legend">') :]
+    assert legend.count("<rect") == 10 and [t.split(">")[1] for t in legend.split("<text")[1:]] == [
+        "1</text", "0.5</text", "0</text",
+    ]  # fmt: skip
+    # every value is written in its cell, two decimals
+    assert svg.count(">1.00</text>") == 10 and svg.count(">0.90</text>") == 2
+
+
+def test_a_heatmap_cell_with_an_interval_names_it_in_its_tooltip() -> None:
+    matrix = {
+        "names": ["a", "b"], "values": [[1.0, 0.62], [0.62, 1.0]], "by": "shared_failure",
+        "low": [[1.0, 0.45], [0.45, 1.0]], "high": [[1.0, 0.85], [0.85, 1.0]], "confidence": 0.95,
+    }  # fmt: skip
+    text = page(RunReport.build(RunRecord(checks=[make_record(details={"matrix": matrix})])))
+    assert text.count("<title>a / b: 0.6200, 95% CI [0.4500, 0.8500]</title>") == 1
+    # a matrix without intervals (or with bounds of another shape) gives the value alone
+    del matrix["high"]
+    text = page(RunReport.build(RunRecord(checks=[make_record(details={"matrix": matrix})])))
+    assert "<title>a / b: 0.6200</title>" in text and "CI" not in text

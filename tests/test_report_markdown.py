@@ -40,3 +40,14 @@ def test_pipes_and_line_breaks_in_cells_are_escaped() -> None:
     text = markdown(RunReport.build(run))
     assert "| t.py::test[a\\|b] | c | f1 | 0.5000 |  |  | ✅ PASS |" in text
     assert "| two lines | 0.5000 |" in text
+
+
+def test_a_shared_failure_s_text_is_written_with_its_span_in_bold() -> None:
+    shared = [
+        {"sentence": 4, "label": "PER", "text": [["Yesterday", None], ["K*m|", "PER"], ["met ...", None]]},
+        {"sentence": 9, "label": "LOC"},
+    ]
+    run = RunRecord(checks=[make_record(test_id="t", details={"shared_failures": shared})])
+    text = "".join(markdown_chunks(RunReport.build(run)))
+    assert "| 4 | PER | Yesterday **K\\*m\\|**<sub>PER</sub> met ... |" in text
+    assert "| 9 | LOC |  |" in text

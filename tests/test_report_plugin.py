@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -306,43 +303,6 @@ def test_html_is_self_contained(pytester: pytest.Pytester) -> None:
     assert "test_checks.py::test_quality_b" in text and ">FAIL<" in text
 
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (/usr/bin/chromium) for a real browser")
-def test_html_renders_in_headless_chromium(pytester: pytest.Pytester) -> None:
-    page = write_html(pytester)
-    assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
-        args = [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-        ]
-        dom = subprocess.run(
-            [*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True
-        ).stdout
-        shot = pytester.path / "shot.png"
-        subprocess.run(
-            [*args, f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()],
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
-    # the browser parsed the page into a DOM with the table, the error bars and the heatmap
-    assert '<table id="checks">' in dom
-    assert dom.count('<svg class="errorbar"') == 3 and dom.count('<svg class="heatmap"') == 1
-    assert "<td>test_checks.py::test_not_homogeneous</td>" in dom
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG") and len(data) > 10_000  # a rendered page, not a blank one
-
-
 # --- start-up errors -------------------------------------------------------------------------------------------
 
 
@@ -498,4 +458,5 @@ def test_one_not_homogeneous_call_shows_its_matrix_once(pytester: pytest.Pyteste
     assert markdown.read_text().count("· matrix (error_consistency)**") == 1
     # and the shared failure of every pair, once
     assert markdown.read_text().count("· pair_shared_failure (shared_failure)**") == 1
-    assert page.read_text().count("<figure>") == 2
+    text = page.read_text()
+    assert text.count('<svg class="heatmap"') == 2 and text.count('<svg class="failures"') == 1

@@ -68,3 +68,10 @@ def test_junit_properties_number_the_values_and_carry_the_baseline() -> None:
     assert junit_properties(record, "homog.f1.2") == expected
     delta = baseline_delta(record, "k", Baseline(path=Path("b"), entries={"k": BaselineEntry(0.45)}), Tolerance(0))
     assert junit_properties(record, "homog.f1.2", delta) == [*expected, ("homog.f1.2.baseline", "0.45")]
+
+
+def test_verbose_summary_writes_a_shared_failure_s_text_with_its_span_bracketed() -> None:
+    shared = [{"sentence": 4, "label": "PER", "text": [["Yesterday", None], ["Kim", "PER"], ["met ...", None]]}]
+    run = RunRecord(checks=[make_record(details={"shared_failures": shared})])
+    lines = [line for line, _ in summary_lines(RunReport.build(run), verbose=True)]
+    assert any(line.endswith("4  PER    Yesterday [Kim]{PER} met ...") for line in lines), lines

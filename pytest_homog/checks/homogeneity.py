@@ -186,7 +186,9 @@ def _bounds(measures: _Measures, options: _Options, by: str) -> list[_Bound]:
     return out
 
 
-def _record(bound: _Bound, measures: _Measures, options: _Options, common: dict[str, Any]) -> CheckRecord:
+def _record(
+    bound: _Bound, measures: _Measures, options: _Options, common: dict[str, Any], failures: dict[str, Any]
+) -> CheckRecord:
     homogenization = measures.homogenization
     details: dict[str, Any] = {
         "unit": homogenization.unit,
@@ -202,7 +204,6 @@ def _record(bound: _Bound, measures: _Measures, options: _Options, common: dict[
     elif bound.high is None:
         details["interval"] = "none: linear CKA has no bootstrap interval here; the point value is compared"
     if bound.metric == "shared_failure":
-        shared = homogenization.shared_failures
         details.update(
             systemic_failure_rate=homogenization.systemic_failure_rate,
             expected_failure_rate=homogenization.expected_failure_rate,
@@ -210,8 +211,7 @@ def _record(bound: _Bound, measures: _Measures, options: _Options, common: dict[
             outcome_homogenization={
                 "value": float(homogenization), "low": homogenization.low, "high": homogenization.high,
             },
-            n_shared_failures=len(shared),
-            shared_failures=[ref._asdict() for ref in shared[:20]],
+            **failures,
         )  # fmt: skip
         if measures.pairs is not None:
             details["pair_shared_failure"] = measures.pairs.to_dict()
@@ -351,51 +351,112 @@ def _failure(bounds: list[_Bound], measures: _Measures, options: _Options, group
     return "\n".join(lines)
 
 
-def _window(tokens: Sequence[str], marks: list[tuple[int, int, str]], context: int = 8) -> str:
-    """Tokens around the marked spans, each span written ``[tok tok]{label}``."""
+def _excerpt(tokens: Sequence[str], marks: list[tuple[int, int, str]], context: int = 8) -> list[list[Any]]:
+    """Tokens around the marked spans as segments ``[text, label]``: a marked span with its label, the tokens
+    between spans with ``None``; ``...`` stands for the tokens left out at either end."""
     if not marks:
         first, last = 0, min(len(tokens), 2 * context)
     else:
         first = max(0, min(s for s, _, _ in marks) - context)
         last = min(len(tokens), max(e for _, e, _ in marks) + context)
     starts = {s: (e, label) for s, e, label in marks}
-    out: list[str] = []
+    segments: list[list[Any]] = []
+    plain: list[str] = ["..."] if first > 0 else []
     i = first
     while i < last:
         if i in starts:
             e, label = starts[i]
-            out.append("[" + " ".join(map(str, tokens[i:e])) + "]{" + str(label) + "}")
+            if plain:
+                segments.append([" ".join(plain), None])
+                plain = []
+            segments.append([" ".join(map(str, tokens[i:e])), str(label)])
             i = e
         else:
-            out.append(str(tokens[i]))
+            plain.append(str(tokens[i]))
             i += 1
-    return ("... " if first > 0 else "") + " ".join(out) + (" ..." if last < len(tokens) else "")
+    if last < len(tokens):
+        plain.append("...")
+    if plain:
+        segments.append([" ".join(plain), None])
+    return segments
+
+
+def _window(segments: list[list[Any]]) -> str:
+    """An excerpt as one line, each marked span written ``[tok tok]{label}``."""
+    return " ".join(text if label is None else f"[{text}]{{{label}}}" for text, label in segments)
+
+
+def _where(ref: Any, unit: str, corpus: Corpus) -> tuple[str, list[tuple[int, int, str]]]:
+    """Where a unit every subject fails lives, in words, and the spans of its sentence to mark."""
+    s = ref.sentence
+    if unit in ("entity", "span"):
+        where = f"sentence {s}, {ref.label} at tokens {ref.start}-{ref.end - 1}"
+        if unit == "span" and (ref.label, ref.start, ref.end) not in corpus.entities_by_sentence()[s]:
+            where += " (predicted, not a gold entity)"
+        return where, [(ref.start, ref.end, ref.label)]
+    if unit == "token":
+        return f"sentence {s}, token {ref.start} (gold {ref.label})", [(ref.start, ref.end, ref.label)]
+    marks = [(first, last, label) for label, first, last in corpus.entities_by_sentence()[s]]
+    spans = ", ".join(f"{label} {first}-{last - 1}" for first, last, label in marks)
+    return f"sentence {s}, {len(marks)} gold entities" + (f" ({spans})" if marks else ""), marks
+
+
+def _unit_excerpt(ref: Any, unit: str, corpus: Corpus, texts: Any) -> list[list[Any]] | None:
+    """The text of a unit every subject fails as :func:`_excerpt` segments, or None when the subjects gave no
+    text (predictions carry none; a model subject or a dataset gives it)."""
+    s = ref.sentence
+    text = texts[s] if texts is not None and len(texts) > s else None
+    if text is None:
+        return None
+    if unit == "example":
+        return [[str(text)[:200], None]]
+    if isinstance(text, str) or len(text) != len(corpus.references[s]):
+        return None
+    return _excerpt(text, _where(ref, unit, corpus)[1])
 
 
 def _describe_unit(ref: Any, unit: str, corpus: Corpus, texts: Any) -> str:
     """One unit every subject fails, with its text when the subjects gave it."""
-    s = ref.sentence
-    y_true = corpus.references
-    text = texts[s] if texts is not None and len(texts) > s else None
+    excerpt = _unit_excerpt(ref, unit, corpus, texts)
     if unit == "example":
-        shown = f"{str(text)[:100]!r} " if text is not None else ""
-        return f"example {s}: {shown}(gold {ref.label!r})"
-    tokens = text if text is not None and not isinstance(text, str) else None
-    if unit in ("entity", "span"):
-        marks = [(ref.start, ref.end, ref.label)]
-        where = f"sentence {s}, {ref.label} at tokens {ref.start}-{ref.end - 1}"
-        if unit == "span" and (ref.label, ref.start, ref.end) not in corpus.entities_by_sentence()[s]:
-            where += " (predicted, not a gold entity)"
-    elif unit == "token":
-        marks = [(ref.start, ref.end, ref.label)]
-        where = f"sentence {s}, token {ref.start} (gold {ref.label})"
-    else:
-        marks = [(first, last, label) for label, first, last in corpus.entities_by_sentence()[s]]
-        spans = ", ".join(f"{label} {first}-{last - 1}" for first, last, label in marks)
-        where = f"sentence {s}, {len(marks)} gold entities" + (f" ({spans})" if marks else "")
-    if tokens is None or len(tokens) != len(y_true[s]):
-        return where  # predictions carry no text; a model subject gives it
-    return f"{where}: {_window(tokens, marks)}"
+        shown = f"{excerpt[0][0][:100]!r} " if excerpt is not None else ""
+        return f"example {ref.sentence}: {shown}(gold {ref.label!r})"
+    where = _where(ref, unit, corpus)[0]
+    return where if excerpt is None else f"{where}: {_window(excerpt)}"
+
+
+#: how many shared failures (with their text) and failure patterns a record keeps; the message shows ``show``
+_RECORDED = 20
+
+
+def _failure_details(measures: _Measures, group: list[Resolved]) -> dict[str, Any]:
+    """Who fails which units, for the record: the units every subject fails, each with its text when the
+    subjects gave it, and the failure patterns (the sets of subjects that fail the same units, UpSet-style) with
+    how many units each fails, the most common first; at most ``_RECORDED`` of each."""
+    import numpy as np
+
+    homogenization = measures.homogenization
+    unit, corpus, texts = homogenization.unit, group[0].corpus, group[0].texts
+    shared = []
+    for ref in homogenization.shared_failures[:_RECORDED]:
+        entry = ref._asdict()
+        excerpt = _unit_excerpt(ref, unit, corpus, texts)
+        if excerpt is not None:
+            entry["text"] = excerpt
+        shared.append(entry)
+    right, _, _ = corpus.group_outcomes([resolved.predictions for resolved in group], unit)
+    patterns, counts = np.unique(~right.T, axis=0, return_counts=True)
+    names = [resolved.name for resolved in group]
+    return {
+        "n_shared_failures": len(homogenization.shared_failures),
+        "shared_failures": shared,
+        "n_failure_patterns": len(counts),
+        "failure_patterns": [
+            {"failed_by": [name for name, failed in zip(names, patterns[i], strict=True) if failed],
+             "units": int(counts[i])}
+            for i in np.argsort(-counts, kind="stable")[:_RECORDED]
+        ],
+    }  # fmt: skip
 
 
 def _warn_if_homogenization_cannot_fail(homogenization: OutcomeHomogenization, bound: float | None) -> None:
@@ -519,7 +580,8 @@ def assert_not_homogeneous(
         "data": group[0].data_name,
         "duration": time.perf_counter() - started,
     }
-    records = [_record(bound, measures, options, common) for bound in bounds]
+    failures = _failure_details(measures, group)
+    records = [_record(bound, measures, options, common, failures) for bound in bounds]
     if not all(bound.passed for bound in bounds):
         raise AssertionError(_failure(bounds, measures, options, group, show))
     return records[0]

@@ -1,7 +1,8 @@
 """Reports built from the run record: terminal summary and JUnit properties, JSON, Markdown, HTML, and baselines.
 
 Everything here works on a :class:`~pytest_homog.record.RunRecord` (plain data) and imports nothing heavy: no
-numpy, no matplotlib. Heatmaps and error bars in the HTML report are inline SVG.
+numpy, no matplotlib. Heatmaps and error bars in the HTML report are inline SVG; only the PNG heatmaps of
+``--homog-heatmaps`` import numpy and matplotlib, when they are written.
 
 ``baseline``
     keys of checks, the direction of a metric, reading a baseline and comparing a run with it
@@ -13,10 +14,12 @@ numpy, no matplotlib. Heatmaps and error bars in the HTML report are inline SVG.
     how a number or a table cell is written as text
 ``json``, ``markdown``, ``html``
     each file format: one function that gives the file's text in pieces, as it is written
+``svg``, ``excerpts``
+    the HTML report's pictures; a unit's text with its failed span marked
 ``terminal``
     the terminal summary and each test's JUnit XML properties
 ``files``
-    :func:`write_atomic`
+    :func:`write_atomic`, and the PNG heatmaps
 """
 
 from pytest_homog.report.baseline import (

@@ -1,20 +1,21 @@
 """The HTML report (``--homog-html``): one self-contained page, inline CSS and SVG, no external assets, no script.
 
-The summary table draws each estimate as an error bar against its threshold; each similarity matrix is a heatmap.
+The summary table draws each estimate as an error bar against its threshold; each similarity matrix is a heatmap;
+a homogeneity check shows who fails which units (its failure patterns) and the units every subject fails, as
+text with the failed span marked. The pictures are drawn by :mod:`pytest_homog.report.svg`.
 """
 
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeGuard
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from pytest_homog.record import CheckRecord
-from pytest_homog.report.baseline import NOTHING_COMPARED, Delta
+from pytest_homog.report.baseline import NOTHING_COMPARED
 from pytest_homog.report.numbers import cell_text, format_number
 from pytest_homog.report.run import RunReport, iso_time
-from pytest_homog.report.table import DETAIL_LIMIT, shown_details, summary_table, table_from
+from pytest_homog.report.svg import errorbar_svg, failure_patterns_svg, heatmap_svg
+from pytest_homog.report.table import DETAIL_LIMIT, shown_details, summary_table, table_from, verdict_text
 
 __all__ = ["html_chunks"]
 
@@ -31,8 +32,11 @@ figure{display:inline-block;margin:1em 2em 1em 0}figcaption{font-size:.9em;margi
 svg text{font-family:inherit}
 .errorbar .axis{stroke:#d0d7de;stroke-width:10}
 .errorbar .threshold{stroke:#cf222e;stroke-width:20;stroke-dasharray:30,20}
-.errorbar .baseline{fill:#8c959f}.errorbar .interval{stroke:#0969da;stroke-width:15;fill:none}
+.errorbar .baseline{fill:#8c959f}.errorbar .interval{stroke:#0969da;stroke-width:20;fill:none}
 .errorbar .value{fill:#1a7f37}.errorbar .value.failed{fill:#cf222e}
+ol.units{font-size:.95em;line-height:1.9}ol.units .where{color:#57606a;margin-right:.6em}
+mark{background:#ffd8d3;border-bottom:2px solid #cf222e;padding:0 .2em;border-radius:2px}
+mark .label{font-size:.7em;font-weight:bold;color:#cf222e;margin-left:.3em;vertical-align:super}
 """
 
 
@@ -43,7 +47,7 @@ def html_chunks(report: RunReport) -> Iterator[str]:
 
     Examples
     --------
-    >>> from pytest_homog.record import RunRecord
+    >>> from pytest_homog.record import CheckRecord, RunRecord
     >>> run = RunRecord(checks=[CheckRecord(check="c", metric="f1", value=0.5, passed=True, test_id="t",
     ...                                     threshold=0.4, low=0.45, high=0.55, confidence=0.95)])
     >>> page = "".join(html_chunks(RunReport.build(run)))
@@ -58,7 +62,15 @@ def html_chunks(report: RunReport) -> Iterator[str]:
         # the cells: test, check, metric, value, interval, threshold, [baseline, change,] verdict
         classes = ["", "", "", ' class="num"', *[""] * (len(row) - 5), ' class="verdict"']
         cells = "".join(f"<td{css}>{_escape(cell)}</td>" for css, cell in zip(classes, row, strict=True))
-        bar = _errorbar_svg(record, report.deltas.get(key))
+        delta = report.deltas.get(key)
+        bar = errorbar_svg(
+            record.value,
+            record.low,
+            record.high,
+            record.threshold,
+            None if delta is None else delta.baseline,
+            passed=record.passed,
+        )
         yield f'<tr class="{row[-1].lower()}">{cells}<td class="bar">{bar}</td></tr>'
     yield "</tbody></table>"
     yield "\n" + "\n".join([*_details(report), "</body></html>\n"])
@@ -97,27 +109,108 @@ def _head(report: RunReport) -> list[str]:
 
 
 def _details(report: RunReport) -> list[str]:
-    """The heatmaps and the per-label tables, after the checks table."""
+    """The heatmaps, the failures across subjects and the per-label tables, after the checks table."""
+    failures, drawn = _failures(report)
     heatmaps, tables = [], []
     for title, value, matrix in shown_details(report):
         if matrix is not None:
             names, values, by = matrix
             caption = f"{title} ({by})" if by else title
-            heatmaps.append(
-                f"<figure><figcaption>{_escape(caption)}</figcaption>{_heatmap_svg(names, values)}</figure>"
-            )
+            drawn_matrix = heatmap_svg(names, values, _intervals(value, len(names)))
+            heatmaps.append(f"<figure><figcaption>{_escape(caption)}</figcaption>{drawn_matrix}</figure>")
             continue
-        table = table_from(value)
+        table = table_from(value) if id(value) not in drawn else None
         if table is not None:
             tables.append(f"<h3>{_escape(title)}</h3>{_table(*table)}")
     parts = []
     if heatmaps:
         parts += ["<h2>Similarity matrices</h2>", *heatmaps]
+    if failures:
+        parts += ["<h2>Failures across subjects</h2>", *failures]
     if tables:
         every = len(report.run.checks) <= DETAIL_LIMIT
         heading = "Per-label details" if every else "Per-label details of the checks that failed or regressed"
         parts += [f"<h2>{heading}</h2>", *tables]
     return parts
+
+
+def _intervals(value: Any, k: int) -> list[list[str]] | None:
+    """Each cell's interval as text (``95% CI [0.4500, 0.8500]``) when a matrix detail carries ``low`` and
+    ``high`` (``SimilarityMatrix.to_dict`` does when the matrix has intervals), else None."""
+    if not isinstance(value, Mapping):
+        return None
+    low, high, confidence = value.get("low"), value.get("high"), value.get("confidence")
+    shapes = [m for m in (low, high) if isinstance(m, list) and len(m) == k]
+    if len(shapes) != 2 or not all(isinstance(row, list) and len(row) == k for m in shapes for row in m):
+        return None
+    coverage = f"{confidence:.0%} " if isinstance(confidence, (int, float)) else ""
+    return [
+        [
+            f"{coverage}CI [{format_number(a)}, {format_number(b)}]" if a is not None and b is not None else ""
+            for a, b in zip(low_row, high_row, strict=True)
+        ]
+        for low_row, high_row in zip(shapes[0], shapes[1], strict=True)
+    ]
+
+
+def _failures(report: RunReport) -> tuple[list[str], set[int]]:
+    """For each check that recorded its failure patterns (``assert_not_homogeneous``), shown under the rule of
+    the per-label tables: who fails which units, and the units every subject fails as text with the span marked.
+    Also the ids of the details drawn here, so they are not drawn again as tables."""
+    every = len(report.run.checks) <= DETAIL_LIMIT
+    parts: list[str] = []
+    drawn: set[int] = set()
+    for record, key in zip(report.run.checks, report.keys, strict=True):
+        patterns = record.details.get("failure_patterns")
+        if not isinstance(patterns, list) or not (every or verdict_text(record, report.deltas.get(key)) != "PASS"):
+            continue
+        drawn.add(id(patterns))
+        units = record.details.get("unit", "")
+        shown = [p for p in patterns if isinstance(p, Mapping)]
+        total = record.details.get("n_failure_patterns", len(shown))
+        rates = record.details.get("failure_rates")
+        parts.append(f"<h3>{_escape(record.test_id or '<outside tests>')} · {_escape(record.check)}</h3>")
+        parts.append(
+            f"<figure><figcaption>who fails which {_escape(units)} units: the {len(shown)} most common of "
+            f"{_escape(total)} failure patterns (a dot for each subject that fails the units; the units every subject "
+            "fails in red; under each name its failure rate)</figcaption>"
+            f"{failure_patterns_svg(record.subjects, shown, rates if isinstance(rates, Mapping) else {})}</figure>"
+        )
+        shared = record.details.get("shared_failures")
+        if isinstance(shared, list):
+            drawn.add(id(shared))
+            parts += _shared_failures(shared, record.details.get("n_shared_failures", len(shared)), units)
+    return parts, drawn
+
+
+def _shared_failures(shared: list[Any], total: Any, units: Any) -> list[str]:
+    """The units every subject fails, each with its text and the failed span marked when the record has it."""
+    if not shared:
+        return [f'<p class="meta">no {_escape(units)} unit is failed by every subject</p>']
+    items = []
+    for unit in shared:
+        if not isinstance(unit, Mapping):
+            continue
+        where = f"sentence {unit.get('sentence')}"
+        if unit.get("start") is not None and unit.get("end") is not None:
+            where += f", {unit.get('label')} at tokens {unit['start']}-{int(unit['end']) - 1}"
+        elif unit.get("label") is not None:
+            where += f", gold {unit.get('label')}"
+        text = unit.get("text")
+        marked = "".join(_segment(segment) for segment in text) if isinstance(text, list) else ""
+        items.append(f'<li><span class="where">{_escape(where)}</span>{marked}</li>')
+    caption = f"the {_escape(units)} units every subject fails (first {len(items)} of {_escape(total)})"
+    return [f'<p>{caption}</p><ol class="units">{"".join(items)}</ol>']
+
+
+def _segment(segment: Any) -> str:
+    """One piece of a unit's text: plain, or the marked span with its label."""
+    if not isinstance(segment, (list, tuple)) or len(segment) != 2:
+        return ""
+    text, label = segment
+    if label is None:
+        return f" {_escape(text)}"
+    return f' <mark title="{_escape(label)}">{_escape(text)}<span class="label">{_escape(label)}</span></mark>'
 
 
 def _escape(value: Any) -> str:
@@ -139,96 +232,3 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         )
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{_header_cells(headers)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-# --- SVG ---------------------------------------------------------------------------------------------------------
-
-# The error bar is 220 x 22 CSS pixels drawn in 10 user units per pixel, so that every coordinate is a whole
-# number and still places a point to a tenth of a pixel; its colours and strokes are in _CSS.
-_BAR_WIDTH, _BAR_HEIGHT, _BAR_PADDING, _UNIT = 220, 22, 8, 10
-
-
-def _errorbar_svg(record: CheckRecord, delta: Delta | None) -> str:
-    """The estimate as a point with its interval as an error bar, the threshold as a dashed red line, the
-    baseline value (if any) as a grey diamond; the scale spans [0, 1] and every number drawn."""
-    stored = delta.baseline if delta is not None else None
-    drawn = [v for v in (record.value, record.low, record.high, record.threshold, stored) if _finite(v)]
-    low_end, high_end = min([0.0, *drawn]), max([1.0, *drawn])
-    left = _BAR_PADDING * _UNIT
-    span = (_BAR_WIDTH - 2 * _BAR_PADDING) * _UNIT
-    middle, bottom = _BAR_HEIGHT * _UNIT // 2, (_BAR_HEIGHT - 3) * _UNIT
-
-    def x(value: float) -> int:  # rounded to the nearest unit
-        return math.floor(left + (value - low_end) / (high_end - low_end) * span + 0.5)
-
-    width, height = _BAR_WIDTH * _UNIT, _BAR_HEIGHT * _UNIT
-    parts = [
-        f'<svg class="errorbar" width="{_BAR_WIDTH}" height="{_BAR_HEIGHT}" viewBox="0 0 {width} {height}" role="img">',
-        f'<line class="axis" x1="{left}" y1="{bottom}" x2="{left + span}" y2="{bottom}"/>',
-    ]
-    if _finite(record.threshold):
-        at = x(record.threshold)
-        parts.append(f'<line class="threshold" x1="{at}" y1="{_UNIT}" x2="{at}" y2="{(_BAR_HEIGHT - 1) * _UNIT}"/>')
-    if _finite(stored):
-        at, half = x(stored), 4 * _UNIT  # a diamond
-        parts.append(
-            f'<path class="baseline" d="M{at} {middle - half} L{at + half} {middle} L{at} {middle + half} '
-            f'L{at - half} {middle} Z"/>'
-        )
-    if _finite(record.low) and _finite(record.high):
-        start, end, tick = x(record.low), x(record.high), 5 * _UNIT
-        parts.append(
-            f'<path class="interval" d="M{start} {middle} H{end} M{start} {middle - tick} V{middle + tick} '
-            f'M{end} {middle - tick} V{middle + tick}"/>'
-        )
-    if _finite(record.value):
-        state = "value" if record.passed else "value failed"
-        parts.append(f'<circle class="{state}" cx="{x(record.value)}" cy="{middle}" r="{4 * _UNIT}"/>')
-    return "".join(parts) + "</svg>"
-
-
-def _finite(value: float | None) -> TypeGuard[float]:
-    return value is not None and math.isfinite(value)
-
-
-def _colour(t: float) -> str:
-    """White to dark blue (8, 69, 148) for t in [0, 1]."""
-    t = min(1.0, max(0.0, t))
-    return f"#{round(255 - 247 * t):02x}{round(255 - 186 * t):02x}{round(255 - 107 * t):02x}"
-
-
-def _heatmap_svg(names: Sequence[str], values: Sequence[Sequence[float]]) -> str:
-    finite = [v for row in values for v in row if math.isfinite(v)]
-    low_end, high_end = min([0.0, *finite]), max([1.0, *finite])
-    cell, label_width = 44, max(60, 7 * max((len(n) for n in names), default=1) + 10)
-    top = label_width
-    size = cell * len(names)
-    width, height = label_width + size + 4, top + size + 4
-    parts = [
-        f'<svg class="heatmap" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" font-size="11">'
-    ]
-    escaped = [_escape(name) for name in names]
-    for i, name in enumerate(escaped):
-        cy = top + i * cell + cell / 2 + 4
-        cx = label_width + i * cell + cell / 2
-        parts.append(f'<text x="{label_width - 6}" y="{cy}" text-anchor="end">{name}</text>')
-        parts.append(f'<text x="{cx}" y="{top - 6}" transform="rotate(-45 {cx} {top - 6})">{name}</text>')
-    span = high_end - low_end
-    for i, row in enumerate(values):
-        y = top + i * cell
-        for j, value in enumerate(row):
-            x = label_width + j * cell
-            if math.isfinite(value):
-                t = (value - low_end) / span if span > 0 else 0.0
-                fill, shown = _colour(t), f"{value:.2f}"
-            else:
-                t, fill, shown = 0.0, "#eeeeee", "-"
-            ink = "#ffffff" if t > 0.55 else "#1b1f23"
-            parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" stroke="#ffffff">'
-                f"<title>{escaped[i]} / {escaped[j]}: {format_number(value)}</title></rect>"
-                f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" text-anchor="middle" fill="{ink}">{shown}</text>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pytest_homog.report.baseline import NOTHING_COMPARED
+from pytest_homog.report.excerpts import with_marked_text
 from pytest_homog.report.numbers import cell_text
 from pytest_homog.report.run import RunReport
 from pytest_homog.report.table import DETAIL_LIMIT, shown_details, summary_table, table_from
@@ -43,7 +44,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
             matrices += ["", f"**{_escape(f'{title} ({by})' if by else title)}**", ""]
             matrices += _table(["", *names], [[n, *row] for n, row in zip(names, values, strict=True)])
             continue
-        table = table_from(value)
+        table = table_from(with_marked_text(value, _marked))
         if table is not None:
             tables += ["", f"**{_escape(title)}**", "", *_table(*table)]
         elif callable(getattr(value, "to_markdown", None)):
@@ -72,6 +73,22 @@ def _baseline_lines(report: RunReport) -> list[str]:
         lines += [f"- ❌ {_escape(d.describe())}" for d in comparison.regressions]
         lines += [f"- missing from this run: `{key}`" for key in comparison.missing[:20]]
     return lines
+
+
+def _marked(words: str, label: str | None) -> str:
+    """A piece of a unit's text: the failed span in bold with its label after it.
+
+    Examples
+    --------
+    >>> print(_marked("Kim", "PER"), _marked("at *noon*", None))
+    **Kim**<sub>PER</sub> at \\*noon\\*
+    """
+    return _plain(words) if label is None else f"**{_plain(words)}**<sub>{_plain(label)}</sub>"
+
+
+def _plain(text: Any) -> str:
+    """Words as Markdown shows them: the characters that would start emphasis, code or HTML escaped."""
+    return "".join("\\" + c if c in "\\`*_<>[]" else c for c in str(text))
 
 
 def _escape(value: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_homog.record import CheckRecord, jsonable
 from pytest_homog.report.baseline import NOTHING_COMPARED, Comparison, Delta
+from pytest_homog.report.excerpts import bracketed, with_marked_text
 from pytest_homog.report.numbers import cell_text
 from pytest_homog.report.run import RunReport
 from pytest_homog.report.table import matrix_from, summary_table, table_from
@@ -95,7 +96,7 @@ def _detail_blocks(record: CheckRecord) -> list[tuple[str, list[str]]]:
     blocks: list[tuple[str, list[str]]] = []
     scalars = []
     for name, value in record.details.items():
-        table = table_from(value)
+        table = table_from(with_marked_text(value, bracketed))
         matrix = matrix_from(value) if table is None else None
         if table is not None:
             blocks.append((f"{name}:", text_table(*table)))
