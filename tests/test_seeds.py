@@ -286,8 +286,11 @@ def test_quality_check_gates_the_mean_over_seeds_with_the_multi_bootstrap(run_re
     record = run_record.checks[-1]
     assert record.subjects == ("candidate",) and record.low == expected.low
     assert record.details["labels"]["micro"]["f1"] == pytest.approx(expected.value, abs=TOL)
-    with pytest.raises(AssertionError, match=r"lower bound of the 90% CI of entity F1 \(micro\), .* is below"):
+    assert record.details["seeds"] == 3
+    with pytest.raises(AssertionError) as failure:
         assert_f1_above(candidate, gold, expected.low + 0.01, confidence=0.9, n_resamples=500, seed=0)
+    assert "lower bound of the 90% CI of entity F1 (micro)" in str(failure.value)
+    assert "mean of 3 runs, 500 multi-bootstrap resamples of runs and units (seed 0)" in str(failure.value)
 
 
 def test_regression_and_divergence_checks_compare_seeds_with_the_paired_multi_bootstrap() -> None:
