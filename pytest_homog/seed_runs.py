@@ -66,7 +66,7 @@ def seeds(*runs: Any, name: str | None = None) -> Seeds:
 
     Checks score every run and report the mean over runs; their intervals resample the seeds and the sentences
     together (the multi-bootstrap of Sellam et al. 2022), so they widen by the seed-to-seed spread that a
-    single run hides. One run gives exactly the interval of that run alone.
+    single run hides. One run gives the replicates of that run alone.
 
     Parameters
     ----------
@@ -93,8 +93,8 @@ def seeds(*runs: Any, name: str | None = None) -> Seeds:
     >>> run_0 = [["B-PER", "O"], ["B-LOC", "O"], ["O", "O"]] * 4
     >>> run_1 = [["B-PER", "O"], ["O", "O"], ["O", "B-ORG"]] * 4
     >>> estimate = score(y_true, seeds(run_0, run_1), n_resamples=200)
-    >>> round(estimate.value, 3), estimate.n_seeds       # the mean of the two runs' F1
-    (0.8, 2)
+    >>> round(estimate.value, 3), estimate.seeds       # the mean of the two runs' F1
+    (0.8, (2,))
     """
     if not runs:
         raise HomogUsageError(

@@ -11,6 +11,10 @@ A subject is either
   ``homog_references()`` that returns them, or a dataset from ``homog_dataset`` (its ``tags`` or ``label``
   column, as label names).
 
+- **seeds**: several runs of one model, one per training seed (:func:`~pytest_homog.seed_runs.seeds`), each a
+  model or predictions as above. Every run must read the same references from ``data``; the runs' predictions
+  bind to one corpus as :class:`~pytest_homog.corpus.SeedPredictions`.
+
 ``data`` may carry a ``homog_name`` attribute (a string) that names it in reports.
 
 A subject's name is its role, never its path: a name the caller gives (the key of the mapping passed to

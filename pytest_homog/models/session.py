@@ -309,13 +309,11 @@ class ModelSession:
         seeds: Sequence[int] | None = None,
         **training_args: Any,
     ) -> HomogModel | Seeds:
-        """``homog_finetune``: fine-tune ``base`` on ``train`` once; later calls and runs reuse the result.
-
-        ``seeds=[0, 1, 2]`` fine-tunes one model per seed, each cached as ``seed=s`` alone would be, and returns
-        them as one seeds subject (:func:`pytest_homog.seeds`)."""
-        if seeds is not None:
-            settings: dict[str, Any] = dict(task=task, epochs=epochs, learning_rate=learning_rate, bf16=bf16)
-            settings.update(batch_size=batch_size, max_steps=max_steps, revision=revision, **training_args)
+        """``homog_finetune``: fine-tune ``base`` on ``train`` once; later calls and runs reuse the result."""
+        if seeds is not None:  # one model per seed, each cached as seed=s alone, as one seeds subject
+            settings: dict[str, Any] = {"task": task, "epochs": epochs, "learning_rate": learning_rate}
+            settings |= {"batch_size": batch_size, "max_steps": max_steps, "revision": revision, "bf16": bf16}
+            settings |= training_args
             runs = [self.finetune(base, train=train, seed=each, **settings) for each in _check_seeds(seeds, seed)]
             return self._seeds_subject(runs, name)
         from pytest_homog.data import data_fingerprint, dataset_kind
