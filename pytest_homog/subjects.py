@@ -285,6 +285,11 @@ def resolve_pair(
 
 def subject_features(subject: Any, data: Any, name: str) -> Any:
     """The subject's word-pooled hidden states on ``data`` (``subject.homog_features(data)``), for CKA."""
+    if isinstance(subject, Seeds):
+        raise HomogUsageError(
+            f"by='cka' compares the hidden states of single models, but subject {name!r} is a seeds subject "
+            f"({len(subject.runs)} runs). Pass one run (runs[0]), or compare the seeds with by='f1'."
+        )
     get = getattr(subject, "homog_features", None)
     if not callable(get):
         raise HomogUsageError(

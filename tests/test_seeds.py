@@ -249,6 +249,8 @@ def test_measures_of_single_runs_refuse_a_seeds_subject_by_name() -> None:
         assert_models_diverge(candidate, gold, gold, min_gap=0.1, by="disagreement")
     with pytest.raises(HomogUsageError, match=expected):
         assert_not_homogeneous({"candidate": candidate, "other": gold}, gold)
+    with pytest.raises(HomogUsageError, match=r"by='cka' compares the hidden states of single models, but subject"):
+        assert_models_diverge(candidate, gold, gold, min_gap=0.1, by="cka")
 
 
 # -- the checks and the report of a seeds subject ----------------------------------------------------------------
