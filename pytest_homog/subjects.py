@@ -139,11 +139,12 @@ def _read_seed_models(subject: Seeds, data: Any, name: str, data_name: str | Non
     first = readings[0]
     for position, reading in enumerate(readings[1:], start=1):
         if not _equal_references(first.y_true, reading.y_true):
+            sizes = (len(reading.y_true), len(first.y_true))
+            how = f"{sizes[0]} references against {sizes[1]}" if sizes[0] != sizes[1] else "other labels"
             raise HomogDataError(
                 f"run {position} of the seeds subject {name!r} ({reading.name}) read other examples from the data "
-                f"than run 0 ({first.name}): {len(reading.y_true)} against {len(first.y_true)} references, or "
-                "the same number with different labels. Every run must predict the same examples: load the runs "
-                "for one task and label set, and pass the same data."
+                f"than run 0 ({first.name}): {how}. Every run must predict the same examples: load the runs for "
+                "one task and label set, and pass the same data."
             )
     runs = Seeds(tuple(reading.y_pred for reading in readings), name)
     return _Reading(first.y_true, runs, first.texts, name, data_name)

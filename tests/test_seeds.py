@@ -223,9 +223,14 @@ def test_runs_that_do_not_predict_the_same_examples_are_refused() -> None:
     gold = [["B-PER", "O"], ["B-LOC"]]
     with pytest.raises(HomogDataError, match=r"run 1 of the seeds subject 'y_pred' does not fit the references: .*2 "):
         score(gold, seeds(gold, gold[:1]))
-    with pytest.raises(HomogDataError, match=r"run 1 of the seeds subject 'cand' .* 3 against 2 references"):
+    with pytest.raises(
+        HomogDataError, match=r"run 1 of the seeds subject 'cand' .*: 3 references against 2. Every run must"
+    ):
         longer = [*gold, ["O"]]
         assert_f1_above(seeds(Tagger(gold), Tagger(longer, references=longer)), gold, 0.5, name="cand")
+    relabelled = [["B-ORG", "O"], ["B-LOC"]]
+    with pytest.raises(HomogDataError, match=r"run 1 of the seeds subject 'tagger' \(tagger\) .*: other labels\."):
+        assert_f1_above(seeds(Tagger(gold), Tagger(gold, references=relabelled)), gold, 0.5)
     with pytest.raises(HomogUsageError, match="seeds subject of models; here it must hold predictions"):
         score(gold, seeds(Tagger(gold), Tagger(gold)))
 

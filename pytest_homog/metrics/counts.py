@@ -104,7 +104,7 @@ class SeedCounts(UnitCounts):
             pairs = ((run.tp_unit, run.tp_label), (run.pred_unit, run.pred_label), (run.gold_unit, run.gold_label))
             for i, (unit, label) in enumerate(pairs):
                 events[2 * i].append(unit)
-                events[2 * i + 1].append(recode[label] if recode.size else label)
+                events[2 * i + 1].append(recode[label])
         tp_unit, tp_label, pred_unit, pred_label, gold_unit, gold_label = (np.concatenate(parts) for parts in events)
         return cls(
             labels,
