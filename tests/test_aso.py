@@ -20,7 +20,12 @@ from pytest_homog.metrics.stochastic_order import (
     violation_ratios,
 )
 
-deepsig_aso = pytest.importorskip("deepsig.aso")
+
+@pytest.fixture(scope="module")
+def deepsig_aso():
+    """deepsig's ASO (a test dependency), the oracle of the tests that compare with it."""
+    return pytest.importorskip("deepsig.aso")
+
 
 # scores as runs give them: a few distinct values, ties allowed (two seeds can reach the same F1)
 score_sets = st.lists(st.integers(0, 40).map(lambda k: 0.3 + k / 200), min_size=2, max_size=7)
@@ -39,7 +44,7 @@ def deepsig_draws(seed: int, n_resamples: int, n_a: int, n_b: int) -> tuple[np.n
 
 @settings(max_examples=100, deadline=None)
 @given(a=score_sets, b=score_sets)
-def test_violation_ratio_equals_deepsig(a, b) -> None:
+def test_violation_ratio_equals_deepsig(deepsig_aso, a, b) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deepsig warns where the two sets are equal (ratio 0.5)
         expected = deepsig_aso.compute_violation_ratio(np.array(a), np.array(b), dt=DT)
@@ -48,7 +53,7 @@ def test_violation_ratio_equals_deepsig(a, b) -> None:
 
 @settings(max_examples=12, deadline=None)
 @given(a=score_sets, b=score_sets, seed=st.integers(0, 10_000), confidence=st.sampled_from([0.95, 0.99]))
-def test_epsilon_min_equals_deepsig_on_the_same_draws(a, b, seed, confidence) -> None:
+def test_epsilon_min_equals_deepsig_on_the_same_draws(deepsig_aso, a, b, seed, confidence) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = deepsig_aso.aso(
@@ -62,7 +67,7 @@ def test_epsilon_min_equals_deepsig_on_the_same_draws(a, b, seed, confidence) ->
     assert (ours.n_a, ours.n_b, ours.n_resamples, ours.confidence) == (len(a), len(b), 40, confidence)
 
 
-def test_own_draws_agree_with_deepsig_within_the_bootstrap_error() -> None:
+def test_own_draws_agree_with_deepsig_within_the_bootstrap_error(deepsig_aso) -> None:
     # different draws: both estimate sigma, the spread of the resampled ratios, from 400 resamples, so
     # epsilon_min - ratio (proportional to sigma) differs by their Monte Carlo error alone. The standard error of a
     # standard deviation from B draws is sigma * sqrt((kurtosis - 1) / (4 B)) (kurtosis of the ratios, measured
