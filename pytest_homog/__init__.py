@@ -90,6 +90,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "TextExample",
     ),
     "pytest_homog.data": ("load_dataset",),
+    "pytest_homog.seed_runs": ("seeds",),
+    "pytest_homog.checks.seeds": ("assert_stochastically_better",),
     "pytest_homog.models.load": ("HomogModel",),
 }
 # public name -> module that defines it
@@ -109,6 +111,7 @@ if TYPE_CHECKING:
     from pytest_homog.checks.homogeneity import assert_not_homogeneous
     from pytest_homog.checks.quality import assert_f1_above, assert_precision_above, assert_recall_above
     from pytest_homog.checks.regression import assert_no_regression
+    from pytest_homog.checks.seeds import assert_stochastically_better
     from pytest_homog.config import HomogConfig
     from pytest_homog.data import load_dataset
     from pytest_homog.errors import (
@@ -149,6 +152,7 @@ if TYPE_CHECKING:
     from pytest_homog.metrics.wrong_answers import SameWrongAnswer, same_wrong_answer
     from pytest_homog.models.load import HomogModel
     from pytest_homog.perturbations import LabelledSentence, TextExample
+    from pytest_homog.seed_runs import seeds
 
 
 def _version() -> str:

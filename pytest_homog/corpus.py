@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from pytest_homog.errors import HomogUsageError
+from pytest_homog.errors import HomogDataError, HomogUsageError
 from pytest_homog.metrics.inputs import check_predictions, check_references
 from pytest_homog.metrics.tags import (
     check_bare_tags,
@@ -53,6 +53,7 @@ from pytest_homog.metrics.tags import (
     parse_tag,
     strict_entities,
 )
+from pytest_homog.seed_runs import Seeds
 
 __all__ = [
     "LEVELS",
@@ -60,6 +61,7 @@ __all__ = [
     "Corpus",
     "Entities",
     "Predictions",
+    "SeedPredictions",
     "UnitRef",
     "resolve_level",
     "resolve_unit",
@@ -241,13 +243,34 @@ class Corpus:
     def bind(self, y_pred: Any, *, name: str = "y_pred") -> Predictions:
         """Validate ``y_pred`` against the references and encode it; errors say what does not fit.
 
+        A :class:`~pytest_homog.seed_runs.Seeds` of predictions binds each run and gives :class:`SeedPredictions`.
+
         Raises
         ------
         HomogDataError
             The predictions do not fit the references (see :func:`~pytest_homog.metrics.inputs.check_sequences`).
         """
+        if isinstance(y_pred, Seeds):
+            return self._bind_runs(y_pred, name)
         values = check_predictions(y_pred, self.references, self.nested)
         return Predictions(self, values, self.encode(self._flat(values)), name)
+
+    def _bind_runs(self, runs: Seeds, name: str) -> SeedPredictions:
+        if runs.are_models:
+            raise HomogUsageError(
+                f"{name} is a seeds subject of models; here it must hold predictions. Pass it to a check with the "
+                "data the models predict on, or pass seeds() the models' predictions."
+            )
+        bound = []
+        for position, run in enumerate(runs.runs):
+            try:
+                bound.append(self.bind(run, name=f"{name} run {position}"))
+            except HomogDataError as exc:
+                raise HomogDataError(
+                    f"run {position} of the seeds subject {name!r} does not fit the references: {exc} Every run "
+                    "must predict the same examples: pass runs made on the same data."
+                ) from exc
+        return SeedPredictions(tuple(bound), name)
 
     def as_predictions(self, name: str) -> Predictions:
         """The references read as one more prediction (for measures between predictions, without gold)."""
@@ -493,3 +516,34 @@ class Predictions:
         if not self.corpus.nested:
             return set(self.values)
         return {self.corpus.entity_type_name(c) for c in np.unique(self.entities.type).tolist()}
+
+
+class SeedPredictions(Predictions):
+    """The predictions of several runs of one model (one per seed), each bound to the same corpus.
+
+    Only seed-aware code reads it (counting gives :class:`~pytest_homog.metrics.counts.SeedCounts`, which the
+    multi-bootstrap resamples); a measure that compares single runs (agreement, homogenization) asks for the
+    predictions themselves and gets an error that says so, never one run in silence.
+
+    Attributes
+    ----------
+    runs : tuple of Predictions
+        One per seed, in the order given.
+    """
+
+    def __init__(self, runs: tuple[Predictions, ...], name: str) -> None:
+        self.corpus = runs[0].corpus
+        self.runs = runs
+        self.name = name
+        self.tags_checked = False
+
+    def __getattr__(self, attribute: str) -> Any:
+        # only reached for what __init__ does not set: the values and codes of a single run
+        if attribute in ("values", "codes"):
+            raise HomogUsageError(
+                f"{self.name!r} is a seeds subject ({len(self.runs)} runs); this measure compares single runs. "
+                "Seeds work with score, compare, the quality checks, assert_models_diverge(by='f1', 'precision' "
+                "or 'recall'), assert_no_regression and assert_stochastically_better; pass one run (runs[0]) "
+                "here."
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")

@@ -297,8 +297,9 @@ def homog_model(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(scope="session")
 def homog_finetune(request: pytest.FixtureRequest) -> Any:
     """Factory: ``homog_finetune(base, *, train, task=None, epochs=3, learning_rate=5e-5, batch_size=16,
-    seed=None, max_steps=None, revision=None, name=None, bf16=False, **training_args)`` fine-tunes once and caches
-    the weights across runs (``name`` is the result's name in messages and reports)."""
+    seed=None, max_steps=None, revision=None, name=None, bf16=False, seeds=None, **training_args)`` fine-tunes once and
+    caches the weights across runs (``name`` is the result's name in messages and reports); ``seeds=[0, 1, 2]``
+    fine-tunes one model per seed and returns them as one seeds subject."""
     from pytest_homog.session import model_session
 
     return model_session(request.config).finetune

@@ -11,6 +11,10 @@ A subject is either
   ``homog_references()`` that returns them, or a dataset from ``homog_dataset`` (its ``tags`` or ``label``
   column, as label names).
 
+- **seeds**: several runs of one model, one per training seed (:func:`~pytest_homog.seed_runs.seeds`), each a
+  model or predictions as above. Every run must read the same references from ``data``; the runs' predictions
+  bind to one corpus as :class:`~pytest_homog.corpus.SeedPredictions`.
+
 ``data`` may carry a ``homog_name`` attribute (a string) that names it in reports.
 
 A subject's name is its role, never its path: a name the caller gives (the key of the mapping passed to
@@ -35,6 +39,7 @@ import numpy as np
 from pytest_homog.corpus import Corpus, Predictions
 from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
 from pytest_homog.metrics.inputs import check_not_a_path_or_model
+from pytest_homog.seed_runs import Seeds
 
 __all__ = ["Resolved", "resolve_pair", "resolve_subject", "resolve_subjects", "subject_features"]
 
@@ -103,6 +108,8 @@ def _read(subject: Any, data: Any, name: str | None) -> _Reading:
     if data is None:
         raise HomogUsageError("data is None; pass the references (for predictions) or the data a model predicts on.")
     data_name = _data_name(data)
+    if isinstance(subject, Seeds) and subject.are_models:
+        return _read_seed_models(subject, data, name or subject.name(), data_name)
     predict = getattr(subject, "homog_predict", None)
     if callable(predict):
         label = name or getattr(subject, "homog_name", None) or type(subject).__name__
@@ -116,12 +123,31 @@ def _read(subject: Any, data: Any, name: str | None) -> _Reading:
         y_true, y_pred, texts = result
         return _Reading(y_true, y_pred, list(texts) if texts is not None else None, str(label), data_name)
     check_not_a_path_or_model(subject, "y_pred")  # before the data, whose error would hide the subject's
+    label = name or (subject.name() if isinstance(subject, Seeds) else "predictions")
     if callable(getattr(data, "homog_references", None)):
-        return _Reading(data.homog_references(), subject, None, name or "predictions", data_name)
+        return _Reading(data.homog_references(), subject, None, label, data_name)
     if _is_dataset(data):
         references, texts = _dataset_references(data)
-        return _Reading(references, subject, texts, name or "predictions", data_name)
-    return _Reading(data, subject, None, name or "predictions", data_name)
+        return _Reading(references, subject, texts, label, data_name)
+    return _Reading(data, subject, None, label, data_name)
+
+
+def _read_seed_models(subject: Seeds, data: Any, name: str, data_name: str | None) -> _Reading:
+    """Each run's predictions of ``data`` as one :class:`~pytest_homog.seed_runs.Seeds` of predictions; every run
+    must have read the same references from it."""
+    readings = [_read(run, data, None) for run in subject.runs]
+    first = readings[0]
+    for position, reading in enumerate(readings[1:], start=1):
+        if not _equal_references(first.y_true, reading.y_true):
+            sizes = (len(reading.y_true), len(first.y_true))
+            how = f"{sizes[0]} references against {sizes[1]}" if sizes[0] != sizes[1] else "other labels"
+            raise HomogDataError(
+                f"run {position} of the seeds subject {name!r} ({reading.name}) read other examples from the data "
+                f"than run 0 ({first.name}): {how}. Every run must predict the same examples: load the runs for "
+                "one task and label set, and pass the same data."
+            )
+    runs = Seeds(tuple(reading.y_pred for reading in readings), name)
+    return _Reading(first.y_true, runs, first.texts, name, data_name)
 
 
 def _is_dataset(data: object) -> bool:
@@ -198,10 +224,14 @@ def _element(x: Any) -> Any:
     return list(x) if isinstance(x, (list, tuple, np.ndarray)) else x
 
 
-def _same_references(first: Any, other: Any, name: str) -> None:
+def _equal_references(first: Any, other: Any) -> bool:
     if first is other:
-        return
-    if len(first) != len(other) or any(_element(x) != _element(y) for x, y in zip(first, other, strict=True)):
+        return True
+    return len(first) == len(other) and all(_element(x) == _element(y) for x, y in zip(first, other, strict=True))
+
+
+def _same_references(first: Any, other: Any, name: str) -> None:
+    if not _equal_references(first, other):
         raise HomogDataError(
             f"subject {name!r} was resolved against different references than the first subject; compare "
             "subjects on the same data."
@@ -256,6 +286,11 @@ def resolve_pair(
 
 def subject_features(subject: Any, data: Any, name: str) -> Any:
     """The subject's word-pooled hidden states on ``data`` (``subject.homog_features(data)``), for CKA."""
+    if isinstance(subject, Seeds):
+        raise HomogUsageError(
+            f"by='cka' compares the hidden states of single models, but subject {name!r} is a seeds subject "
+            f"({len(subject.runs)} runs). Pass one run (runs[0]), or compare the seeds with by='f1'."
+        )
     get = getattr(subject, "homog_features", None)
     if not callable(get):
         raise HomogUsageError(

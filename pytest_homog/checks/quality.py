@@ -103,6 +103,7 @@ def _record(
                 "n_resamples": bar.n_resamples,
                 "seed": bar.seed,
                 "detectable_change": _margin(bar, estimate),
+                **({} if estimate.seeds is None else {"seeds": estimate.seeds[0]}),
                 "worst_labels": [row._asdict() for row in report.worst(3)],
                 "labels": report.to_dict(),
             },
@@ -136,9 +137,11 @@ def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estima
     verdict, evidence = _verdict(bar, level, estimate)
     how = f"level={level}" + (f", scheme={bar.scheme}, mode={bar.mode}" if level == "entity" else "")
     data_part = f" on {resolved.data_name}" if resolved.data_name else ""
+    resampled = f"{bar.n_resamples} bootstrap resamples"
+    if estimate.seeds is not None:  # the value is the mean over the runs of a seeds subject
+        resampled = f"mean of {estimate.seeds[0]} runs, {bar.n_resamples} multi-bootstrap resamples of runs and units"
     evidence.append(
-        f"subject {resolved.name}{data_part}: n={estimate.n} {unit_word(level)}, {how}, "
-        f"{bar.n_resamples} bootstrap resamples (seed {bar.seed})"
+        f"subject {resolved.name}{data_part}: n={estimate.n} {unit_word(level)}, {how}, {resampled} (seed {bar.seed})"
     )
     evidence.append(
         f"power: the check passes with {DETECTION_POWER:.0%} power only where {METRIC_TITLE[bar.metric]} lies "

@@ -22,7 +22,7 @@ import numpy as np
 
 from pytest_homog.corpus import Corpus, Predictions
 from pytest_homog.errors import HomogDataError, HomogUsageError
-from pytest_homog.metrics.counts import UnitCounts, count_units, unit_counts
+from pytest_homog.metrics.counts import SeedCounts, UnitCounts, count_units, unit_counts
 from pytest_homog.metrics.quality import (
     WARN_FOR,
     check_average,
@@ -88,6 +88,10 @@ class Estimate:
     standard_error : float or None
         The standard deviation of the defined replicates (the bootstrap standard error), for
         :func:`detectable_change`; ``None`` where it was not computed.
+    seeds : tuple of int or None
+        When a subject is a seeds subject (:func:`~pytest_homog.seeds`): the number of runs of each subject,
+        ``(3,)`` for :func:`score`, ``(3, 1)`` for :func:`compare` of three runs with one; the value is then the
+        mean over runs and the interval the multi-bootstrap's. ``None`` otherwise.
 
     Examples
     --------
@@ -106,9 +110,12 @@ class Estimate:
     average: str | None = None
     n_resamples: int = 0
     standard_error: float | None = None
+    seeds: tuple[int, ...] | None = None
 
     def __str__(self) -> str:
         text = f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}] {self.confidence * 100:g}% CI, n={self.n}"
+        if self.seeds is not None:
+            text += f", seeds={' vs '.join(map(str, self.seeds))}"
         if self.p_value is not None:
             text += f", p={self.p_value:.3g}"
         return text
@@ -415,6 +422,11 @@ def score(
     (``benchmarks/bench_coverage.py``). Replicates where the metric is undefined (``zero_division=nan``) are
     left out. See the module docstring for how all replicates come out of one matrix product.
 
+    ``y_pred`` may be a seeds subject (:func:`~pytest_homog.seeds`, several runs of one model): the value is
+    then the mean over runs, and the interval the percentile interval of the multi-bootstrap, which resamples
+    the runs and the units together (Sellam et al. 2022; :mod:`pytest_homog.metrics.seed_bootstrap`), whatever
+    ``interval`` says.
+
     Parameters
     ----------
     y_true, y_pred
@@ -474,7 +486,21 @@ def estimate_from_counts(
     """:func:`score` on counts already made by :func:`~pytest_homog.metrics.counts.count_units`.
 
     Arguments must be valid already (the assertions count once, then report and bootstrap from the counts).
+    Counts of several runs (:class:`~pytest_homog.metrics.counts.SeedCounts`) go to
+    :func:`~pytest_homog.metrics.seed_bootstrap.seed_estimate`.
     """
+    if isinstance(counts, SeedCounts):
+        from pytest_homog.metrics.seed_bootstrap import seed_estimate
+
+        return seed_estimate(
+            counts,
+            metric=metric,
+            average=average,
+            confidence=confidence,
+            n_resamples=n_resamples,
+            seed=seed,
+            zero_division=zero_division,
+        )
     value = _point(counts, metric, average, zero_division)
     zero_value = 0.0 if zero_division == "warn" else float(zero_division)
     resampler = Resampler(counts, average)
@@ -527,6 +553,11 @@ def compare(
     a metric undefined in some; those are left out of the interval too, and the p-value is NaN when none is
     defined). It is about the smallest ``1 - confidence`` whose percentile interval excludes zero (the BCa
     interval can differ from that by its bias correction); identical predictions give 1.
+
+    Either prediction may be a seeds subject (:func:`~pytest_homog.seeds`): the difference is then that of the
+    means over runs, and each replicate draws the units once for both and each side's runs independently
+    (the paired multi-bootstrap, :func:`~pytest_homog.metrics.seed_bootstrap.seed_difference`); the interval is
+    the percentile interval whatever ``interval`` says.
 
     Parameters
     ----------
@@ -595,7 +626,22 @@ def paired_difference(
     zero_division: str | float,
     interval: str = "bca",
 ) -> Estimate:
-    """:func:`compare` on counts of two predictions of one corpus; arguments must be valid already."""
+    """:func:`compare` on counts of two predictions of one corpus; arguments must be valid already. Counts of
+    several runs on either side (:class:`~pytest_homog.metrics.counts.SeedCounts`) go to
+    :func:`~pytest_homog.metrics.seed_bootstrap.seed_difference`."""
+    if isinstance(counts_a, SeedCounts) or isinstance(counts_b, SeedCounts):
+        from pytest_homog.metrics.seed_bootstrap import seed_difference
+
+        return seed_difference(
+            counts_a,
+            counts_b,
+            metric=metric,
+            average=average,
+            confidence=confidence,
+            n_resamples=n_resamples,
+            seed=seed,
+            zero_division=zero_division,
+        )
     value = _point(counts_a, metric, average, zero_division) - _point(counts_b, metric, average, zero_division)
     zero_value = 0.0 if zero_division == "warn" else float(zero_division)
     parts = []

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from pytest_homog.corpus import Corpus, Predictions
+from pytest_homog.corpus import Corpus, Predictions, SeedPredictions
 from pytest_homog.errors import HomogUsageError
 
-__all__ = ["OUTSIDE", "UnitCounts", "count_units", "unit_counts"]
+__all__ = ["OUTSIDE", "SeedCounts", "UnitCounts", "count_units", "unit_counts"]
 
 #: the tag outside every entity, left out of token-level scores unless ``labels=`` names it
 OUTSIDE = "O"
@@ -78,6 +78,47 @@ class UnitCounts:
             )
         ]
         return np.concatenate(cols, axis=1).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class SeedCounts(UnitCounts):
+    """The counts of several runs of one model (one per seed) on one corpus.
+
+    Each run keeps its own counts in :attr:`runs`, which the metrics and the multi-bootstrap use (a run's
+    metric, then the mean over runs). The counts it holds as a :class:`UnitCounts` are the runs' counts pooled
+    over the union of their labels (gold items counted once per run), so "nothing predicted" and "nothing to
+    find" read as for one run.
+    """
+
+    runs: tuple[UnitCounts, ...] = ()
+
+    @classmethod
+    def of_runs(cls, runs: Sequence[UnitCounts]) -> SeedCounts:
+        """Pool ``runs`` (counts of one corpus at one level)."""
+        first = runs[0]
+        labels = first.labels if first.explicit_labels else tuple(sorted({x for run in runs for x in run.labels}))
+        position = {label: i for i, label in enumerate(labels)}
+        events: list[list[np.ndarray]] = [[] for _ in range(6)]
+        for run in runs:
+            recode = np.array([position[label] for label in run.labels], dtype=np.int64)
+            pairs = ((run.tp_unit, run.tp_label), (run.pred_unit, run.pred_label), (run.gold_unit, run.gold_label))
+            for i, (unit, label) in enumerate(pairs):
+                events[2 * i].append(unit)
+                events[2 * i + 1].append(recode[label])
+        tp_unit, tp_label, pred_unit, pred_label, gold_unit, gold_label = (np.concatenate(parts) for parts in events)
+        return cls(
+            labels,
+            first.n_units,
+            first.level,
+            tp_unit,
+            tp_label,
+            pred_unit,
+            pred_label,
+            gold_unit,
+            gold_label,
+            first.explicit_labels,
+            tuple(runs),
+        )
 
 
 def _select_labels(found: list[Any], labels: Sequence[Any] | None) -> tuple[tuple[Any, ...], np.ndarray | None, bool]:
@@ -168,6 +209,8 @@ def count_units(predictions: Predictions, *, level: str, labels: Sequence[Any] |
     >>> counts.labels, [c.tolist() for c in counts.totals()]
     (('LOC', 'PER'), [[0, 1], [0, 1], [1, 1]])
     """
+    if isinstance(predictions, SeedPredictions):
+        return SeedCounts.of_runs([count_units(run, level=level, labels=labels) for run in predictions.runs])
     if level == "entity":
         return _entity_counts(predictions, labels)
     return _label_counts(predictions, level, labels)

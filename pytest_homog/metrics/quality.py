@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from pytest_homog.errors import HomogUsageError, UndefinedMetricWarning
-from pytest_homog.metrics.counts import UnitCounts, unit_counts
+from pytest_homog.metrics.counts import SeedCounts, UnitCounts, unit_counts
 
 __all__ = [
     "AVERAGES",
@@ -528,8 +528,19 @@ class Report:
 def report_from_counts(
     counts: UnitCounts, *, zero_division: str | float = "warn", scheme: str = "IOB2", mode: str = "conlleval"
 ) -> Report:
-    """A :class:`Report` from counts already made (lets callers count once, then report and bootstrap)."""
+    """A :class:`Report` from counts already made (lets callers count once, then report and bootstrap).
+
+    Counts of several runs (:class:`~pytest_homog.metrics.counts.SeedCounts`) give the mean over runs of each
+    run's report: a label's row is the mean over the runs that have the label (gold or predicted), and the
+    averages are the means of the runs' averages, so the micro average is the value the checks report.
+    """
     checked_zero_division = check_zero_division(zero_division)
+    if isinstance(counts, SeedCounts):
+        runs = [
+            report_from_counts(run, zero_division=checked_zero_division, scheme=scheme, mode=mode)
+            for run in counts.runs
+        ]
+        return _mean_report(runs, counts.labels, counts.level, scheme, mode)
     tp, pred, gold = counts.totals()
     p, r, f = scores_from_totals(tp, pred, gold, average=None, zero_division=checked_zero_division, level=counts.level)
     rows = tuple(
@@ -543,6 +554,26 @@ def report_from_counts(
         )
         averages[avg] = LabelScore(avg, float(precision), float(recall), float(f1), support)
     return Report(rows, averages, counts.level, scheme, mode)
+
+
+def _mean_row(label: Any, rows: list[LabelScore]) -> LabelScore:
+    return LabelScore(
+        label,
+        float(np.mean([row.precision for row in rows])),
+        float(np.mean([row.recall for row in rows])),
+        float(np.mean([row.f1 for row in rows])),
+        rows[0].support,  # the gold items, the same in every run
+    )
+
+
+def _mean_report(runs: list[Report], labels: tuple[Any, ...], level: str, scheme: str, mode: str) -> Report:
+    by_label: dict[Any, list[LabelScore]] = {}
+    for report in runs:
+        for row in report.rows:
+            by_label.setdefault(row.label, []).append(row)
+    rows = tuple(_mean_row(label, by_label[label]) for label in labels if label in by_label)
+    averages = {name: _mean_row(name, [report.averages[name] for report in runs]) for name in runs[0].averages}
+    return Report(rows, averages, level, scheme, mode)
 
 
 def classification_report(

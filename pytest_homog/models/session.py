@@ -27,11 +27,11 @@ import tempfile
 import time
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.errors import HomogWarning
+from pytest_homog.errors import HomogUsageError, HomogWarning
 from pytest_homog.run_context import fixture_role
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from pytest_homog.config import HomogConfig
     from pytest_homog.models.cache import DeviceBudget, ModelCache
     from pytest_homog.models.load import HomogModel
+    from pytest_homog.seed_runs import Seeds
 
 __all__ = ["ModelSession", "progress"]
 
@@ -303,9 +304,16 @@ class ModelSession:
         revision: str | None = None,
         name: str | None = None,
         bf16: bool = False,
+        seeds: Sequence[int] | None = None,
         **training_args: Any,
-    ) -> HomogModel:
+    ) -> HomogModel | Seeds:
         """``homog_finetune``: fine-tune ``base`` on ``train`` once; later calls and runs reuse the result."""
+        if seeds is not None:  # one model per seed, each cached as seed=s alone, as one seeds subject
+            settings: dict[str, Any] = {"task": task, "epochs": epochs, "learning_rate": learning_rate}
+            settings |= {"batch_size": batch_size, "max_steps": max_steps, "revision": revision, "bf16": bf16}
+            settings |= training_args
+            runs = [self.finetune(base, train=train, seed=each, **settings) for each in _check_seeds(seeds, seed)]
+            return self._seeds_subject(runs, name)
         from pytest_homog.data import data_fingerprint, dataset_kind
         from pytest_homog.models.cache import cache_key
         from pytest_homog.models.finetune import check_hyperparameters, check_train_data
@@ -367,6 +375,16 @@ class ModelSession:
         # a refreshed model replaces the one loaded before: its names are given afresh
         self._subjects = {named: subject for named, subject in self._subjects.items() if named[0] != key}
         return self._subject(wrapped, name)
+
+    def _seeds_subject(self, runs: list[Any], name: str | None) -> Seeds:
+        """The runs as one seeds subject; inside a fixture without a name, one the fixture names after itself."""
+        from pytest_homog.seed_runs import seeds as seeds_subject
+
+        subject = seeds_subject(*runs, name=name)
+        role = fixture_role() if name is None else None
+        if role is not None:
+            role.made.append(subject)
+        return subject
 
     def _cache_entry(
         self, key: str, payload: dict[str, Any], write: Callable[[Path], None], label: str, refresh: bool
@@ -449,6 +467,25 @@ class ModelSession:
             bf16=bf16,
             before_use=self._place,
         )
+
+
+def _check_seeds(seeds: object, seed: object) -> list[int]:
+    """The seeds of ``homog_finetune(seeds=...)``: distinct non-negative integers, without ``seed=``."""
+    if seed is not None:
+        raise HomogUsageError(
+            f"homog_finetune got seed={seed!r} and seeds={seeds!r}; pass one: seed= for one model, seeds= for one "
+            "model per seed."
+        )
+    values = list(seeds) if isinstance(seeds, (list, tuple, range)) else None
+    if (
+        not values
+        or any(isinstance(each, bool) or not isinstance(each, int) or each < 0 for each in values)
+        or len(set(values)) != len(values)
+    ):
+        raise HomogUsageError(
+            f"seeds must be a non-empty list of distinct non-negative integers, e.g. [0, 1, 2]; got {seeds!r}."
+        )
+    return values
 
 
 def _finetune_payload(
