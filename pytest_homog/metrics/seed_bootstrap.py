@@ -23,10 +23,10 @@ from pytest_homog.metrics.bootstrap import (
     Resampler,
     _bootstrap_p_value,
     _point,
-    _standard_error,
     bootstrap_indices,
     percentile_interval,
     replicate_values,
+    standard_error,
 )
 from pytest_homog.metrics.counts import SeedCounts, UnitCounts
 
@@ -128,7 +128,7 @@ def seed_estimate(
         counts.level,
         average,
         n_resamples,
-        _standard_error(replicates),
+        standard_error(replicates),
         (len(runs),),
     )
 
@@ -177,6 +177,6 @@ def seed_difference(
         counts_a.level,
         average,
         n_resamples,
-        _standard_error(diffs),
+        standard_error(diffs),
         sizes,
     )
