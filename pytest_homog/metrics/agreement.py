@@ -517,7 +517,9 @@ def divergence_estimate(
         ]
     )
     low, high = percentile_interval(replicates, confidence)
-    return Estimate(float(value), low, high, confidence, n, metric=by, level=counted, n_resamples=n_resamples)
+    return Estimate(
+        float(value), low, high, confidence, n, metric=by, level=counted, n_resamples=n_resamples, replicates=replicates
+    )
 
 
 def divergence(
