@@ -8,12 +8,22 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message, gate_unit, resolve_seed
+from pytest_homog.checks.messages import (
+    EVIDENCE_CONFIDENCE,
+    check_number,
+    failure_message,
+    gate_confidence,
+    gate_unit,
+    gate_verdict,
+    percent,
+    resolve_seed,
+)
 from pytest_homog.errors import HomogUsageError, UndefinedMetricWarning
 from pytest_homog.record import CheckRecord, record_check
 from pytest_homog.run_context import RUN_SEED, RunSeed
 
 if TYPE_CHECKING:
+    from pytest_homog.metrics.bootstrap import Estimate
     from pytest_homog.subjects import Resolved
 
 __all__ = ["DIVERGE_BY", "assert_models_diverge"]
@@ -50,6 +60,8 @@ class _Gap:
     high: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
+    #: the bootstrap estimate the interval came from (its replicates give the gate's p-value)
+    estimate: Estimate | None = None
 
 
 def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
@@ -95,7 +107,7 @@ def _metric_gap(
     )
     low, high = _abs_interval(estimate.low, estimate.high)
     evidence = [
-        f"delta {by} ({a.name} - {b.name}) = {estimate.value:+.4f}, {shown:.0%} CI [{estimate.low:+.4f}, "
+        f"delta {by} ({a.name} - {b.name}) = {estimate.value:+.4f}, {percent(shown)} CI [{estimate.low:+.4f}, "
         f"{estimate.high:+.4f}], bootstrap p = {estimate.p_value:.3g}, n = {estimate.n} sentences, "
         f"{estimate.n_resamples} paired resamples"
     ]
@@ -105,7 +117,7 @@ def _metric_gap(
         "delta_high": estimate.high,
         "p_value": estimate.p_value,
     }
-    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details)
+    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details, estimate=estimate)
 
 
 def _divergence(
@@ -131,12 +143,13 @@ def _divergence(
             a.predictions, b.predictions, by=by, counted=counted, confidence=shown, n_resamples=n_resamples, seed=seed
         )
     evidence = [
-        f"{_WHAT[by]} = {estimate.value:.4f}, {shown:.0%} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
+        f"{_WHAT[by]} = {estimate.value:.4f}, {percent(shown)} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
         f"({'level' if by == 'disagreement' else 'unit'} {estimate.level}; paired bootstrap over {estimate.n} "
         f"sentences, {estimate.n_resamples} resamples)"
     ]
     details = {} if reason is None else {"undefined": reason}
-    return _Gap(estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high, details, reason)
+    interval = (estimate.low, estimate.high)
+    return _Gap(estimate.value, estimate.n, estimate.level, evidence, *interval, details, reason, estimate)
 
 
 def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
@@ -171,6 +184,18 @@ def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, leve
     ]
     details = {"interval": "none: linear CKA has no bootstrap interval here; the point value is compared"}
     return _Gap(1.0 - similarity, n, level, evidence, details=details)
+
+
+def _gap_p_value(by: str, gap: _Gap, min_gap: float) -> float:
+    """The gate's tail p-value: a metric gap clears ``min_gap`` when its interval lies wholly above ``min_gap`` or
+    wholly below ``-min_gap``, so its p-value is the smaller of the two tails; an undefined measure proves
+    nothing."""
+    estimate = gap.estimate
+    if gap.reason is not None or estimate is None:
+        return 1.0
+    if by in ("f1", "precision", "recall"):
+        return min(estimate.tail_p_value(min_gap, "low"), estimate.tail_p_value(-min_gap, "high"))
+    return estimate.tail_p_value(min_gap, "low")
 
 
 def _record(
@@ -221,7 +246,7 @@ def _failure(by: str, gap: _Gap, min_gap: float, confidence: float | None, shown
             verdict += f" ({shown:.0%} CI of the gap [{gap.low:.4f}, {gap.high:.4f}])"
     else:
         verdict = (
-            f"the {confidence:.0%} CI of {what}, [{gap.low:.4f}, {gap.high:.4f}], does not clear min_gap "
+            f"the {percent(confidence)} CI of {what}, [{gap.low:.4f}, {gap.high:.4f}], does not clear min_gap "
             f"{min_gap:g} (gap {gap.value:.4f})"
         )
     return failure_message(
@@ -331,7 +356,8 @@ def assert_models_diverge(
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
-    min_gap, confidence = _check_options(by, min_gap, confidence)
+    min_gap, requested = _check_options(by, min_gap, confidence)
+    confidence = gate_confidence(requested)
     seed = resolve_seed(seed)
     if is_example_data(data):
         if by == "cka":
@@ -351,6 +377,9 @@ def assert_models_diverge(
     else:
         gap = _cka(a, b, data, names, debiased, level)
     passed = gap.reason is None and (gap.value if confidence is None else gap.low) >= min_gap  # type: ignore[operator]
+    if requested is not None and gap.estimate is not None:
+        passed, family = gate_verdict(_gap_p_value(by, gap, min_gap), requested, passed, "pass")
+        gap.details.update(family)
     context = {
         "sampling": {} if by == "cka" else {"n_resamples": n_resamples, "seed": seed},
         "scheme": scheme,

@@ -12,6 +12,8 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_threshold,
     failure_message,
+    gate_confidence,
+    gate_verdict,
     resolve_seed,
     unit_word,
 )
@@ -41,6 +43,8 @@ class _Bar:
     average: str
     n_resamples: int
     seed: int | None
+    #: the confidence the caller asked for; ``confidence`` is the session family's when stricter
+    requested: float | None = None
 
 
 def _check_bar(
@@ -67,7 +71,7 @@ def _check_bar(
     check_scheme(scheme)
     check_mode(mode)
     sampling = (check_n_resamples(n_resamples), resolve_seed(seed))
-    return _Bar(check, metric, bound, coverage, scheme, mode, average, *sampling)
+    return _Bar(check, metric, bound, gate_confidence(coverage), scheme, mode, average, *sampling, coverage)
 
 
 def _margin(bar: _Bar, estimate: Estimate) -> float:
@@ -78,9 +82,16 @@ def _margin(bar: _Bar, estimate: Estimate) -> float:
 
 
 def _record(
-    bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report, passed: bool, started: float
+    bar: _Bar,
+    resolved: Resolved,
+    counts: UnitCounts,
+    estimate: Estimate,
+    report: Report,
+    verdict: tuple[bool, dict[str, Any]],
+    started: float,
 ) -> None:
     entity = counts.level == "entity"
+    passed, family = verdict
     record_check(
         CheckRecord(
             check=bar.check,
@@ -103,6 +114,7 @@ def _record(
                 "n_resamples": bar.n_resamples,
                 "seed": bar.seed,
                 "detectable_change": _margin(bar, estimate),
+                **family,
                 "worst_labels": [row._asdict() for row in report.worst(3)],
                 "labels": report.to_dict(),
             },
@@ -205,8 +217,13 @@ def _assert_metric_above(
         zero_division=0.0,
     )
     report = report_from_counts(counts, zero_division=0.0, scheme=scheme, mode=mode)
-    passed = bool((estimate.value if bar.confidence is None else estimate.low) >= bar.threshold)
-    _record(bar, resolved, counts, estimate, report, passed, started)
+    if bar.confidence is None or bar.requested is None:
+        verdict: tuple[bool, dict[str, Any]] = (bool(estimate.value >= bar.threshold), {})
+    else:
+        p_value = estimate.tail_p_value(bar.threshold, "low")
+        verdict = gate_verdict(p_value, bar.requested, bool(estimate.low >= bar.threshold), "pass")
+    passed = verdict[0]
+    _record(bar, resolved, counts, estimate, report, verdict, started)
     if not passed:
         raise AssertionError(_failure(bar, resolved, counts, estimate, report))
     return estimate

@@ -35,7 +35,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
     headers, rows = summary_table(report)
     for line in _table(headers, [[*row[:-1], _VERDICTS[row[-1]]] for row in rows]):
         yield line + "\n"
-    lines = _baseline_lines(report)
+    lines = _family_lines(report) + _baseline_lines(report)
     matrices, tables = [], []
     for title, value, matrix in shown_details(report):
         if matrix is not None:
@@ -56,6 +56,12 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
         lines += ["", f"<details><summary>{summary}</summary>", *tables, "", "</details>"]
     for line in lines:
         yield line + "\n"
+
+
+def _family_lines(report: RunReport) -> list[str]:
+    """The family of interval gates and the flakiness, as a list under the table."""
+    family = [] if report.family is None else report.family.lines()
+    return ["", *(f"- {_escape(line.strip())}" for line in family)] if family else []
 
 
 def _baseline_lines(report: RunReport) -> list[str]:
