@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 from statistics import NormalDist
 
 import numpy as np
@@ -129,3 +131,50 @@ def test_settle_measures_each_gate_margin_and_the_chance_of_a_flip() -> None:
     assert record.details["margin_se"] == pytest.approx(1.0)
     assert report.flip_probability == pytest.approx(NormalDist().cdf(-1 / math.sqrt(2)))
     assert report.bound == 0.0  # no gate of the family: nothing recorded a p-value
+
+
+GOLD = [["B-PER", "O"], ["B-LOC", "O"], ["O", "B-ORG"], ["B-PER", "I-PER"], ["O", "O"]] * 24
+A = [["B-PER", "O"], ["O", "O"], ["O", "B-ORG"], ["B-PER", "I-PER"], ["O", "O"]] * 24
+B = [["B-PER", "O"], ["B-LOC", "O"], ["O", "O"], ["B-PER", "O"], ["O", "O"]] * 12 + GOLD[:60]
+
+
+def test_every_interval_gate_records_a_p_value_that_agrees_with_its_verdict() -> None:
+    from pytest_homog import assert_models_diverge, assert_no_regression, assert_not_homogeneous
+    from pytest_homog.record import RunRecord, set_active_run
+
+    run = RunRecord()
+    set_active_run(run)
+    try:
+        for gap in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3):
+            for by in ("f1", "disagreement", "error_consistency"):
+                with contextlib.suppress(AssertionError):
+                    assert_models_diverge(A, B, GOLD, min_gap=gap, by=by)
+            for bound in (0.3, 0.6, 0.9):
+                with contextlib.suppress(AssertionError):
+                    assert_not_homogeneous({"a": A, "b": B}, GOLD, max_shared_failure=bound)
+            for candidate, baseline in ((A, B), (B, A), (B[:60] + [["O", "O"]] * 60, B)):
+                with contextlib.suppress(AssertionError), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # passes that show no absence of a regression
+                    assert_no_regression(candidate, baseline, GOLD, tolerance=gap)
+    finally:
+        set_active_run(None)
+    verdicts = {(r.passed, r.details["interval_shows"]) for r in run.checks}
+    assert {(True, "pass"), (False, "pass"), (True, "failure"), (False, "failure")} <= verdicts
+    for record in run.checks:
+        proven = record.details["gate_p_value"] <= 0.025
+        assert record.passed == (proven if record.details["interval_shows"] == "pass" else not proven), record
+
+
+def test_a_family_makes_every_gate_stricter_in_checks() -> None:
+    from pytest_homog import assert_models_diverge, assert_no_regression
+    from pytest_homog.run_context import RunContext
+
+    context = RunContext(0, Family("bonferroni", 0.05, 10, "--homog-family-size"))  # as under --homog-family
+    try:
+        record = assert_models_diverge(A, B, GOLD, min_gap=0.01, by="disagreement")
+        assert_no_regression(A, A, GOLD)
+    finally:
+        context.pytest_unconfigure(None)  # type: ignore[arg-type]
+    assert record.confidence == pytest.approx(0.99)
+    assert record.details["requested_confidence"] == 0.95 and record.details["family"] == "bonferroni"
+    assert assert_models_diverge(A, B, GOLD, min_gap=0.01, by="disagreement").confidence == 0.95
