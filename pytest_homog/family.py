@@ -19,7 +19,10 @@ A :class:`Family` spends a session-wide ``alpha`` over the gates instead:
 
 Both keep the chance that any gate of the session proves a verdict that is not true at or below ``alpha``,
 whatever the gates' dependence. A gate never gets looser than the caller asked: the family's confidence is
-used only where it is stricter. ``m``, the family size, must be known before the gates run (see
+used only where it is stricter. A stricter gate reads its bound further out in the bootstrap's tail, where 1,000
+resamples leave one or two replicates beyond a 0.1% level: under control each gate draws at least
+:data:`TAIL_RESAMPLES` ``/ level`` resamples, so that about 20 lie beyond its bound (``benchmarks/bench_family.py``
+measures what 1,000 would give). ``m``, the family size, must be known before the gates run (see
 :func:`count_gates`); a session that runs more interval gates than that fails, since its bound no longer holds.
 
 Flakiness (:func:`settle`): each gate's margin is the distance of its compared bound from the threshold in
@@ -41,6 +44,7 @@ from typing import Any
 __all__ = [
     "DEFAULT_ALPHA",
     "METHODS",
+    "TAIL_RESAMPLES",
     "Family",
     "FamilyReport",
     "count_gates",
@@ -53,6 +57,9 @@ __all__ = [
 METHODS = ("none", "bonferroni", "holm")
 #: the session-wide chance of a false verdict that ``--homog-alpha`` allows by default
 DEFAULT_ALPHA = 0.05
+#: under control, a gate draws at least this many resamples per unit of its one-sided level's reciprocal, so that
+#: about this many replicates lie beyond its bound
+TAIL_RESAMPLES = 20
 #: the gates of one process, numbered so that the records of one call stay together (an ``assert_not_homogeneous``
 #: call records one row per bound)
 _gate_numbers = itertools.count()
@@ -77,8 +84,8 @@ class Family:
     Examples
     --------
     >>> family = Family("bonferroni", 0.05, 10)
-    >>> family.level(), round(family.confidence(0.95), 6), family.confidence(0.999)
-    (0.005, 0.99, 0.999)
+    >>> family.level(), round(family.confidence(0.95), 6), family.confidence(0.999), family.resamples(1000)
+    (0.005, 0.99, 0.999, 4000)
     >>> Family().confidence(0.9)
     0.9
     """
@@ -102,6 +109,12 @@ class Family:
         """The two-sided confidence a gate asked for ``requested`` uses: the family's when that is stricter."""
         level = self.level()
         return requested if level is None else max(requested, 1.0 - 2.0 * level)
+
+    def resamples(self, requested: int) -> int:
+        """The bootstrap resamples a gate asked for ``requested`` draws: enough for about :data:`TAIL_RESAMPLES`
+        replicates beyond its bound under control, never fewer than asked."""
+        level = self.level()
+        return requested if level is None else max(requested, math.ceil(TAIL_RESAMPLES / level - 1e-9))
 
     def pending(self, p_value: float, decisive: bool, requested: float) -> bool:
         """Whether Holm decides this gate at the end of the session: its interval did not prove its verdict at

@@ -177,4 +177,5 @@ def test_a_family_makes_every_gate_stricter_in_checks() -> None:
         context.pytest_unconfigure(None)  # type: ignore[arg-type]
     assert record.confidence == pytest.approx(0.99)
     assert record.details["requested_confidence"] == 0.95 and record.details["family"] == "bonferroni"
+    assert record.details["n_resamples"] == 4000  # 20 replicates beyond a one-sided level of 0.005
     assert assert_models_diverge(A, B, GOLD, min_gap=0.01, by="disagreement").confidence == 0.95

@@ -13,6 +13,7 @@ from pytest_homog.checks.messages import (
     check_number,
     failure_message,
     gate_confidence,
+    gate_resamples,
     gate_unit,
     gate_verdict,
     percent,
@@ -358,6 +359,7 @@ def assert_models_diverge(
     started = time.perf_counter()
     min_gap, requested = _check_options(by, min_gap, confidence)
     confidence = gate_confidence(requested)
+    n_resamples = gate_resamples(check_n_resamples(n_resamples), confidence)
     seed = resolve_seed(seed)
     if is_example_data(data):
         if by == "cka":
@@ -370,9 +372,9 @@ def assert_models_diverge(
     names = (first.name, second.name)
     shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
     if by in ("f1", "precision", "recall"):
-        gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), seed)
+        gap = _metric_gap(first, second, by, level, shown, n_resamples, seed)
     elif by != "cka":
-        sampling = (check_n_resamples(n_resamples), seed)
+        sampling = (n_resamples, seed)
         gap = _divergence(first, second, by, level, unit, shown, *sampling)
     else:
         gap = _cka(a, b, data, names, debiased, level)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_homog.checks.messages import (
     check_number,
     gate_confidence,
+    gate_resamples,
     gate_unit,
     gate_verdict,
     percent,
@@ -110,7 +111,8 @@ def _check_options(
         else check_number(bounds[2], "max_similarity", minimum=-1.0, below=1.0, why=" (1 = identical)" + never_fails)
     )
     confidence, n_resamples, seed = check_interval_options(sampling[0], sampling[1], resolve_seed(sampling[2]))
-    return _Options(shared, homogenization, similarity, gate_confidence(confidence), n_resamples, seed, confidence)
+    used = gate_confidence(confidence)
+    return _Options(shared, homogenization, similarity, used, gate_resamples(n_resamples, used), seed, confidence)
 
 
 def _measure(

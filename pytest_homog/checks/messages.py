@@ -23,6 +23,7 @@ __all__ = [
     "check_threshold",
     "failure_message",
     "gate_confidence",
+    "gate_resamples",
     "gate_unit",
     "gate_verdict",
     "percent",
@@ -98,6 +99,18 @@ def gate_confidence(confidence: float | None) -> float | None:
     (0.95, None)
     """
     return None if confidence is None else run_family().confidence(confidence)
+
+
+def gate_resamples(n_resamples: int, confidence: float | None) -> int:
+    """The bootstrap resamples an interval gate draws: ``n_resamples``, or under the run's family enough for its
+    stricter bound (see :meth:`pytest_homog.family.Family.resamples`); a point-estimate gate keeps its own.
+
+    Examples
+    --------
+    >>> gate_resamples(1000, 0.95), gate_resamples(1000, None)
+    (1000, 1000)
+    """
+    return n_resamples if confidence is None else run_family().resamples(n_resamples)
 
 
 def gate_verdict(p_value: float, requested: float, decisive: bool, shows: str) -> tuple[bool, dict[str, Any]]:

@@ -13,6 +13,7 @@ from pytest_homog.checks.messages import (
     check_threshold,
     failure_message,
     gate_confidence,
+    gate_resamples,
     gate_verdict,
     resolve_seed,
     unit_word,
@@ -70,7 +71,7 @@ def _check_bar(
         )
     check_scheme(scheme)
     check_mode(mode)
-    sampling = (check_n_resamples(n_resamples), resolve_seed(seed))
+    sampling = (gate_resamples(check_n_resamples(n_resamples), coverage), resolve_seed(seed))
     return _Bar(check, metric, bound, gate_confidence(coverage), scheme, mode, average, *sampling, coverage)
 
 

@@ -12,6 +12,7 @@ from pytest_homog.checks.messages import (
     check_number,
     failure_message,
     gate_confidence,
+    gate_resamples,
     gate_verdict,
     percent,
     resolve_seed,
@@ -190,6 +191,7 @@ def assert_no_regression(
     started = time.perf_counter()
     allowed_drop, requested = _check_options(metric, tolerance, confidence, average)
     coverage = gate_confidence(requested)
+    n_resamples = gate_resamples(check_n_resamples(n_resamples), coverage)
     seed = resolve_seed(seed)
     candidate_, baseline_ = resolve_pair(candidate, baseline, data, scheme=scheme, mode=mode)
     corpus = candidate_.corpus
@@ -198,7 +200,7 @@ def assert_no_regression(
         metric=metric,
         average=average,
         confidence=EVIDENCE_CONFIDENCE if coverage is None else coverage,
-        n_resamples=check_n_resamples(n_resamples),
+        n_resamples=n_resamples,
         seed=seed,
         zero_division="warn",
     )
