@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
+from pytest_homog.record import CheckRecord
+
 __all__ = [
     "DEFAULT_ALPHA",
     "METHODS",
@@ -232,7 +234,7 @@ class FamilyReport:
     point_gates: int = 0
     bound: float = 0.0
     flip_probability: float = 0.0
-    margins: list[tuple[Any, float, float]] = field(default_factory=list)
+    margins: list[tuple[CheckRecord, float, float]] = field(default_factory=list)
     decided: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -287,10 +289,10 @@ class FamilyReport:
         return lines
 
 
-def settle(records: Sequence[Any], family: Family) -> FamilyReport:
+def settle(records: Sequence[CheckRecord], family: Family) -> FamilyReport:
     """Finish the session's family: Holm's verdicts on pending gates (updating their records), the bound, the
     failures, and every gate's margin and flip probability (added to its record's ``details``)."""
-    groups: dict[tuple[str, int], list[Any]] = {}
+    groups: dict[tuple[str, int], list[CheckRecord]] = {}
     for record in records:
         if "gate_p_value" in record.details:
             groups.setdefault((record.test_id, record.details["family_gate"]), []).append(record)
@@ -303,7 +305,7 @@ def settle(records: Sequence[Any], family: Family) -> FamilyReport:
     return report
 
 
-def _holm(gates: list[list[Any]], family: Family, report: FamilyReport) -> None:
+def _holm(gates: list[list[CheckRecord]], family: Family, report: FamilyReport) -> None:
     p_values = [max(_p(r) for r in gate) for gate in gates]
     rejected = holm_rejections(p_values, family.alpha, family.size)
     failed = []
@@ -311,7 +313,7 @@ def _holm(gates: list[list[Any]], family: Family, report: FamilyReport) -> None:
         for record in gate:
             if not str(record.details.get("verdict", "")).startswith("pending"):
                 continue
-            own = (1.0 - record.details.get("requested_confidence", record.confidence)) / 2.0
+            own = (1.0 - record.details.get("requested_confidence", record.confidence or 0.0)) / 2.0
             shown = proven and p_value <= own
             record.passed = shown if record.details["interval_shows"] == "pass" else not shown
             record.details["verdict"] = f"holm at the end of the session: {'pass' if record.passed else 'fail'}"
@@ -329,14 +331,14 @@ def _holm(gates: list[list[Any]], family: Family, report: FamilyReport) -> None:
         )
 
 
-def _p(record: Any) -> float:
+def _p(record: CheckRecord) -> float:
     p_value = record.details["gate_p_value"]
     return 1.0 if p_value is None or math.isnan(p_value) else float(p_value)
 
 
-def _bound(gates: list[list[Any]], family: Family, report: FamilyReport) -> float:
+def _bound(gates: list[list[CheckRecord]], family: Family, report: FamilyReport) -> float:
     """The session's chance of a false verdict; a family too small for the gates that ran fails the run."""
-    union = min(1.0, sum((1.0 - max(r.confidence for r in gate)) / 2.0 for gate in gates))
+    union = min(1.0, sum((1.0 - max(r.confidence or 0.0 for r in gate)) / 2.0 for gate in gates))
     if not family.controlled:
         return union
     if len(gates) <= family.size:
@@ -352,7 +354,7 @@ def _bound(gates: list[list[Any]], family: Family, report: FamilyReport) -> floa
     return bound
 
 
-def _margins(records: Sequence[Any], report: FamilyReport) -> None:
+def _margins(records: Sequence[CheckRecord], report: FamilyReport) -> None:
     """Each gate's margin in standard errors and its chance to flip on a rerun, added to its record."""
     survive = 1.0
     for record in records:
@@ -367,7 +369,7 @@ def _margins(records: Sequence[Any], report: FamilyReport) -> None:
     report.flip_probability = 1.0 - survive
 
 
-def _margin(record: Any) -> float | None:
+def _margin(record: CheckRecord) -> float | None:
     """How far the compared number lies from the threshold, in standard errors read off the interval; positive
     on the side of the verdict. ``None`` for a record without a threshold or an interval."""
     low, high, confidence, threshold = record.low, record.high, record.confidence, record.threshold

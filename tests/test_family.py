@@ -166,16 +166,22 @@ def test_every_interval_gate_records_a_p_value_that_agrees_with_its_verdict() ->
 
 
 def test_a_family_makes_every_gate_stricter_in_checks() -> None:
-    from pytest_homog import assert_models_diverge, assert_no_regression
+    from pytest_homog import assert_f1_above, assert_models_diverge, assert_no_regression
     from pytest_homog.run_context import RunContext
 
     context = RunContext(0, Family("bonferroni", 0.05, 10, "--homog-family-size"))  # as under --homog-family
     try:
         record = assert_models_diverge(A, B, GOLD, min_gap=0.01, by="disagreement")
         assert_no_regression(A, A, GOLD)
+        with pytest.raises(AssertionError) as failed:
+            assert_f1_above(A, GOLD, 0.85, confidence=0.95)
     finally:
         context.pytest_unconfigure(None)  # type: ignore[arg-type]
     assert record.confidence == pytest.approx(0.99)
     assert record.details["requested_confidence"] == 0.95 and record.details["family"] == "bonferroni"
     assert record.details["n_resamples"] == 4000  # 20 replicates beyond a one-sided level of 0.005
+    assert "99% CI" in str(failed.value)
+    assert (
+        "confidence 99%, not the 95% asked for: --homog-family=bonferroni spends alpha 0.05 over 10 interval gates"
+    ) in str(failed.value)
     assert assert_models_diverge(A, B, GOLD, min_gap=0.01, by="disagreement").confidence == 0.95

@@ -12,6 +12,7 @@ from pytest_homog.checks.messages import (
     EVIDENCE_CONFIDENCE,
     check_number,
     failure_message,
+    family_note,
     gate_confidence,
     gate_resamples,
     gate_unit,
@@ -392,5 +393,6 @@ def assert_models_diverge(
     }
     record = _record(by, gap, min_gap, confidence, shown, passed, context)
     if not passed:
+        gap.evidence.extend(family_note(requested, confidence))
         raise AssertionError(_failure(by, gap, min_gap, confidence, shown, names))
     return record

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_homog.checks.messages import (
     check_number,
+    family_note,
     gate_confidence,
     gate_resamples,
     gate_unit,
@@ -356,6 +357,7 @@ def _failure(bounds: list[_Bound], measures: _Measures, options: _Options, group
         f"assert_not_homogeneous: {len(group)} subjects are homogeneous: "
         + "; ".join(_verdict(bound, options.confidence) for bound in bounds if not bound.passed),
         *_evidence(measures, options, group),
+        *family_note(options.requested, options.confidence),
     ]
     if measures.pairs is not None and measures.pairs is not matrix:
         lines += ["pairwise shared failure:", measures.pairs.to_markdown()]

@@ -22,6 +22,7 @@ __all__ = [
     "check_number",
     "check_threshold",
     "failure_message",
+    "family_note",
     "gate_confidence",
     "gate_resamples",
     "gate_unit",
@@ -111,6 +112,23 @@ def gate_resamples(n_resamples: int, confidence: float | None) -> int:
     (1000, 1000)
     """
     return n_resamples if confidence is None else run_family().resamples(n_resamples)
+
+
+def family_note(requested: float | None, used: float | None) -> list[str]:
+    """The line a failure adds when the run's family made the gate stricter than it asked; none otherwise.
+
+    Examples
+    --------
+    >>> family_note(0.95, 0.95)
+    []
+    """
+    if requested is None or used is None or used == requested:
+        return []
+    family = run_family()
+    return [
+        f"confidence {percent(used)}, not the {percent(requested)} asked for: --homog-family={family.method} spends "
+        f"alpha {family.alpha:g} over {family.size} interval gates"
+    ]
 
 
 def gate_verdict(p_value: float, requested: float, decisive: bool, shows: str) -> tuple[bool, dict[str, Any]]:

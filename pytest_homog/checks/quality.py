@@ -12,6 +12,7 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_threshold,
     failure_message,
+    family_note,
     gate_confidence,
     gate_resamples,
     gate_verdict,
@@ -153,6 +154,7 @@ def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estima
         f"subject {resolved.name}{data_part}: n={estimate.n} {unit_word(level)}, {how}, "
         f"{bar.n_resamples} bootstrap resamples (seed {bar.seed})"
     )
+    evidence.extend(family_note(bar.requested, bar.confidence))
     evidence.append(
         f"power: the check passes with {DETECTION_POWER:.0%} power only where {METRIC_TITLE[bar.metric]} lies "
         f"{_margin(bar, estimate):.3f} or more above the threshold (bootstrap standard error "

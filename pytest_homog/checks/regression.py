@@ -11,6 +11,7 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_number,
     failure_message,
+    family_note,
     gate_confidence,
     gate_resamples,
     gate_verdict,
@@ -75,6 +76,7 @@ def _failure(
         f"(seed {details['seed']}), average={details['average']}"
         + (f", scheme={details['scheme']}, mode={details['mode']}" if entity else ""),
         "power: " + _detection(estimate, allowed_drop, details["detectable_change"]),
+        *family_note(details["requested"], coverage),
     ]
     step = (
         "Next step: compare the two per label (pytest_homog.classification_report on each) to see where the "
@@ -242,7 +244,14 @@ def assert_no_regression(
         )
     )
     if not passed:
-        details = {"seed": seed, "average": average, "scheme": scheme, "mode": mode, "detectable_change": detectable}
+        details = {
+            "seed": seed,
+            "average": average,
+            "scheme": scheme,
+            "mode": mode,
+            "detectable_change": detectable,
+            "requested": requested,
+        }
         raise AssertionError(_failure(estimate, candidate_, baseline_, metric, allowed_drop, coverage, details))
     _warn_if_underpowered(estimate, allowed_drop, detectable)
     return estimate

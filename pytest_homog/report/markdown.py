@@ -16,9 +16,10 @@ _VERDICTS = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "REGRESSED": "⚠️ REGRES
 
 
 def markdown_chunks(report: RunReport) -> Iterator[str]:
-    """The Markdown summary in pieces, each a whole number of lines: counts, the check table, baseline
-    regressions, similarity matrices, per-label tables (of every check when there are at most ``DETAIL_LIMIT``
-    checks, else of those that failed or regressed; the JSON report always has them all).
+    """The Markdown summary in pieces, each a whole number of lines: counts, the check table, the family of interval
+    gates and their flakiness, baseline regressions, similarity matrices, per-label tables (of every check when
+    there are at most ``DETAIL_LIMIT`` checks, else of those that failed or regressed; the JSON report always has
+    them all).
 
     Examples
     --------
