@@ -92,8 +92,11 @@ def test_without_a_family_each_gate_keeps_its_confidence_and_the_bound_is_the_un
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_gates=GATES)
-    result, report = run_json(pytester)
+    result, report = run_json(pytester, "--homog-markdown=summary.md")
     assert {check["confidence"] for check in report["checks"]} == {0.95}
+    markdown = (pytester.path / "summary.md").read_text()
+    assert "- homog family: none, 6 interval gate(s) each at its own confidence:" in markdown
+    assert "- homog flakiness: a rerun on a fresh sample" in markdown
     assert report["family"]["method"] == "none"
     assert report["family"]["false_verdict_bound"] == pytest.approx(6 * 0.025)
     assert all("gate_p_value" in check["details"] for check in report["checks"])

@@ -321,7 +321,8 @@ def assert_models_diverge(
     by : str
         See above.
     confidence : float, optional
-        Interval coverage; None compares the point estimate.
+        Interval coverage; None compares the point estimate. Under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more.
     level, unit, scheme, mode
         What is counted and how entities are read (see :mod:`pytest_homog.metrics.agreement`); ``unit`` defaults
         to ``"span"`` for tag sequences (gold entities and every span either subject predicts outside them, so

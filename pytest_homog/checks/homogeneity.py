@@ -511,7 +511,8 @@ def assert_not_homogeneous(
         ``kappa``, ``yules_q``, ``shared_failure`` or ``cka`` (needs ``homog_features(data)`` on every subject;
         no interval).
     confidence : float, optional
-        Interval coverage; None compares point estimates.
+        Interval coverage; None compares point estimates. Under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more.
     unit : {"span", "entity", "sentence", "token", "example"}, optional
         What can be failed; default ``"span"`` for tag sequences (gold entities and every span a subject
         predicts outside them, so shared false positives count) and ``"example"`` for flat labels.

@@ -260,7 +260,8 @@ def assert_f1_above(
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
         shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
-        interval must reach it.
+        interval must reach it; under ``--homog-family`` the run's family makes it stricter where its share of
+        alpha asks for more.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
@@ -342,7 +343,8 @@ def assert_precision_above(
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
         shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
-        interval must reach it.
+        interval must reach it; under ``--homog-family`` the run's family makes it stricter where its share of
+        alpha asks for more.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int
@@ -418,7 +420,8 @@ def assert_recall_above(
     confidence : float, optional
         ``None`` (default): the point estimate must reach ``threshold`` (a 95% interval is still computed and
         shown as evidence). A number in (0, 1): the lower bound of the ``confidence`` BCa bootstrap
-        interval must reach it.
+        interval must reach it; under ``--homog-family`` the run's family makes it stricter where its share of
+        alpha asks for more.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
     n_resamples, seed : int

@@ -156,7 +156,8 @@ def assert_no_regression(
     tolerance : float
         How large a drop is accepted (absolute, >= 0).
     confidence : float, optional
-        Interval coverage (default 0.95); ``None`` compares the point difference.
+        Interval coverage (default 0.95); ``None`` compares the point difference. Under ``--homog-family`` the
+        run's family makes it stricter where its share of alpha asks for more.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`.
     n_resamples, seed : int
