@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pytest_homog.family import Family, holm_rejections  # noqa: E402
-from pytest_homog.metrics.bootstrap import tail_p_value  # noqa: E402
+from pytest_homog.metrics.tail import tail_p_value  # noqa: E402
 
 GATES = 50
 RESAMPLES = 1000

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from pytest_homog.family import Family, holm_rejections, interval_p_value, settle
-from pytest_homog.metrics.bootstrap import percentile_interval, score, tail_p_value
+from pytest_homog.metrics.bootstrap import percentile_interval, score
+from pytest_homog.metrics.tail import tail_p_value
 from pytest_homog.record import CheckRecord
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "INTERVALS",
     "Estimate",
     "Resampler",
+    "bca_constants",
     "bootstrap_indices",
     "check_confidence",
     "check_interval",
@@ -50,7 +51,6 @@ __all__ = [
     "percentile_interval",
     "replicate_values",
     "score",
-    "tail_p_value",
 ]
 
 _METRIC_INDEX = {"precision": 0, "recall": 1, "f1": 2}
@@ -114,7 +114,8 @@ class Estimate:
 
     def tail_p_value(self, threshold: float, bound: str = "low") -> float:
         """The one-sided bootstrap p-value of the gate ``low >= threshold`` (``bound="low"``) or ``high <=
-        threshold`` (``bound="high"``): see :func:`tail_p_value`. NaN when the replicates were not kept.
+        threshold`` (``bound="high"``): see :func:`pytest_homog.metrics.tail.tail_p_value`. NaN when the replicates
+        were not kept.
 
         Examples
         --------
@@ -122,6 +123,8 @@ class Estimate:
         >>> est.tail_p_value(0.9) > 0.5, est.tail_p_value(0.5) < 0.01
         (True, True)
         """
+        from pytest_homog.metrics.tail import tail_p_value
+
         if self.replicates is None:
             return math.nan
         return tail_p_value(self.replicates, threshold, bound=bound, value=self.value, jackknife=self.jackknife)
@@ -360,8 +363,9 @@ def percentile_interval(
     return float(low), float(high)
 
 
-def _bca_constants(defined: np.ndarray, value: float, jackknife: np.ndarray) -> tuple[float, float]:
-    """BCa's bias correction ``z0`` and acceleration ``a`` (see :func:`percentile_interval`)."""
+def bca_constants(defined: np.ndarray, value: float, jackknife: np.ndarray) -> tuple[float, float]:
+    """BCa's bias correction ``z0`` and acceleration ``a`` (see :func:`percentile_interval`) of the defined
+    replicates, the point ``value`` and the ``jackknife`` values."""
     normal = NormalDist()
     size = defined.size
     # a replicate equal to the value up to rounding is a tie: the same counts summed in another order
@@ -378,7 +382,7 @@ def _bca_constants(defined: np.ndarray, value: float, jackknife: np.ndarray) -> 
 
 def _bca_levels(defined: np.ndarray, levels: list[float], value: float, jackknife: np.ndarray) -> list[float]:
     normal = NormalDist()
-    bias, acceleration = _bca_constants(defined, value, jackknife)
+    bias, acceleration = bca_constants(defined, value, jackknife)
     adjusted = []
     for level in levels:
         shifted = bias + normal.inv_cdf(level)
@@ -386,69 +390,6 @@ def _bca_levels(defined: np.ndarray, levels: list[float], value: float, jackknif
         denominator = 1.0 - acceleration * shifted
         adjusted.append(normal.cdf(bias + shifted / denominator) if denominator > 0 else level)
     return adjusted
-
-
-def tail_p_value(
-    replicates: np.ndarray,
-    threshold: float,
-    *,
-    bound: str = "low",
-    value: float | None = None,
-    jackknife: np.ndarray | None = None,
-) -> float:
-    """The one-sided bootstrap p-value of a gate on an interval's bound, read as :func:`percentile_interval`
-    reads its bounds.
-
-    For ``bound="low"`` (the gate ``low >= threshold``) it is the smallest one-sided level ``alpha`` at which the
-    interval's lower bound reaches ``threshold``, so the gate on a ``confidence`` interval holds exactly when
-    ``p <= (1 - confidence) / 2``. For the percentile interval that is the share of replicates below the
-    threshold, read off the same linear interpolation as the quantiles (``threshold`` at a replicate's value
-    counts from that replicate); with the point ``value`` and the ``jackknife`` it is BCa's achieved
-    significance level (Efron and Tibshirani 1993, 15.4): the share ``s`` mapped back through BCa's level
-    correction, ``Phi(q / (1 + a q) - z0)`` with ``q = Phi^-1(s) - z0``. ``bound="high"`` (the gate ``high <=
-    threshold``) is the same on the negated replicates: the share above. Replicates that are NaN are left out,
-    as the interval leaves them out; none defined gives NaN.
-
-    Examples
-    --------
-    >>> replicates = np.arange(11.0)          # 0, 1, ..., 10: the 10% level sits at 1.0
-    >>> tail_p_value(replicates, 1.0), tail_p_value(replicates, 1.5), tail_p_value(replicates, -1.0)
-    (0.1, 0.15, 0.0)
-    >>> tail_p_value(replicates, 9.0, bound="high")
-    0.1
-    """
-    if bound == "high":
-        return tail_p_value(
-            -np.asarray(replicates, dtype=np.float64),
-            -threshold,
-            value=None if value is None else -value,
-            jackknife=None if jackknife is None else -np.asarray(jackknife, dtype=np.float64),
-        )
-    defined = np.sort(replicates[~np.isnan(replicates)])
-    if defined.size == 0 or math.isnan(threshold):
-        return math.nan
-    share = _level_reaching(defined, threshold)
-    if value is None or jackknife is None or math.isnan(value) or share in (0.0, 1.0):
-        return share
-    normal = NormalDist()
-    bias, acceleration = _bca_constants(defined, value, jackknife)
-    shifted = normal.inv_cdf(share) - bias
-    denominator = 1.0 + acceleration * shifted
-    # where BCa falls back to the percentile level (an extreme acceleration), so does its p-value
-    return normal.cdf(shifted / denominator - bias) if denominator > 0 else share
-
-
-def _level_reaching(ordered: np.ndarray, threshold: float) -> float:
-    """The smallest level whose linearly interpolated quantile of ``ordered`` (sorted) is at least ``threshold``."""
-    size = ordered.size
-    below = int(np.searchsorted(ordered, threshold, side="left"))
-    if below == 0:
-        return 0.0
-    if below == size:
-        return 1.0
-    low, high = float(ordered[below - 1]), float(ordered[below])
-    position = below if high == threshold else below - 1 + (threshold - low) / (high - low)
-    return position / (size - 1)
 
 
 def _check_estimate_options(
