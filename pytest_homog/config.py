@@ -29,7 +29,10 @@ __all__ = [
     "HomogConfig",
     "Tolerance",
     "default_cache_dir",
+    "parse_alpha",
     "parse_device",
+    "parse_family",
+    "parse_family_size",
     "parse_memory",
     "parse_seed",
     "parse_tolerance",
@@ -126,6 +129,13 @@ class HomogConfig:
         least recently used models are moved back to the CPU beyond it.
     step_summary_path : pathlib.Path, optional
         ``$GITHUB_STEP_SUMMARY``: the GitHub Actions job summary, to which the Markdown summary is appended.
+    family : str
+        ``--homog-family``: ``"none"`` (each interval gate at its own confidence), ``"bonferroni"`` or ``"holm"``
+        (see :mod:`pytest_homog.family`).
+    alpha : float
+        ``--homog-alpha``: the chance of any false verdict in the session that a family allows.
+    family_size : int, optional
+        ``--homog-family-size``: the number of interval gates, declared; ``None`` counts them at collection.
     """
 
     enabled: bool = False
@@ -146,6 +156,10 @@ class HomogConfig:
     refresh: bool = False
     gpu_memory: str = "80%"
     step_summary_path: Path | None = None
+    # family-wise error control across the session's interval gates
+    family: str = "none"
+    alpha: float = 0.05
+    family_size: int | None = None
 
 
 HOMOG_CONFIG_KEY = pytest.StashKey[HomogConfig]()
@@ -291,6 +305,70 @@ def parse_memory(value: str) -> str:
     )
 
 
+def parse_family(value: str) -> str:
+    """Validate a family-wise error control method; the ``type=`` of ``--homog-family``.
+
+    Examples
+    --------
+    >>> parse_family("Holm")
+    'holm'
+    >>> parse_family("fdr")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'fdr' is not a family; use one of none, bonferroni, holm
+    """
+    method = str(value).strip().lower()
+    if method not in ("none", "bonferroni", "holm"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a family; use one of none, bonferroni, holm")
+    return method
+
+
+def parse_alpha(value: str) -> float:
+    """Validate the session's family-wise error rate, a number in (0, 0.5); the ``type=`` of ``--homog-alpha``.
+
+    Examples
+    --------
+    >>> parse_alpha("0.1")
+    0.1
+    >>> parse_alpha("5%")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '5%' is not an alpha; use a number strictly between 0 and 0.5, such as 0.05
+    """
+    try:
+        alpha = float(str(value).strip())
+    except ValueError:
+        alpha = math.nan
+    if not 0.0 < alpha < 0.5:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an alpha; use a number strictly between 0 and 0.5, such as 0.05"
+        )
+    return alpha
+
+
+def parse_family_size(value: str) -> int:
+    """Validate a declared family size, a whole number >= 1; the ``type=`` of ``--homog-family-size``.
+
+    Examples
+    --------
+    >>> parse_family_size("50")
+    50
+    >>> parse_family_size("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '0' is not a family size; use the number of interval gates, a whole number >= 1
+    """
+    try:
+        size = int(str(value).strip())
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a family size; use the number of interval gates, a whole number >= 1"
+        )
+    return size
+
+
 def _parse_bool(value: str, source: str) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE:
@@ -368,6 +446,12 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         config, "homog_gpu_memory", parse_memory
     )
 
+    family = config.getoption("homog_family", default=None) or _from_ini(config, "homog_family", parse_family)
+    alpha = config.getoption("homog_alpha", default=None) or _from_ini(config, "homog_alpha", parse_alpha)
+    family_size = config.getoption("homog_family_size", default=None) or _from_ini(
+        config, "homog_family_size", parse_family_size
+    )
+
     return HomogConfig(
         enabled=enabled,
         device=device or "auto",
@@ -385,6 +469,9 @@ def resolve_config(config: pytest.Config, environ: Mapping[str, str] | None = No
         refresh=refresh,
         gpu_memory=gpu_memory or "80%",
         step_summary_path=Path(env[ENV_STEP_SUMMARY]) if env.get(ENV_STEP_SUMMARY) else None,
+        family=family or "none",
+        alpha=alpha or 0.05,
+        family_size=family_size,
     )
 
 

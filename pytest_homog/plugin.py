@@ -16,7 +16,10 @@ from pytest_homog.config import (
     ENV_ENABLE,
     HOMOG_CONFIG_KEY,
     HomogConfig,
+    parse_alpha,
     parse_device,
+    parse_family,
+    parse_family_size,
     parse_memory,
     parse_seed,
     parse_tolerance,
@@ -83,6 +86,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("homog_cache_dir", default="", help="cache directory, as --homog-cache-dir")
     parser.addini("homog_seed", default="", help="seed, as --homog-seed")
     _addoption_reports(parser, group)
+    _addoption_family(parser, group)
+
+
+def _addoption_family(parser: pytest.Parser, group: Any) -> None:
+    """Options of family-wise error control across the session's interval gates (pytest_homog.family)."""
+    group.addoption(
+        "--homog-family",
+        type=parse_family,
+        default=None,
+        metavar="METHOD",
+        help="share --homog-alpha over every interval gate of the run: bonferroni, holm (Holm's step-down; gates it "
+        "cannot decide when they run are decided at the end) or none (each gate at its own confidence) "
+        "(ini homog_family). Default: none.",
+    )
+    group.addoption(
+        "--homog-alpha",
+        type=parse_alpha,
+        default=None,
+        metavar="ALPHA",
+        help="the chance of any false verdict among the run's interval gates that --homog-family allows "
+        "(ini homog_alpha). Default: 0.05.",
+    )
+    group.addoption(
+        "--homog-family-size",
+        type=parse_family_size,
+        default=None,
+        metavar="N",
+        help="the number of interval gates of the run, declared (ini homog_family_size). Default: counted from the "
+        "selected tests, each marked homog counting its homog(gates=N), 1 when not given.",
+    )
+    parser.addini("homog_family", default="", help="family-wise error control, as --homog-family")
+    parser.addini("homog_alpha", default="", help="session-wide alpha, as --homog-alpha")
+    parser.addini("homog_family_size", default="", help="declared family size, as --homog-family-size")
 
 
 def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
@@ -178,7 +214,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "homog: a pytest-homog check; skipped unless pytest runs with --homog (or ini homog = true, "
-        f"or {ENV_ENABLE}=1)",
+        f"or {ENV_ENABLE}=1); homog(gates=N): it runs N interval gates (default 1), for --homog-family",
     )
     homog = resolve_config(config)
     config.stash[HOMOG_CONFIG_KEY] = homog
@@ -186,11 +222,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_device(homog.device)
     if homog.enabled:
         from pytest_homog.progress import attach
-        from pytest_homog.run_context import RunContext
+        from pytest_homog.run_context import RunContext, homog_family
         from pytest_homog.session import HomogSession, register_model_reports
 
         attach(config)  # long work (fine-tuning, prediction) shows its progress on this run's terminal
-        config.pluginmanager.register(RunContext(homog.seed), RunContext.name)
+        config.pluginmanager.register(RunContext(homog.seed, homog_family(homog)), RunContext.name)
         config.pluginmanager.register(HomogSession(config), HomogSession.name)
         # a controller under pytest-xdist never builds a model itself but shows the workers' model events
         register_model_reports(config)

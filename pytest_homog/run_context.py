@@ -1,11 +1,13 @@
-"""What a pytest run with ``--homog`` tells the code it calls: the fixture being set up, and the run's seed.
+"""What a pytest run with ``--homog`` tells the code it calls: the fixture being set up, the run's seed, and its
+family of interval gates.
 
 A subject's name is its role, never its path. The model fixtures read the role from the fixture being set up:
 a model that ``homog_model`` or ``homog_finetune`` makes while fixture ``candidate`` is set up, and that the
 fixture returns, is named ``candidate`` (unless it was given ``name=``), so a new release saved in a new folder
 keeps its name and its baseline keys. The checks read the run's seed (``--homog-seed``) as their default
 ``seed``. Outside such a run there is no fixture role and the seed is 0, so the checks work in plain scripts
-too.
+too. The interval gates read the run's :class:`~pytest_homog.family.Family` (``--homog-family``), sized when
+the tests are collected; outside such a run it is ``none``.
 
 :class:`RunContext` is registered as a plugin when pytest runs with ``--homog``. Importing this module is
 cheap: it imports nothing heavy.
@@ -15,11 +17,28 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Generator
-from typing import Any, Final
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-__all__ = ["RUN_SEED", "FixtureRole", "RunContext", "RunSeed", "fixture_role", "run_seed"]
+from pytest_homog.family import Family, count_gates
+
+if TYPE_CHECKING:
+    from pytest_homog.config import HomogConfig
+
+__all__ = [
+    "FAMILY_SIZE_OUTPUT",
+    "RUN_SEED",
+    "FixtureRole",
+    "RunContext",
+    "RunSeed",
+    "fixture_role",
+    "homog_family",
+    "run_family",
+    "run_seed",
+    "size_run_family",
+]
 
 
 class RunSeed:
@@ -36,6 +55,33 @@ RUN_SEED: Final = RunSeed()
 # one value for the whole run, a global rather than a context variable: checks run in threads the test starts
 # must see it too
 _seed = 0
+_family = Family()
+#: the key under which a pytest-xdist worker tells the controller the family size it counted
+FAMILY_SIZE_OUTPUT = "homog_family_size"
+
+
+def run_family() -> Family:
+    """The run's family of interval gates: ``--homog-family`` under pytest with ``--homog``, else ``none``.
+
+    Examples
+    --------
+    >>> run_family().method
+    'none'
+    """
+    return _family
+
+
+def homog_family(homog: HomogConfig) -> Family:
+    """The family the settings ask for; a declared ``--homog-family-size`` sizes it, else collection will."""
+    declared = homog.family_size is not None
+    return Family(homog.family, homog.alpha, homog.family_size or 0, "--homog-family-size" if declared else "")
+
+
+def size_run_family(size: int, sized_by: str) -> None:
+    """Size the run's family, unless ``--homog-family-size`` declared its size."""
+    global _family
+    if _family.sized_by != "--homog-family-size":
+        _family = replace(_family, size=size, sized_by=sized_by)
 
 
 def run_seed() -> int:
@@ -87,13 +133,24 @@ def fixture_role() -> FixtureRole | None:
 
 
 class RunContext:
-    """Hooks that make the fixture being set up and the run's seed known to the model fixtures and checks."""
+    """Hooks that make the fixture being set up, the run's seed and its family known to the model fixtures and
+    checks."""
 
     name = "homog-run-context"
 
-    def __init__(self, seed: int) -> None:
-        global _seed
+    def __init__(self, seed: int, family: Family | None = None) -> None:
+        global _seed, _family
         self._seed_before, _seed = _seed, seed
+        self._family_before, _family = _family, family or Family()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Size the family from the selected tests: after ``-k`` and ``-m`` deselection, each parametrised case
+        counted. Under pytest-xdist every worker collects the same tests, counts the same size and tells the
+        controller (which collects nothing itself)."""
+        size_run_family(count_gates(session.items), "collection")
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:
+            output[FAMILY_SIZE_OUTPUT] = _family.size
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(
@@ -109,5 +166,5 @@ class RunContext:
         return value
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        global _seed
-        _seed = self._seed_before
+        global _seed, _family
+        _seed, _family = self._seed_before, self._family_before

@@ -3,10 +3,11 @@
 :class:`HomogSession` is registered as a plugin when the checks are switched on (``--homog``): it opens the run
 record, stamps each record with the id of the test that made it, adds each test's numbers to its JUnit
 properties, fails a test whose checks regressed from the baseline, ships records from pytest-xdist workers to the
-controller, and writes the report files at the end; a run whose gate could not work (an unusable baseline, a report
-that could not be written) fails. :class:`ModelReports` shows the model cache's events (cache hit, trained,
-refreshed) in the terminal summary and fails each test that used a model rebuilt by ``--homog-refresh``; it is
-registered when a model fixture is first used.
+controller, settles the run's family of interval gates (Holm's verdicts, the session's bound, each gate's margin)
+and writes the report files at the end; a run whose gate could not work (an unusable baseline, a report that could
+not be written, a family too small for its gates) fails. :class:`ModelReports` shows the model cache's events
+(cache hit, trained, refreshed) in the terminal summary and fails each test that used a model rebuilt by
+``--homog-refresh``; it is registered when a model fixture is first used.
 """
 
 from __future__ import annotations
@@ -117,6 +118,16 @@ class HomogSession:
         if not self._order:
             self._order = {nodeid: i for i, nodeid in enumerate(ids)}
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist, on the controller: the family size each worker counted at collection (all count the
+        same tests, so they agree; the largest is kept)."""
+        from pytest_homog.run_context import FAMILY_SIZE_OUTPUT, run_family, size_run_family
+
+        size = getattr(node, "workeroutput", {}).get(FAMILY_SIZE_OUTPUT)
+        if size is not None and size >= run_family().size:
+            size_run_family(int(size), "collection")
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         shipped = getattr(report, "homog_checks", None)
         if shipped and not self.is_worker:  # under xdist, on the controller: records from a worker
@@ -126,16 +137,20 @@ class HomogSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             return
+        from pytest_homog.family import settle
         from pytest_homog.report import RunReport
+        from pytest_homog.run_context import run_family
 
         if self._order:  # stable: the checks of one test keep their order; those of no test come first
             order = self._order
             self.run.checks.sort(key=lambda r: order.get(r.test_id, -1))
+        family = settle(self.run.checks, run_family())  # Holm may change verdicts: before anything is written
         self.report = RunReport.build(self.run, self.baseline, self.homog.tolerance)
+        self.report.family = family
         write_outputs(self.report, self.homog)
         # a CI gate that compared nothing, or left out a report, must not look like a pass; --collect-only is no gate
         if not session.config.getoption("collectonly", False):
-            self.report.failures = gate_failures(self.report, self.homog)
+            self.report.failures = gate_failures(self.report, self.homog) + family.failures
         if self.report.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -9,12 +9,24 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.checks.messages import EVIDENCE_CONFIDENCE, check_number, failure_message, gate_unit, resolve_seed
+from pytest_homog.checks.messages import (
+    EVIDENCE_CONFIDENCE,
+    check_number,
+    failure_message,
+    family_note,
+    gate_confidence,
+    gate_resamples,
+    gate_unit,
+    gate_verdict,
+    percent,
+    resolve_seed,
+)
 from pytest_homog.errors import HomogUsageError, UndefinedMetricWarning
 from pytest_homog.record import CheckRecord, record_check
 from pytest_homog.run_context import RUN_SEED, RunSeed
 
 if TYPE_CHECKING:
+    from pytest_homog.metrics.bootstrap import Estimate
     from pytest_homog.subjects import Resolved
 
 __all__ = ["DIVERGE_BY", "assert_models_diverge"]
@@ -53,7 +65,8 @@ class _Gap:
     high: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
-    standard_error: float | None = None
+    #: the bootstrap estimate the interval came from (its replicates give the gate's p-value)
+    estimate: Estimate | None = None
 
 
 def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
@@ -99,7 +112,7 @@ def _metric_gap(
     )
     low, high = _abs_interval(estimate.low, estimate.high)
     evidence = [
-        f"delta {by} ({a.name} - {b.name}) = {estimate.value:+.4f}, {shown:.0%} CI [{estimate.low:+.4f}, "
+        f"delta {by} ({a.name} - {b.name}) = {estimate.value:+.4f}, {percent(shown)} CI [{estimate.low:+.4f}, "
         f"{estimate.high:+.4f}], bootstrap p = {estimate.p_value:.3g}, n = {estimate.n} sentences, "
         f"{estimate.n_resamples} paired resamples"
     ]
@@ -109,8 +122,7 @@ def _metric_gap(
         "delta_high": estimate.high,
         "p_value": estimate.p_value,
     }
-    spread = estimate.standard_error
-    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details, standard_error=spread)
+    return _Gap(abs(estimate.value), estimate.n, estimate.level, evidence, low, high, details, estimate=estimate)
 
 
 def _divergence(
@@ -136,26 +148,27 @@ def _divergence(
             a.predictions, b.predictions, by=by, counted=counted, confidence=shown, n_resamples=n_resamples, seed=seed
         )
     evidence = [
-        f"{_WHAT[by]} = {estimate.value:.4f}, {shown:.0%} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
+        f"{_WHAT[by]} = {estimate.value:.4f}, {percent(shown)} CI [{estimate.low:.4f}, {estimate.high:.4f}] "
         f"({'level' if by == 'disagreement' else 'unit'} {estimate.level}; paired bootstrap over {estimate.n} "
         f"sentences, {estimate.n_resamples} resamples)"
     ]
     details = {} if reason is None else {"undefined": reason}
-    measured = (estimate.value, estimate.n, estimate.level, evidence, estimate.low, estimate.high)
-    return _Gap(*measured, details, reason, estimate.standard_error)
+    interval = (estimate.low, estimate.high)
+    return _Gap(estimate.value, estimate.n, estimate.level, evidence, *interval, details, reason, estimate)
 
 
 def _add_power(gap: _Gap, min_gap: float, confidence: float | None) -> None:
     """Record the divergence beyond ``min_gap`` that this data shows with 80% power, and say it in the evidence."""
     from pytest_homog.metrics.bootstrap import DETECTION_POWER, detectable_change
 
-    if gap.standard_error is None or gap.reason is not None:
+    spread = None if gap.estimate is None else gap.estimate.standard_error
+    if spread is None or gap.reason is not None:
         return
-    detectable = detectable_change(gap.standard_error, confidence)
+    detectable = detectable_change(spread, confidence)
     gap.details["detectable_change"] = detectable
     line = (
         f"power: this data shows a divergence of {min_gap + detectable:.4f} or more (min_gap + {detectable:.4f}) "
-        f"with {DETECTION_POWER:.0%} power (bootstrap standard error {gap.standard_error:.4f} on n = {gap.n})"
+        f"with {DETECTION_POWER:.0%} power (bootstrap standard error {spread:.4f} on n = {gap.n})"
     )
     if min_gap < detectable:
         line += (
@@ -184,7 +197,7 @@ def _different_wrong_answers(
     if math.isnan(rate):
         reason = f"same wrong answer is undefined: {a.name!r} and {b.name!r} fail no {counted} unit together"
     evidence = [
-        f"1 - same wrong answer = {1.0 - rate:.4f}, {shown:.0%} CI [{1.0 - high:.4f}, {1.0 - low:.4f}] (of the "
+        f"1 - same wrong answer = {1.0 - rate:.4f}, {percent(shown)} CI [{1.0 - high:.4f}, {1.0 - low:.4f}] (of the "
         f"{pair.n} {counted} units both fail, the share where their wrong outputs differ; paired bootstrap over "
         f"{corpus.n_units} sentences, {sampling[0]} resamples)"
     ]
@@ -224,6 +237,18 @@ def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, leve
     ]
     details = {"interval": "none: linear CKA has no bootstrap interval here; the point value is compared"}
     return _Gap(1.0 - similarity, n, level, evidence, details=details)
+
+
+def _gap_p_value(by: str, gap: _Gap, min_gap: float) -> float:
+    """The gate's tail p-value: a metric gap clears ``min_gap`` when its interval lies wholly above ``min_gap`` or
+    wholly below ``-min_gap``, so its p-value is the smaller of the two tails; an undefined measure proves
+    nothing."""
+    estimate = gap.estimate
+    if gap.reason is not None or estimate is None:
+        return 1.0
+    if by in ("f1", "precision", "recall"):
+        return min(estimate.tail_p_value(min_gap, "low"), estimate.tail_p_value(-min_gap, "high"))
+    return estimate.tail_p_value(min_gap, "low")
 
 
 def _record(
@@ -274,7 +299,7 @@ def _failure(by: str, gap: _Gap, min_gap: float, confidence: float | None, shown
             verdict += f" ({shown:.0%} CI of the gap [{gap.low:.4f}, {gap.high:.4f}])"
     else:
         verdict = (
-            f"the {confidence:.0%} CI of {what}, [{gap.low:.4f}, {gap.high:.4f}], does not clear min_gap "
+            f"the {percent(confidence)} CI of {what}, [{gap.low:.4f}, {gap.high:.4f}], does not clear min_gap "
             f"{min_gap:g} (gap {gap.value:.4f})"
         )
     return failure_message(
@@ -358,7 +383,8 @@ def assert_models_diverge(
     by : str
         See above.
     confidence : float, optional
-        Interval coverage; None compares the point estimate.
+        Interval coverage; None compares the point estimate. Under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more.
     level, unit, scheme, mode
         What is counted and how entities are read (see :mod:`pytest_homog.metrics.agreement`); ``unit`` defaults
         to ``"span"`` for tag sequences (gold entities and every span either subject predicts outside them, so
@@ -395,7 +421,9 @@ def assert_models_diverge(
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
-    min_gap, confidence = _check_options(by, min_gap, confidence)
+    min_gap, requested = _check_options(by, min_gap, confidence)
+    confidence = gate_confidence(requested)
+    n_resamples = gate_resamples(check_n_resamples(n_resamples), confidence)
     seed = resolve_seed(seed)
     if is_example_data(data):
         if by == "cka":
@@ -408,16 +436,19 @@ def assert_models_diverge(
     names = (first.name, second.name)
     shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
     if by in ("f1", "precision", "recall"):
-        gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), seed)
+        gap = _metric_gap(first, second, by, level, shown, n_resamples, seed)
     elif by == "same_wrong_answer":
-        gap = _different_wrong_answers(first, second, unit, shown, (check_n_resamples(n_resamples), seed))
+        gap = _different_wrong_answers(first, second, unit, shown, (n_resamples, seed))
     elif by != "cka":
-        sampling = (check_n_resamples(n_resamples), seed)
+        sampling = (n_resamples, seed)
         gap = _divergence(first, second, by, level, unit, shown, *sampling)
     else:
         gap = _cka(a, b, data, names, debiased, level)
     _add_power(gap, min_gap, confidence)
     passed = gap.reason is None and (gap.value if confidence is None else gap.low) >= min_gap  # type: ignore[operator]
+    if requested is not None and gap.estimate is not None:
+        passed, family = gate_verdict(_gap_p_value(by, gap, min_gap), requested, passed, "pass")
+        gap.details.update(family)
     context = {
         "sampling": {} if by == "cka" else {"n_resamples": n_resamples, "seed": seed},
         "scheme": scheme,
@@ -428,5 +459,6 @@ def assert_models_diverge(
     }
     record = _record(by, gap, min_gap, confidence, shown, passed, context)
     if not passed:
+        gap.evidence.extend(family_note(requested, confidence))
         raise AssertionError(_failure(by, gap, min_gap, confidence, shown, names))
     return record

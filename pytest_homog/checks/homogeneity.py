@@ -15,7 +15,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_homog.checks.messages import check_number, gate_unit, resolve_seed
+from pytest_homog.checks.messages import (
+    check_number,
+    family_note,
+    gate_confidence,
+    gate_resamples,
+    gate_unit,
+    gate_verdict,
+    percent,
+    resolve_seed,
+)
 from pytest_homog.errors import HomogUsageError, HomogWarning
 from pytest_homog.record import CheckRecord, record_check
 from pytest_homog.run_context import RUN_SEED, RunSeed
@@ -42,6 +51,8 @@ class _Options:
     confidence: float | None
     n_resamples: int
     seed: int | None
+    #: the confidence the caller asked for; ``confidence`` is the session family's when stricter
+    requested: float | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,8 @@ def _check_options(
         else check_number(bounds[2], "max_similarity", minimum=-1.0, below=1.0, why=" (1 = identical)" + never_fails)
     )
     confidence, n_resamples, seed = check_interval_options(sampling[0], sampling[1], resolve_seed(sampling[2]))
-    return _Options(shared, homogenization, similarity, confidence, n_resamples, seed)
+    used = gate_confidence(confidence)
+    return _Options(shared, homogenization, similarity, used, gate_resamples(n_resamples, used), seed, confidence)
 
 
 def _measure(
@@ -186,8 +198,37 @@ def _bounds(measures: _Measures, options: _Options, by: str) -> list[_Bound]:
     return out
 
 
+def _gate(bounds: list[_Bound], options: _Options) -> tuple[bool, list[dict[str, Any]]]:
+    """The call's verdict and what each bound's record says about the run's family.
+
+    The call passes only when every bound is shown (an intersection-union test: each bound at the call's
+    confidence keeps the call's chance of a false pass at that level), so it is one gate of the family, its
+    p-value the largest of its bounds'. Each bound's p-value is read from its interval (the group measures keep
+    no replicates)."""
+    from pytest_homog.family import interval_p_value
+
+    shown = all(bound.passed for bound in bounds)
+    if options.requested is None or options.confidence is None or all(b.high is None for b in bounds):
+        return shown, [{} for _ in bounds]
+    p_values = [
+        1.0 if bound.reason is not None else interval_p_value(bound.value, bound.high, bound.bound, options.confidence)
+        for bound in bounds
+        if bound.high is not None
+    ]
+    # a bound without an interval that failed cannot be proven later: the call is decided now
+    point_failed = any(not bound.passed for bound in bounds if bound.high is None)
+    passed, family = gate_verdict(1.0 if point_failed else max(p_values), options.requested, shown, "pass")
+    own = iter([1.0] * len(p_values) if point_failed else p_values)
+    return passed, [{} if bound.high is None else {**family, "gate_p_value": next(own)} for bound in bounds]
+
+
 def _record(
-    bound: _Bound, measures: _Measures, options: _Options, common: dict[str, Any], failures: dict[str, Any]
+    bound: _Bound,
+    measures: _Measures,
+    options: _Options,
+    common: dict[str, Any],
+    failures: dict[str, Any],
+    family: dict[str, Any],
 ) -> CheckRecord:
     homogenization = measures.homogenization
     details: dict[str, Any] = {
@@ -216,13 +257,14 @@ def _record(
         if measures.pairs is not None:
             details["pair_shared_failure"] = measures.pairs.to_dict()
     details["matrix"] = measures.matrix.to_dict()
+    details.update(family)
     with_interval = bound.high is not None
     return record_check(
         CheckRecord(
             check="assert_not_homogeneous",
             metric=bound.metric,
             value=bound.value,
-            passed=bound.passed,
+            passed=bound.passed or "verdict" in family,  # a pending bound passes until holm decides it
             threshold=bound.bound,
             compared="high" if with_interval else "value",
             low=bound.low,
@@ -243,11 +285,11 @@ def _verdict(bound: _Bound, confidence: float | None) -> str:
         return f"{bound.what} {bound.value:.3f} > {bound.option} {bound.bound:g}"
     if math.isnan(bound.high):
         return (
-            f"the {confidence:.0%} CI of {bound.what} is undefined: in too many resamples some subject fails no "
+            f"the {percent(confidence)} CI of {bound.what} is undefined: in too many resamples some subject fails no "
             f"unit ({bound.what} {bound.value:.3f}); use more data"
         )
     return (
-        f"the {confidence:.0%} CI of {bound.what}, [{bound.low:.3f}, {bound.high:.3f}], reaches above "
+        f"the {percent(confidence)} CI of {bound.what}, [{bound.low:.3f}, {bound.high:.3f}], reaches above "
         f"{bound.option} {bound.bound:g} ({bound.what} {bound.value:.3f})"
     )
 
@@ -255,7 +297,7 @@ def _verdict(bound: _Bound, confidence: float | None) -> str:
 def _interval_text(low: float | None, high: float | None, confidence: float | None) -> str:
     if low is None or high is None or confidence is None:
         return "point estimate (confidence=None), no interval"
-    return f"{confidence:.0%} CI [{low:.3f}, {high:.3f}]"
+    return f"{percent(confidence)} CI [{low:.3f}, {high:.3f}]"
 
 
 def _evidence(measures: _Measures, options: _Options, group: list[Resolved]) -> list[str]:
@@ -318,6 +360,7 @@ def _failure(bounds: list[_Bound], measures: _Measures, options: _Options, group
         f"assert_not_homogeneous: {len(group)} subjects are homogeneous: "
         + "; ".join(_verdict(bound, options.confidence) for bound in bounds if not bound.passed),
         *_evidence(measures, options, group),
+        *family_note(options.requested, options.confidence),
     ]
     if measures.pairs is not None and measures.pairs is not matrix:
         lines += ["pairwise shared failure:", measures.pairs.to_markdown()]
@@ -532,7 +575,8 @@ def assert_not_homogeneous(
         ``kappa``, ``yules_q``, ``shared_failure`` or ``cka`` (needs ``homog_features(data)`` on every subject;
         no interval).
     confidence : float, optional
-        Interval coverage; None compares point estimates.
+        Interval coverage; None compares point estimates. Under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more.
     unit : {"span", "entity", "sentence", "token", "example"}, optional
         What can be failed; default ``"span"`` for tag sequences (gold entities and every span a subject
         predicts outside them, so shared false positives count) and ``"example"`` for flat labels.
@@ -581,7 +625,10 @@ def assert_not_homogeneous(
         "duration": time.perf_counter() - started,
     }
     failures = _failure_details(measures, group)
-    records = [_record(bound, measures, options, common, failures) for bound in bounds]
-    if not all(bound.passed for bound in bounds):
+    passed, families = _gate(bounds, options)
+    records = [
+        _record(bound, measures, options, common, failures, gate) for bound, gate in zip(bounds, families, strict=True)
+    ]
+    if not passed:
         raise AssertionError(_failure(bounds, measures, options, group, show))
     return records[0]

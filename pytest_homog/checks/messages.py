@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_homog.errors import HomogUsageError
-from pytest_homog.run_context import RUN_SEED, run_seed
+from pytest_homog.run_context import RUN_SEED, run_family, run_seed
 
 if TYPE_CHECKING:
     from pytest_homog.corpus import Corpus
@@ -22,7 +22,12 @@ __all__ = [
     "check_number",
     "check_threshold",
     "failure_message",
+    "family_note",
+    "gate_confidence",
+    "gate_resamples",
     "gate_unit",
+    "gate_verdict",
+    "percent",
     "resolve_seed",
     "unit_word",
 ]
@@ -85,6 +90,67 @@ def check_number(
     return number
 
 
+def gate_confidence(confidence: float | None) -> float | None:
+    """The confidence an interval gate uses: ``confidence``, or the run's family's (``--homog-family``) where that
+    is stricter; ``None`` (a gate on the point estimate) stays ``None``.
+
+    Examples
+    --------
+    >>> gate_confidence(0.95), gate_confidence(None)
+    (0.95, None)
+    """
+    return None if confidence is None else run_family().confidence(confidence)
+
+
+def gate_resamples(n_resamples: int, confidence: float | None) -> int:
+    """The bootstrap resamples an interval gate draws: ``n_resamples``, or under the run's family enough for its
+    stricter bound (see :meth:`pytest_homog.family.Family.resamples`); a point-estimate gate keeps its own.
+
+    Examples
+    --------
+    >>> gate_resamples(1000, 0.95), gate_resamples(1000, None)
+    (1000, 1000)
+    """
+    return n_resamples if confidence is None else run_family().resamples(n_resamples)
+
+
+def family_note(requested: float | None, used: float | None) -> list[str]:
+    """The line a failure adds when the run's family made the gate stricter than it asked; none otherwise.
+
+    Examples
+    --------
+    >>> family_note(0.95, 0.95)
+    []
+    """
+    if requested is None or used is None or used == requested:
+        return []
+    family = run_family()
+    return [
+        f"confidence {percent(used)}, not the {percent(requested)} asked for: --homog-family={family.method} spends "
+        f"alpha {family.alpha:g} over {family.size} interval gates"
+    ]
+
+
+def gate_verdict(p_value: float, requested: float, decisive: bool, shows: str) -> tuple[bool, dict[str, Any]]:
+    """An interval gate's verdict when it runs, and what it records about the run's family.
+
+    ``decisive`` says whether the interval proved the verdict it can prove (``shows``: ``"pass"`` for a gate that
+    must show its property, ``"failure"`` for one that fails only on proof); ``p_value`` is the gate's tail
+    p-value, ``requested`` the confidence the caller asked for. Under ``--homog-family=holm`` a gate Holm may
+    still prove at the end of the session is pending: it passes for now, and the session decides it.
+
+    Examples
+    --------
+    >>> passed, details = gate_verdict(0.01, 0.95, True, "pass")
+    >>> passed, details["gate_p_value"], details["family"]
+    (True, 0.01, 'none')
+    """
+    family = run_family()
+    pending = family.pending(p_value, decisive, requested)
+    passed = decisive if shows == "pass" else not decisive
+    return passed or pending, family.gate_details(p_value, requested, shows, pending)
+
+
 def gate_unit(corpus: Corpus, unit: object) -> str:
     """The unit of a homogeneity or error-consistency gate: ``unit`` checked, or by default ``"span"`` for tag
     sequences (gold entities and every predicted span outside them, so shared false positives count) and
@@ -106,6 +172,17 @@ def resolve_seed(seed: object) -> int | None:
     from pytest_homog.metrics.bootstrap import check_seed
 
     return run_seed() if seed is RUN_SEED else check_seed(seed)
+
+
+def percent(confidence: float | None) -> str:
+    """A confidence as messages write it: ``95%``, and ``99.8%`` for one a family made stricter.
+
+    Examples
+    --------
+    >>> percent(0.95), percent(0.998), percent(1 - 0.1 / 3)
+    ('95%', '99.8%', '96.67%')
+    """
+    return f"{float(confidence or 0.0) * 100:.4g}%"
 
 
 def failure_message(verdict: str, evidence: list[str], step: str) -> str:

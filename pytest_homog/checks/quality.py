@@ -12,6 +12,10 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_threshold,
     failure_message,
+    family_note,
+    gate_confidence,
+    gate_resamples,
+    gate_verdict,
     resolve_seed,
     unit_word,
 )
@@ -41,6 +45,8 @@ class _Bar:
     average: str
     n_resamples: int
     seed: int | None
+    #: the confidence the caller asked for; ``confidence`` is the session family's when stricter
+    requested: float | None = None
 
 
 def _check_bar(
@@ -66,8 +72,8 @@ def _check_bar(
         )
     check_scheme(scheme)
     check_mode(mode)
-    sampling = (check_n_resamples(n_resamples), resolve_seed(seed))
-    return _Bar(check, metric, bound, coverage, scheme, mode, average, *sampling)
+    sampling = (gate_resamples(check_n_resamples(n_resamples), coverage), resolve_seed(seed))
+    return _Bar(check, metric, bound, gate_confidence(coverage), scheme, mode, average, *sampling, coverage)
 
 
 def _margin(bar: _Bar, estimate: Estimate) -> float:
@@ -78,9 +84,16 @@ def _margin(bar: _Bar, estimate: Estimate) -> float:
 
 
 def _record(
-    bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estimate, report: Report, passed: bool, started: float
+    bar: _Bar,
+    resolved: Resolved,
+    counts: UnitCounts,
+    estimate: Estimate,
+    report: Report,
+    verdict: tuple[bool, dict[str, Any]],
+    started: float,
 ) -> None:
     entity = counts.level == "entity"
+    passed, family = verdict
     record_check(
         CheckRecord(
             check=bar.check,
@@ -104,6 +117,7 @@ def _record(
                 "seed": bar.seed,
                 "detectable_change": _margin(bar, estimate),
                 **({} if estimate.seeds is None else {"seeds": estimate.seeds[0]}),
+                **family,
                 "worst_labels": [row._asdict() for row in report.worst(3)],
                 "labels": report.to_dict(),
             },
@@ -143,6 +157,7 @@ def _failure(bar: _Bar, resolved: Resolved, counts: UnitCounts, estimate: Estima
     evidence.append(
         f"subject {resolved.name}{data_part}: n={estimate.n} {unit_word(level)}, {how}, {resampled} (seed {bar.seed})"
     )
+    evidence.extend(family_note(bar.requested, bar.confidence))
     evidence.append(
         f"power: the check passes with {DETECTION_POWER:.0%} power only where {METRIC_TITLE[bar.metric]} lies "
         f"{_margin(bar, estimate):.3f} or more above the threshold (bootstrap standard error "
@@ -208,8 +223,13 @@ def _assert_metric_above(
         zero_division=0.0,
     )
     report = report_from_counts(counts, zero_division=0.0, scheme=scheme, mode=mode)
-    passed = bool((estimate.value if bar.confidence is None else estimate.low) >= bar.threshold)
-    _record(bar, resolved, counts, estimate, report, passed, started)
+    if bar.confidence is None or bar.requested is None:
+        verdict: tuple[bool, dict[str, Any]] = (bool(estimate.value >= bar.threshold), {})
+    else:
+        p_value = estimate.tail_p_value(bar.threshold, "low")
+        verdict = gate_verdict(p_value, bar.requested, bool(estimate.low >= bar.threshold), "pass")
+    passed = verdict[0]
+    _record(bar, resolved, counts, estimate, report, verdict, started)
     if not passed:
         raise AssertionError(_failure(bar, resolved, counts, estimate, report))
     return estimate
@@ -242,7 +262,8 @@ def assert_f1_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         The coverage of the BCa bootstrap interval whose lower bound must reach ``threshold`` (default 0.95:
-        the data must show the metric is above the bar). ``None``: the point estimate must reach it (a 95%
+        the data must show the metric is above the bar); under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more. ``None``: the point estimate must reach it (a 95%
         interval is still computed and shown as evidence).
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -324,7 +345,8 @@ def assert_precision_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         The coverage of the BCa bootstrap interval whose lower bound must reach ``threshold`` (default 0.95:
-        the data must show the metric is above the bar). ``None``: the point estimate must reach it (a 95%
+        the data must show the metric is above the bar); under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more. ``None``: the point estimate must reach it (a 95%
         interval is still computed and shown as evidence).
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.
@@ -400,7 +422,8 @@ def assert_recall_above(
         The bar, strictly between 0 and 1.
     confidence : float, optional
         The coverage of the BCa bootstrap interval whose lower bound must reach ``threshold`` (default 0.95:
-        the data must show the metric is above the bar). ``None``: the point estimate must reach it (a 95%
+        the data must show the metric is above the bar); under ``--homog-family`` the run's family makes it
+        stricter where its share of alpha asks for more. ``None``: the point estimate must reach it (a 95%
         interval is still computed and shown as evidence).
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`; ``average`` may not be ``None``.

@@ -11,6 +11,11 @@ from pytest_homog.checks.messages import (
     METRIC_TITLE,
     check_number,
     failure_message,
+    family_note,
+    gate_confidence,
+    gate_resamples,
+    gate_verdict,
+    percent,
     resolve_seed,
     unit_word,
 )
@@ -59,17 +64,19 @@ def _failure(
     else:
         verdict = (
             f"assert_no_regression failed: {estimate.level} {title} of {candidate.name!r} is below "
-            f"{baseline.name!r} by more than the tolerance {allowed_drop:g} at {coverage:.0%} confidence: "
+            f"{baseline.name!r} by more than the tolerance {allowed_drop:g} at {percent(coverage)} confidence: "
             f"delta {estimate.value:+.4f}, CI {interval}, upper bound {estimate.high:+.4f} < {-allowed_drop:+g}."
         )
     entity = estimate.level == "entity"
     evidence = [
-        f"delta = {title}({candidate.name}) - {title}({baseline.name}); {estimate.confidence:.0%} CI {interval}, "
+        f"delta = {title}({candidate.name}) - {title}({baseline.name}); {percent(estimate.confidence)} CI "
+        f"{interval}, "
         f"bootstrap p = {estimate.p_value:.3g}",
         f"n = {estimate.n} {unit_word(estimate.level or 'entity')}, {estimate.n_resamples} paired resamples "
         f"(seed {details['seed']}), average={details['average']}"
         + (f", scheme={details['scheme']}, mode={details['mode']}" if entity else ""),
         "power: " + _detection(estimate, allowed_drop, details["detectable_change"]),
+        *family_note(details["requested"], coverage),
     ]
     step = (
         "Next step: compare the two per label (pytest_homog.classification_report on each) to see where the "
@@ -97,7 +104,8 @@ def _warn_if_underpowered(estimate: Estimate, allowed_drop: float, detectable: f
     # a pass whose interval still reaches below -tolerance shows no regression only because the test set is small
     if estimate.low < -allowed_drop and allowed_drop < detectable:
         warnings.warn(
-            f"assert_no_regression passed without showing the absence of a regression: the {estimate.confidence:.0%} "
+            "assert_no_regression passed without showing the absence of a regression: the "
+            f"{percent(estimate.confidence)} "
             f"CI [{estimate.low:+.4f}, {estimate.high:+.4f}] reaches below {-allowed_drop or 0.0:g}, and "
             + _detection(estimate, allowed_drop, detectable)
             + f". Evaluate on more {unit_word(estimate.level or 'entity')} to see smaller regressions.",
@@ -148,7 +156,8 @@ def assert_no_regression(
     tolerance : float
         How large a drop is accepted (absolute, >= 0).
     confidence : float, optional
-        Interval coverage (default 0.95); ``None`` compares the point difference.
+        Interval coverage (default 0.95); ``None`` compares the point difference. Under ``--homog-family`` the
+        run's family makes it stricter where its share of alpha asks for more.
     level, scheme, mode, average
         As in :func:`pytest_homog.f1_score`.
     n_resamples, seed : int
@@ -183,7 +192,9 @@ def assert_no_regression(
     from pytest_homog.subjects import resolve_pair
 
     started = time.perf_counter()
-    allowed_drop, coverage = _check_options(metric, tolerance, confidence, average)
+    allowed_drop, requested = _check_options(metric, tolerance, confidence, average)
+    coverage = gate_confidence(requested)
+    n_resamples = gate_resamples(check_n_resamples(n_resamples), coverage)
     seed = resolve_seed(seed)
     candidate_, baseline_ = resolve_pair(candidate, baseline, data, scheme=scheme, mode=mode)
     corpus = candidate_.corpus
@@ -192,11 +203,16 @@ def assert_no_regression(
         metric=metric,
         average=average,
         confidence=EVIDENCE_CONFIDENCE if coverage is None else coverage,
-        n_resamples=check_n_resamples(n_resamples),
+        n_resamples=n_resamples,
         seed=seed,
         zero_division="warn",
     )
-    passed = bool((estimate.value if coverage is None else estimate.high) >= -allowed_drop)
+    family: dict[str, Any] = {}
+    if coverage is None or requested is None:
+        passed = bool(estimate.value >= -allowed_drop)
+    else:
+        p_value = estimate.tail_p_value(-allowed_drop, "high")
+        passed, family = gate_verdict(p_value, requested, not estimate.high >= -allowed_drop, "failure")
     detectable = detectable_change(estimate.standard_error or 0.0, coverage)
     entity = estimate.level == "entity"
     record_check(
@@ -222,13 +238,21 @@ def assert_no_regression(
                 "seed": seed,
                 "p_value": estimate.p_value,
                 "detectable_change": detectable,
+                **family,
             },
             duration=time.perf_counter() - started,
             higher_is_better=True,
         )
     )
     if not passed:
-        details = {"seed": seed, "average": average, "scheme": scheme, "mode": mode, "detectable_change": detectable}
+        details = {
+            "seed": seed,
+            "average": average,
+            "scheme": scheme,
+            "mode": mode,
+            "detectable_change": detectable,
+            "requested": requested,
+        }
         raise AssertionError(_failure(estimate, candidate_, baseline_, metric, allowed_drop, coverage, details))
     _warn_if_underpowered(estimate, allowed_drop, detectable)
     return estimate

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -519,8 +519,7 @@ def divergence_estimate(
     )
     low, high = percentile_interval(replicates, confidence)
     spread = standard_error(replicates)
-    estimate = Estimate(float(value), low, high, confidence, n, metric=by, level=counted, n_resamples=n_resamples)
-    return replace(estimate, standard_error=spread)
+    return Estimate(float(value), low, high, confidence, n, by, None, counted, None, n_resamples, spread, replicates)
 
 
 def divergence(

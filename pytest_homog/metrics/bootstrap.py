@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "INTERVALS",
     "Estimate",
     "Resampler",
+    "bca_constants",
     "bootstrap_indices",
     "check_confidence",
     "check_interval",
@@ -88,6 +89,9 @@ class Estimate:
     standard_error : float or None
         The standard deviation of the defined replicates (the bootstrap standard error), for
         :func:`detectable_change`; ``None`` where it was not computed.
+    replicates, jackknife : numpy.ndarray or None
+        The bootstrap replicates and, for a BCa interval, the jackknife values it was read from; kept so that a
+        gate can ask :meth:`tail_p_value` how far its bound is from a threshold. Not compared, not shown.
     seeds : tuple of int or None
         When a subject is a seeds subject (:func:`~pytest_homog.seeds`): the number of runs of each subject,
         ``(3,)`` for :func:`score`, ``(3, 1)`` for :func:`compare` of three runs with one; the value is then the
@@ -110,7 +114,26 @@ class Estimate:
     average: str | None = None
     n_resamples: int = 0
     standard_error: float | None = None
+    replicates: np.ndarray | None = field(default=None, compare=False, repr=False)
+    jackknife: np.ndarray | None = field(default=None, compare=False, repr=False)
     seeds: tuple[int, ...] | None = None
+
+    def tail_p_value(self, threshold: float, bound: str = "low") -> float:
+        """The one-sided bootstrap p-value of the gate ``low >= threshold`` (``bound="low"``) or ``high <=
+        threshold`` (``bound="high"``): see :func:`pytest_homog.metrics.tail.tail_p_value`. NaN when the replicates
+        were not kept.
+
+        Examples
+        --------
+        >>> est = score(["a", "b"] * 20, ["a", "b"] * 15 + ["b", "a"] * 5, "f1", n_resamples=500)
+        >>> est.tail_p_value(0.9) > 0.5, est.tail_p_value(0.5) < 0.01
+        (True, True)
+        """
+        from pytest_homog.metrics.tail import tail_p_value
+
+        if self.replicates is None:
+            return math.nan
+        return tail_p_value(self.replicates, threshold, bound=bound, value=self.value, jackknife=self.jackknife)
 
     def __str__(self) -> str:
         text = f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}] {self.confidence * 100:g}% CI, n={self.n}"
@@ -350,7 +373,9 @@ def percentile_interval(
     return float(low), float(high)
 
 
-def _bca_levels(defined: np.ndarray, levels: list[float], value: float, jackknife: np.ndarray) -> list[float]:
+def bca_constants(defined: np.ndarray, value: float, jackknife: np.ndarray) -> tuple[float, float]:
+    """BCa's bias correction ``z0`` and acceleration ``a`` (see :func:`percentile_interval`) of the defined
+    replicates, the point ``value`` and the ``jackknife`` values."""
     normal = NormalDist()
     size = defined.size
     # a replicate equal to the value up to rounding is a tie: the same counts summed in another order
@@ -362,6 +387,12 @@ def _bca_levels(defined: np.ndarray, levels: list[float], value: float, jackknif
     spread = np.where(np.abs(spread) > _TIE, spread, 0.0)
     scale = 6.0 * float(np.sum(spread**2)) ** 1.5
     acceleration = float(np.sum(spread**3)) / scale if scale > 0 else 0.0
+    return bias, acceleration
+
+
+def _bca_levels(defined: np.ndarray, levels: list[float], value: float, jackknife: np.ndarray) -> list[float]:
+    normal = NormalDist()
+    bias, acceleration = bca_constants(defined, value, jackknife)
     adjusted = []
     for level in levels:
         shifted = bias + normal.inv_cdf(level)
@@ -524,6 +555,8 @@ def estimate_from_counts(
         average,
         n_resamples,
         standard_error(replicates),
+        replicates,
+        jackknife,
     )
 
 
@@ -670,6 +703,8 @@ def paired_difference(
         average,
         n_resamples,
         standard_error(diffs),
+        diffs,
+        jackknife,
     )
 
 

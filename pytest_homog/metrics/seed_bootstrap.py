@@ -129,7 +129,8 @@ def seed_estimate(
         average,
         n_resamples,
         standard_error(replicates),
-        (len(runs),),
+        replicates,
+        seeds=(len(runs),),
     )
 
 
@@ -178,5 +179,6 @@ def seed_difference(
         average,
         n_resamples,
         standard_error(diffs),
-        sizes,
+        diffs,
+        seeds=sizes,
     )

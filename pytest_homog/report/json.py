@@ -34,19 +34,20 @@ def report_chunks(report: RunReport) -> Iterator[str]:
     (1, None, 't::c::f1::')
     """
     run = report.run
-    return _document(
-        {
-            "schema": REPORT_SCHEMA,
-            "version": SCHEMA_VERSION,
-            "plugin_version": run.plugin_version,
-            "created": iso_time(report.created),
-            "started": iso_time(run.started),
-            "duration": round(report.created - run.started, 3) if run.started else None,
-            "summary": report.counts(),
-            "checks": _report_checks(report),
-            "baseline": _comparison_data(report.comparison),
-        }
-    )
+    head: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "version": SCHEMA_VERSION,
+        "plugin_version": run.plugin_version,
+        "created": iso_time(report.created),
+        "started": iso_time(run.started),
+        "duration": round(report.created - run.started, 3) if run.started else None,
+        "summary": report.counts(),
+        "checks": _report_checks(report),
+        "baseline": _comparison_data(report.comparison),
+    }
+    if report.family is not None:  # a session's report: its family of interval gates and their flakiness
+        head["family"] = report.family.to_dict()
+    return _document(head)
 
 
 def _report_checks(report: RunReport) -> Iterator[dict[str, Any]]:

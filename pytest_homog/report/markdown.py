@@ -17,9 +17,10 @@ _VERDICTS = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "REGRESSED": "⚠️ REGRES
 
 
 def markdown_chunks(report: RunReport) -> Iterator[str]:
-    """The Markdown summary in pieces, each a whole number of lines: counts, the check table, baseline
-    regressions, similarity matrices, per-label tables (of every check when there are at most ``DETAIL_LIMIT``
-    checks, else of those that failed or regressed; the JSON report always has them all).
+    """The Markdown summary in pieces, each a whole number of lines: counts, the check table, the family of interval
+    gates and their flakiness, baseline regressions, similarity matrices, per-label tables (of every check when
+    there are at most ``DETAIL_LIMIT`` checks, else of those that failed or regressed; the JSON report always has
+    them all).
 
     Examples
     --------
@@ -36,7 +37,7 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
     headers, rows = summary_table(report)
     for line in _table(headers, [[*row[:-1], _VERDICTS[row[-1]]] for row in rows]):
         yield line + "\n"
-    lines = _baseline_lines(report)
+    lines = _family_lines(report) + _baseline_lines(report)
     matrices, tables = [], []
     for title, value, matrix in shown_details(report):
         if matrix is not None:
@@ -57,6 +58,12 @@ def markdown_chunks(report: RunReport) -> Iterator[str]:
         lines += ["", f"<details><summary>{summary}</summary>", *tables, "", "</details>"]
     for line in lines:
         yield line + "\n"
+
+
+def _family_lines(report: RunReport) -> list[str]:
+    """The family of interval gates and the flakiness, as a list under the table."""
+    family = [] if report.family is None else report.family.lines()
+    return ["", *(f"- {_escape(line.strip())}" for line in family)] if family else []
 
 
 def _baseline_lines(report: RunReport) -> list[str]:

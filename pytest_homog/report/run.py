@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from pytest_homog.config import Tolerance
+from pytest_homog.family import FamilyReport
 from pytest_homog.record import RunRecord
 from pytest_homog.report.baseline import Baseline, Comparison, Delta, assign_keys, compare_to_baseline
 
@@ -27,6 +28,8 @@ class RunReport:
     outputs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: the session's family of interval gates and its flakiness
+    family: FamilyReport | None = None
     #: the comparison's deltas by key
     deltas: dict[str, Delta] = field(init=False, repr=False, compare=False)
 

@@ -20,7 +20,8 @@ Line = tuple[str, dict[str, bool]]
 
 def summary_lines(report: RunReport, *, verbose: bool = False) -> list[Line]:
     """Lines of the terminal summary, each with terminal markup (``{"red": True}``...): the check table, the
-    counts, the baseline comparison, under ``verbose`` each check's details, and what was written.
+    counts, the baseline comparison, the family of interval gates and their flakiness (every gate's margin under
+    ``verbose``, the closest ten otherwise), under ``verbose`` each check's details, and what was written.
 
     Examples
     --------
@@ -43,6 +44,9 @@ def summary_lines(report: RunReport, *, verbose: bool = False) -> list[Line]:
     out.append(("", {}))
     out.append((report.counts_text(), {"bold": True, "red" if failed else "green": True}))
     out.extend(_baseline_lines(report.comparison))
+    if report.family is not None:
+        shown = len(report.family.margins) if verbose else 10
+        out.extend((line, {"bold": line.startswith("homog family")}) for line in report.family.lines(shown))
     if verbose:
         out.extend(_detail_lines(report))
     out.extend((path, {}) for path in report.outputs)
