@@ -20,6 +20,24 @@ from pytest_homog.models.session import ModelSession
 FAST = {"epochs": 3, "learning_rate": 1e-3, "batch_size": 16}
 
 
+def count_passes(monkeypatch) -> list[int]:
+    """Counts the forward passes from here on (one item each)."""
+    calls: list[int] = []
+    real = predict_module.forward
+    monkeypatch.setattr(predict_module, "forward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def outside_everywhere(model, tokenizer, inputs, *, predict=True, layer=None, outside=0, **options):
+    """A forward pass that predicts ``outside`` for every word, with certainty, and has no features."""
+    import numpy as np
+
+    units = sum(map(len, inputs))
+    probabilities = np.zeros((units, model.config.num_labels), dtype=np.float32)
+    probabilities[:, outside] = 1.0
+    return predict_module.Forward(np.full(units, outside), probabilities, np.zeros((units, 1), dtype=np.float32))
+
+
 def new_session(cache_dir: Path, **config) -> ModelSession:
     return ModelSession(
         HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir, **config), report=lambda m: None
@@ -91,9 +109,7 @@ def test_a_damaged_entry_is_rebuilt_with_a_warning(tiny_world, tmp_path):
 
 def test_predictions_are_cached_per_dataset(tuned, tiny_world, monkeypatch):
     session, model, _ = tuned
-    calls = []
-    real = predict_module.predict_tags
-    monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls = count_passes(monkeypatch)
     ds = session.dataset(str(tiny_world["test"]))
     fresh = ds.select(range(5))
     model.homog_predict(fresh)
@@ -285,9 +301,7 @@ def test_models_stay_resident_and_the_least_recently_used_is_evicted(tuned, tiny
             m.model, "to", lambda dev, _m=m: moves.append((_m.homog_name, str(dev))) or _m.model
         )
     test = session.dataset(str(tiny_world["test"])).select(range(3))
-    monkeypatch.setattr(
-        predict_module, "predict_tags", lambda model, tok, sents, *a, **k: [["O"] * len(s) for s in sents]
-    )
+    monkeypatch.setattr(predict_module, "forward", outside_everywhere)
     first.homog_predict(test)
     second.homog_predict(test)
     first.predict([["Alice"]])
@@ -321,18 +335,16 @@ def test_an_exact_copy_is_a_subject_of_its_own_sharing_one_model(tuned, tiny_wor
 
     from pytest_homog import assert_not_homogeneous
 
-    _, model, cache = tuned
+    _, model, _ = tuned
     for release in ("ner-v1", "ner-v3"):
         shutil.copytree(model.path, tmp_path / release)
-    session = new_session(cache)
+    session = new_session(tmp_path / "cache")  # where no outputs of the copies are stored yet
     candidate = session.model(str(tmp_path / "ner-v3"), name="candidate")
     incumbent = session.model(str(tmp_path / "ner-v1"), name="incumbent")
     assert candidate is not incumbent and candidate.model is incumbent.model
     assert session.model(str(tmp_path / "ner-v1")).homog_name == "ner-v1"
     assert session.model(str(tmp_path / "ner-v3")).homog_name == "ner-v3"  # not the first copy's folder
-    calls = []
-    real = predict_module.predict_tags
-    monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls = count_passes(monkeypatch)
     test = session.dataset(str(tiny_world["test"]))
     copies = r"2 subjects are homogeneous.*similarity of 'candidate' and 'incumbent'"
     with pytest.raises(AssertionError, match=copies):
