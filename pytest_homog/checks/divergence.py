@@ -1,8 +1,9 @@
-"""Divergence checks: two subjects must differ by at least a gap (a metric gap, disagreement, error consistency
-or CKA), on the point estimate or the lower bound of its interval."""
+"""Divergence checks: two subjects must differ by at least a gap (a metric gap, disagreement, error consistency,
+CAPA or CKA), on the point estimate or the lower bound of its interval."""
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
 __all__ = ["DIVERGE_BY", "assert_models_diverge"]
 
 #: ``by`` values of :func:`assert_models_diverge`.
-DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "cka")
+DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "capa", "cka")
 _GAP_METRIC = {
     "f1": "f1_gap",
     "precision": "precision_gap",
     "recall": "recall_gap",
     "disagreement": "disagreement",
     "error_consistency": "1-error_consistency",
+    "capa": "1-capa",
     "cka": "1-cka",
 }
 _WHAT = {
@@ -34,6 +36,7 @@ _WHAT = {
     "recall": "|delta recall|",
     "disagreement": "disagreement",
     "error_consistency": "1 - error consistency",
+    "capa": "1 - CAPA",
     "cka": "1 - CKA",
 }
 
@@ -55,12 +58,6 @@ class _Gap:
 def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
     from pytest_homog.metrics.bootstrap import check_confidence
 
-    if by == "capa":
-        raise HomogUsageError(
-            "assert_models_diverge(by='capa') needs both subjects' probabilities, which subjects do not give; "
-            "compute capa(y_true, proba_a, proba_b, labels=..., confidence=0.95) and check its low end, or use "
-            "by='error_consistency'."
-        )
     if not isinstance(by, str) or by not in DIVERGE_BY:
         raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGE_BY))}; got {by!r}.")
     gap = check_number(
@@ -155,6 +152,38 @@ def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
                 "are"
             )
     return None
+
+
+def _capa(a: Any, b: Any, data: Any, names: tuple[str, str], shown: float, n_resamples: int, seed: int | None) -> _Gap:
+    from pytest_homog.metrics.capa import UNDEFINED, capa
+    from pytest_homog.subjects import model_probabilities
+
+    read = model_probabilities(data, dict(zip(names, (a, b), strict=True)), None)
+    if read is None:
+        raise HomogUsageError(
+            "assert_models_diverge(by='capa') compares the probabilities of two models (from the homog_model or "
+            "homog_finetune fixtures); predictions have none. Compute capa(y_true, proba_a, proba_b, labels=..., "
+            "confidence=0.95) on probabilities you have, or use by='error_consistency'."
+        )
+    y_true, probabilities, labels = read
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # the reason says it, and the check fails
+        result = capa(
+            y_true, *probabilities.values(), labels=labels, confidence=shown, n_resamples=n_resamples, seed=seed
+        )
+    reason = UNDEFINED if math.isnan(result.kappa) else None
+    low, high = math.nan, math.nan  # the interval of 1 - kappa_p is its mirror image
+    if result.low is not None and result.high is not None:
+        low, high = 1.0 - result.high, 1.0 - result.low
+    nested = bool(y_true) and isinstance(y_true[0], list)
+    evidence = [
+        f"1 - CAPA = {1.0 - result.kappa:.4f}, {shown:.0%} CI [{low:.4f}, {high:.4f}] (kappa_p {result.kappa:.4f}: "
+        f"c_obs {result.c_obs:.4f}, c_exp {result.c_exp:.4f}; {result.n} {'words' if nested else 'examples'}, "
+        f"paired bootstrap over {len(y_true)} {'sentences' if nested else 'examples'}, {n_resamples} resamples)"
+    ]
+    details = {"c_obs": result.c_obs, "c_exp": result.c_exp, **({} if reason is None else {"undefined": reason})}
+    level = "token" if nested else "label"
+    return _Gap(1.0 - result.kappa, result.n, level, evidence, low, high, details, reason)
 
 
 def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, level: str | None) -> _Gap:
@@ -264,6 +293,11 @@ def assert_models_diverge(
         ``1 - kappa`` of Geirhos et al.'s error consistency on the units of ``unit`` (0 = the same errors,
         1 = as different as chance allows). A subject right (or wrong) on every unit leaves kappa undefined:
         the check then fails and says why.
+    ``"capa"``
+        ``1 - kappa_p`` of :func:`~pytest_homog.metrics.capa.capa` (Goel et al. 2025) on the probabilities
+        the two models give (``homog_probabilities(data)``: per word for tags, per example for labels), with
+        its paired-bootstrap interval. Both subjects must be models that give them (the fixtures' models do).
+        Where kappa_p is undefined (both certain and right everywhere) the check fails and says why.
     ``"cka"``
         ``1 - linear CKA`` of the subjects' word-pooled hidden states, ``subject.homog_features(data)``
         (Kornblith et al. 2019); both subjects must provide them. It has no interval: the point value is
@@ -272,8 +306,7 @@ def assert_models_diverge(
     With a confidence (default 0.95) the whole paired-bootstrap interval must reach ``min_gap``, i.e. its lower
     bound (for metric gaps, the interval of ``|delta|``); with ``confidence=None`` the point estimate must.
     Intervals resample sentences (examples for flat labels) once for both subjects. ``min_gap`` must be above
-    0, since any two subjects diverge by 0. ``by="capa"`` is refused: subjects do not give probabilities (use
-    :func:`~pytest_homog.metrics.capa.capa` on them).
+    0, since any two subjects diverge by 0.
 
     ``data`` may also be generated: a hypothesis strategy of examples (``labelled_sentences(...)``,
     ``text_examples(...)``), searched for ``max_examples`` examples with ``target()`` steering toward examples
@@ -334,10 +367,11 @@ def assert_models_diverge(
     min_gap, confidence = _check_options(by, min_gap, confidence)
     seed = resolve_seed(seed)
     if is_example_data(data):
-        if by == "cka":
+        if by in ("capa", "cka"):
             raise HomogUsageError(
-                "by='cka' compares hidden states on a dataset; generated examples give predictions only. Use "
-                "by='disagreement', 'error_consistency' or a metric gap, or pass a dataset for by='cka'."
+                f"by={by!r} compares {'probabilities' if by == 'capa' else 'hidden states'} on a dataset; generated "
+                "examples give predictions only. Use by='disagreement', 'error_consistency' or a metric gap, or "
+                f"pass a dataset for by={by!r}."
             )
         a, b, data = subjects_on_examples(a, b, data, max_examples=max_examples, seed=seed)
     first, second = resolve_pair(a, b, data, scheme=scheme, mode=mode)
@@ -345,6 +379,8 @@ def assert_models_diverge(
     shown = confidence if confidence is not None else EVIDENCE_CONFIDENCE
     if by in ("f1", "precision", "recall"):
         gap = _metric_gap(first, second, by, level, shown, check_n_resamples(n_resamples), seed)
+    elif by == "capa":
+        gap = _capa(a, b, data, names, shown, check_n_resamples(n_resamples), seed)
     elif by != "cka":
         sampling = (check_n_resamples(n_resamples), seed)
         gap = _divergence(first, second, by, level, unit, shown, *sampling)

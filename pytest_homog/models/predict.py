@@ -181,9 +181,7 @@ def _read_rows(
             previous = word
 
 
-def _pool_words(
-    states: torch.Tensor, indices: list[int], encodings: Any, offsets: np.ndarray, out: np.ndarray
-) -> None:
+def _pool_words(states: torch.Tensor, indices: list[int], encodings: Any, offsets: np.ndarray, out: np.ndarray) -> None:
     """Rows of ``out`` for the batch: each word's sub-token states, averaged."""
     import torch
 
@@ -221,9 +219,7 @@ def predict_tags(
 ) -> list[list[str]]:
     """One tag per word for every sentence; words cut off by truncation get ``outside``."""
     outside_id = next(i for i, label in id2label.items() if label == outside)
-    result = forward(
-        model, tokenizer, sentences, words=True, outside=outside_id, batch_size=batch_size, bf16=bf16
-    )
+    result = forward(model, tokenizer, sentences, words=True, outside=outside_id, batch_size=batch_size, bf16=bf16)
     return [[id2label[int(i)] for i in ids] for ids in split_rows(result.predicted, [len(s) for s in sentences])]
 
 
