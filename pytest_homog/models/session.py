@@ -9,7 +9,9 @@ A subject's name is its role, never its path. Each name asked for (``name=``) ge
 does each model a fixture makes without one (named after the fixture when the fixture returns it, see
 :mod:`pytest_homog.run_context`); only a model with no role is named after its folder. Subjects of the same
 weights (one model under two names, or byte-identical copies in two folders) share one loaded model and its
-predictions, but stay distinct, so a copy can be checked against the model it copies.
+predictions, but stay distinct, so a copy can be checked against the model it copies. Their outputs (predictions,
+probabilities, features) are persisted in the cache's ``outputs`` section (:mod:`pytest_homog.models.outputs`),
+and a fine-tuned model's weights are loaded only when a forward pass needs them.
 
 A fine-tune on the CPU is keyed by the number of torch intra-op threads as well
 (``torch.get_num_threads()``): the CPU kernels split their sums across threads, so one seed gives weights
