@@ -491,8 +491,9 @@ def _finetune_payload(
     device: torch.device,
 ) -> dict[str, Any]:
     """Everything that changes a fine-tuned model, hashed into its cache key (library versions included)."""
+    from importlib.metadata import version
+
     import torch
-    import transformers
 
     return {
         "kind": "finetune",
@@ -504,7 +505,9 @@ def _finetune_payload(
         "seed": seed,
         "device": device.type,
         **({"cpu_threads": torch.get_num_threads()} if device.type == "cpu" else {}),
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        # transformers' version as its package metadata gives it: a run that finds every model and output in the
+        # cache never imports transformers
+        "versions": {"torch": torch.__version__, "transformers": version("transformers")},
     }
 
 
