@@ -6,6 +6,9 @@ A subject is either
   references read from ``data``, the model's predictions of them, and the input texts or ``None``). Model
   wrappers implement it; ``data`` is passed through untouched (a path, a ``datasets.Dataset``, anything the
   model understands). An optional ``homog_name`` attribute names the model in reports.
+  A model that also has ``homog_probabilities(data)``, returning ``(y_true, probabilities, labels)`` as
+  :func:`~pytest_homog.metrics.capa.capa` takes them, can be compared by CAPA (:func:`model_probabilities`);
+  the models of the fixtures have it.
 - **predictions**: nested tag sequences (one per sentence), flat labels (one per example) or a numpy array of
   them; ``data`` then holds the references in the same shape. ``data`` may also be an object with a callable
   ``homog_references()`` that returns them, or a dataset from ``homog_dataset`` (its ``tags`` or ``label``
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +44,14 @@ from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
 from pytest_homog.metrics.inputs import check_not_a_path_or_model
 from pytest_homog.seed_runs import Seeds
 
-__all__ = ["Resolved", "resolve_pair", "resolve_subject", "resolve_subjects", "subject_features"]
+__all__ = [
+    "Resolved",
+    "model_probabilities",
+    "resolve_pair",
+    "resolve_subject",
+    "resolve_subjects",
+    "subject_features",
+]
 
 
 @dataclass(frozen=True)
@@ -299,3 +309,68 @@ def subject_features(subject: Any, data: Any, name: str) -> Any:
             "compare predictions with by='disagreement' or by='error_consistency'."
         )
     return get(data)
+
+
+def _columns(rows: Any, index: np.ndarray, k: int) -> np.ndarray:
+    """Probability rows over a model's labels, as rows over ``k`` labels: its columns at ``index``, 0 elsewhere."""
+    rows = np.asarray(rows, dtype=np.float64)
+    out = np.zeros((len(rows), k))
+    if len(rows):
+        out[:, index] = rows
+    return out
+
+
+def model_probabilities(
+    data: Any, subjects: Mapping[str, Any], labels: Sequence[Any] | None
+) -> tuple[list[Any], dict[str, Any], list[Any]] | None:
+    """For CAPA: the references models read from ``data``, each model's probabilities, and their label order.
+
+    ``subjects`` maps names to models with ``homog_probabilities(data)``; ``None`` when none of them has it (the
+    subjects are then probabilities given by hand, over ``labels``). Models with different label sets are
+    compared over one order: ``labels`` when given, else every model's labels as they first appear; a model's
+    probability of a label it does not know is 0.
+
+    Examples
+    --------
+    >>> class Coin:
+    ...     def __init__(self, labels):
+    ...         self.labels = labels
+    ...     def homog_probabilities(self, data):
+    ...         return data, [[1 / len(self.labels)] * len(self.labels)] * len(data), self.labels
+    >>> y_true, probabilities, order = model_probabilities(["a"], {"x": Coin(["a", "b"]), "y": Coin(["b", "c"])}, None)
+    >>> order, probabilities["y"].tolist()
+    (['a', 'b', 'c'], [[0.0, 0.5, 0.5]])
+    """
+    models = {
+        str(name): subject
+        for name, subject in subjects.items()
+        if callable(getattr(subject, "homog_probabilities", None))
+    }
+    if not models:
+        return None
+    if len(models) != len(subjects):
+        others = [str(name) for name in subjects if str(name) not in models]
+        raise HomogUsageError(
+            f"by='capa' compares the probabilities of models, but {others} give none (no homog_probabilities(data) "
+            "method). Load them with the homog_model or homog_finetune fixture, or pass every subject's "
+            "probabilities by hand with labels=."
+        )
+    readings = {name: model.homog_probabilities(data) for name, model in models.items()}
+    first = next(iter(readings.values()))[0]
+    order = list(labels) if labels is not None else list(dict.fromkeys(x for r in readings.values() for x in r[2]))
+    aligned = {}
+    for name, (y_true, probabilities, own) in readings.items():
+        _same_references(first, y_true, name)
+        unknown = [label for label in own if label not in order]
+        if unknown:
+            raise HomogDataError(
+                f"model {name!r} gives probabilities of {unknown}, which are not among labels={order!r}."
+            )
+        index = np.array([order.index(label) for label in own], dtype=np.int64)
+        nested = len(y_true) > 0 and isinstance(y_true[0], (list, tuple))
+        aligned[name] = (
+            [_columns(rows, index, len(order)) for rows in probabilities]
+            if nested
+            else _columns(probabilities, index, len(order))
+        )
+    return list(first), aligned, order

@@ -155,3 +155,77 @@ def test_similarity_of_predictions_refuses_capa() -> None:
     group = bind_group(["a", "b"], {"x": ["a", "b"], "y": ["b", "b"]}, "IOB2", "conlleval", "test")
     with pytest.raises(HomogUsageError, match="by='capa' compares probabilities, not predictions"):
         similarity_of(group, "capa", None, None)
+
+
+# -- models give their probabilities: by="capa" on the fixtures' models ------------------------------------------
+
+
+def tiny_tagger(base: Any, seed: int) -> Any:
+    """A token classifier built from the tiny base's configuration, with weights drawn from ``seed``."""
+    import torch
+    from _tiny import TINY_LABELS
+    from transformers import AutoConfig, BertForTokenClassification
+
+    torch.manual_seed(seed)
+    config = AutoConfig.from_pretrained(
+        base, id2label=dict(enumerate(TINY_LABELS)), label2id={tag: i for i, tag in enumerate(TINY_LABELS)}
+    )
+    return BertForTokenClassification(config).eval()
+
+
+def probabilities_by_hand(network: Any, tokenizer: Any, sentences: list[list[str]]) -> list[np.ndarray]:
+    """The softmax at each word's first sub-token, one sentence at a time, without pytest-homog."""
+    import torch
+
+    out = []
+    for words in sentences:
+        encoded = tokenizer([words], is_split_into_words=True, return_tensors="pt", truncation=True)
+        with torch.no_grad():
+            soft = torch.softmax(network(**encoded).logits[0], dim=-1).numpy()
+        firsts = {}
+        for position, word in enumerate(encoded.word_ids(0)):
+            if word is not None:
+                firsts.setdefault(word, position)
+        out.append(np.stack([soft[firsts[w]] for w in range(len(words))]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tiny_world, tmp_path_factory):
+    from _tiny import TINY_LABELS
+
+    from pytest_homog.config import HomogConfig
+    from pytest_homog.models.load import load_tokenizer
+    from pytest_homog.models.session import ModelSession
+
+    cache = tmp_path_factory.mktemp("cache")
+    session = ModelSession(HomogConfig(enabled=True, device="cpu", cache_dir=cache), report=lambda m: None)
+    tokenizer = load_tokenizer(tiny_world["base"])
+    networks = [tiny_tagger(tiny_world["base"], seed) for seed in (0, 1)]
+    models = [session.model(network, tokenizer=tokenizer, name=f"seed{i}") for i, network in enumerate(networks)]
+    data = session.dataset(str(tiny_world["test"]))
+    sentences = data["tokens"]
+    by_hand = [probabilities_by_hand(network, tokenizer, sentences) for network in networks]
+    names = data.features["tags"].feature.names
+    y_true = [[names[t] for t in row] for row in data["tags"]]
+    return models, data, y_true, by_hand, TINY_LABELS
+
+
+def test_capa_of_model_subjects_equals_capa_of_their_probabilities_by_hand(tiny_models):
+    from pytest_homog import assert_models_diverge
+
+    (a, b), data, y_true, (proba_a, proba_b), labels = tiny_models
+    expected = capa(y_true, proba_a, proba_b, labels=labels, confidence=0.95, seed=0)
+    matrix = similarity_matrix(data, {"a": a, "b": b}, by="capa", confidence=0.95, seed=0)
+    assert matrix.values[0, 1] == pytest.approx(expected.kappa, abs=1e-6)
+    assert (matrix.low[0, 1], matrix.high[0, 1]) == pytest.approx((expected.low, expected.high), abs=1e-6)
+    gap = 1 - expected.kappa
+    record = assert_models_diverge(a, b, data, min_gap=min(gap, 1.0) / 2, by="capa", confidence=None)
+    assert record.value == pytest.approx(gap, abs=1e-6) and record.metric == "1-capa"
+    assert record.details["interval_low"] == pytest.approx(1 - expected.high, abs=1e-6)
+
+
+def test_capa_of_models_and_predictions_together_is_refused(tiny_models):
+    (a, _), data, y_true, _, _ = tiny_models
+    with pytest.raises(HomogUsageError, match=r"\['rules'\] give none .*homog_probabilities"):
+        similarity_matrix(data, {"a": a, "rules": y_true}, by="capa")

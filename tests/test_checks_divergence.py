@@ -175,7 +175,7 @@ def test_diverge_argument_errors() -> None:
     for gap in (-1, 0, 0.0):
         with pytest.raises(HomogUsageError, match=r"min_gap must be a number > 0 \(any two subjects diverge by 0"):
             assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=gap)
-    with pytest.raises(HomogUsageError, match=r"by='capa'.* needs both subjects' probabilities"):
+    with pytest.raises(HomogUsageError, match=r"by='capa'.* compares the probabilities of two models.*have none"):
         assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=0.1, by="capa")
     with pytest.raises(HomogUsageError, match="confidence"):
         assert_models_diverge(GOOD, WEAK, Y_TRUE, min_gap=0.1, confidence=95)

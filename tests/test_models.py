@@ -20,6 +20,24 @@ from pytest_homog.models.session import ModelSession
 FAST = {"epochs": 3, "learning_rate": 1e-3, "batch_size": 16}
 
 
+def count_passes(monkeypatch) -> list[int]:
+    """Counts the forward passes from here on (one item each)."""
+    calls: list[int] = []
+    real = predict_module.forward
+    monkeypatch.setattr(predict_module, "forward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def outside_everywhere(model, tokenizer, inputs, *, predict=True, layer=None, outside=0, **options):
+    """A forward pass that predicts ``outside`` for every word, with certainty, and has no features."""
+    import numpy as np
+
+    units = sum(map(len, inputs))
+    probabilities = np.zeros((units, model.config.num_labels), dtype=np.float32)
+    probabilities[:, outside] = 1.0
+    return predict_module.Forward(np.full(units, outside), probabilities, np.zeros((units, 1), dtype=np.float32))
+
+
 def new_session(cache_dir: Path, **config) -> ModelSession:
     return ModelSession(
         HomogConfig(enabled=True, device="cpu", cache_dir=cache_dir, **config), report=lambda m: None
@@ -91,9 +109,7 @@ def test_a_damaged_entry_is_rebuilt_with_a_warning(tiny_world, tmp_path):
 
 def test_predictions_are_cached_per_dataset(tuned, tiny_world, monkeypatch):
     session, model, _ = tuned
-    calls = []
-    real = predict_module.predict_tags
-    monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls = count_passes(monkeypatch)
     ds = session.dataset(str(tiny_world["test"]))
     fresh = ds.select(range(5))
     model.homog_predict(fresh)
@@ -285,9 +301,7 @@ def test_models_stay_resident_and_the_least_recently_used_is_evicted(tuned, tiny
             m.model, "to", lambda dev, _m=m: moves.append((_m.homog_name, str(dev))) or _m.model
         )
     test = session.dataset(str(tiny_world["test"])).select(range(3))
-    monkeypatch.setattr(
-        predict_module, "predict_tags", lambda model, tok, sents, *a, **k: [["O"] * len(s) for s in sents]
-    )
+    monkeypatch.setattr(predict_module, "forward", outside_everywhere)
     first.homog_predict(test)
     second.homog_predict(test)
     first.predict([["Alice"]])
@@ -321,18 +335,16 @@ def test_an_exact_copy_is_a_subject_of_its_own_sharing_one_model(tuned, tiny_wor
 
     from pytest_homog import assert_not_homogeneous
 
-    _, model, cache = tuned
+    _, model, _ = tuned
     for release in ("ner-v1", "ner-v3"):
         shutil.copytree(model.path, tmp_path / release)
-    session = new_session(cache)
+    session = new_session(tmp_path / "cache")  # where no outputs of the copies are stored yet
     candidate = session.model(str(tmp_path / "ner-v3"), name="candidate")
     incumbent = session.model(str(tmp_path / "ner-v1"), name="incumbent")
     assert candidate is not incumbent and candidate.model is incumbent.model
     assert session.model(str(tmp_path / "ner-v1")).homog_name == "ner-v1"
     assert session.model(str(tmp_path / "ner-v3")).homog_name == "ner-v3"  # not the first copy's folder
-    calls = []
-    real = predict_module.predict_tags
-    monkeypatch.setattr(predict_module, "predict_tags", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls = count_passes(monkeypatch)
     test = session.dataset(str(tiny_world["test"]))
     copies = r"2 subjects are homogeneous.*similarity of 'candidate' and 'incumbent'"
     with pytest.raises(AssertionError, match=copies):
@@ -426,3 +438,74 @@ def test_a_bare_encoder_with_a_task_needs_labels_for_its_new_head(tiny_world, tm
         session.model(str(tiny_world["base"]), task="token-classification")
     with_head = session.model(str(tiny_world["base"]), task="token-classification", labels=["O", "B-X"])
     assert with_head.labels == ["O", "B-X"]
+
+
+# -- outputs: one forward pass per model and data, persisted in the cache ---------------------------------------
+
+
+def test_a_later_session_reads_the_outputs_without_a_pass_or_the_weights(tuned, tiny_world, monkeypatch):
+    session, model, cache = tuned
+    test = session.dataset(str(tiny_world["test"]))
+    expected = model.homog_predict(test), model.homog_probabilities(test), model.homog_features(test)
+    calls = count_passes(monkeypatch)
+    later = new_session(cache)
+    hit = later.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    y_true, probabilities, labels = hit.homog_probabilities(test)
+    assert hit.homog_predict(test) == expected[0] and (y_true, labels) == (expected[0][0], model.labels)
+    assert all((p == q).all() for p, q in zip(probabilities, expected[1][1], strict=True))
+    assert (hit.homog_features(test) == expected[2]).all()
+    assert calls == [] and not hit.weights_loaded
+    statuses = {(e["kind"], e["status"]) for e in later.drain_events()}
+    assert statuses == {("fine-tune", "hit"), ("predict", "hit"), ("features", "hit")}
+    first_layer = hit.homog_features(test, layer=1)  # another layer: one pass, stored by its layer
+    assert calls == [1] and hit.weights_loaded and first_layer.shape == expected[2].shape
+    third = new_session(cache).finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST)
+    assert (third.homog_features(test, layer=1) == first_layer).all() and calls == [1]
+
+
+def test_probabilities_are_the_softmax_where_the_tags_are_read(tuned, tiny_world):
+    import numpy as np
+
+    session, model, _ = tuned
+    test = session.dataset(str(tiny_world["test"]))
+    _, y_pred, _ = model.homog_predict(test)
+    _, probabilities, labels = model.homog_probabilities(test)
+    assert all(np.allclose(rows.sum(axis=1), 1.0, atol=1e-5) for rows in probabilities)
+    assert [[labels[i] for i in rows.argmax(axis=1)] for rows in probabilities] == y_pred
+
+
+def test_a_damaged_outputs_entry_is_computed_again_with_a_warning(tuned, tiny_world, tmp_path, monkeypatch):
+    _, model, _ = tuned
+    test = str(tiny_world["test"])
+    expected = new_session(tmp_path).model(str(model.path)).homog_predict(test)
+    for entry in (tmp_path / "outputs").iterdir():
+        (entry / "outputs.safetensors").write_bytes(b"not the arrays")
+    session = new_session(tmp_path)
+    calls = count_passes(monkeypatch)
+    with pytest.warns(HomogWarning, match=r"entry for the outputs of .* was damaged .*; computing them again"):
+        assert session.model(str(model.path)).homog_predict(test) == expected
+    assert calls == [1] and [e["status"] for e in session.drain_events() if e["kind"] == "predict"] == ["rebuilt"]
+    assert new_session(tmp_path).model(str(model.path)).homog_predict(test) == expected  # stored again, whole
+
+
+def test_a_model_object_is_keyed_by_its_weights(tuned, tiny_world, tmp_path, monkeypatch):
+    import torch
+
+    _, model, _ = tuned
+    test = str(tiny_world["test"])
+    network = load_pretrained_copy(model)
+    first = new_session(tmp_path).model(network, tokenizer=model.tokenizer).homog_predict(test)
+    calls = count_passes(monkeypatch)
+    again = load_pretrained_copy(model)  # another object with the same weights, in another session
+    assert new_session(tmp_path).model(again, tokenizer=model.tokenizer).homog_predict(test) == first
+    assert calls == []
+    with torch.no_grad():
+        next(again.parameters()).add_(1.0)
+    new_session(tmp_path).model(again, tokenizer=model.tokenizer).homog_predict(test)
+    assert calls == [1]
+
+
+def load_pretrained_copy(model):
+    from pytest_homog.models.load import load_pretrained
+
+    return load_pretrained(model.path, model.task)

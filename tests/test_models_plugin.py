@@ -338,3 +338,36 @@ def test_an_exact_copy_under_two_names_fails_assert_not_homogeneous(pytester, ti
             "and 'b' by error_consistency, [[]1.000, 1.000[]], reaches above max_similarity 0.9*",
         ]
     )
+
+
+def test_a_warm_run_reads_the_outputs_under_xdist_without_loading_the_weights(
+    pytester, tiny_world, tmp_path, monkeypatch
+):
+    pytest.importorskip("xdist")
+    body = test_file(tiny_world).split("def test_quality")[0] + textwrap.dedent(
+        """
+        @pytest.mark.parametrize("i", range(4))
+        def test_outputs(tuned, homog_dataset, i):
+            import os
+
+            data = homog_dataset(TEST)
+            y_true, y_pred, words = tuned.homog_predict(data)
+            probabilities = tuned.homog_probabilities(data)[1]
+            assert [len(p) for p in probabilities] == [len(p) for p in y_pred]
+            assert tuned.homog_features(data).shape[0] == sum(map(len, words))
+            assert tuned.weights_loaded != bool(os.environ.get("EXPECT_WARM"))
+        """
+    )
+    pytester.makepyfile(test_e2e_outputs=body)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    args = ["--homog", f"--homog-cache-dir={tmp_path / 'cache'}", "-p", "no:cacheprovider"]
+    cold = pytester.runpytest_subprocess(*args)
+    cold.assert_outcomes(passed=4)
+    cold.stdout.fnmatch_lines(
+        ["homog model predict: tuned on test.conll * computed in *", "homog model features: tuned on * computed in *"]
+    )
+    monkeypatch.setenv("EXPECT_WARM", "1")
+    warm = pytester.runpytest_subprocess(*args, "-n", "2", "--dist", "loadgroup")
+    warm.assert_outcomes(passed=4)
+    lines = [line for line in warm.outlines if line.startswith(("homog model predict:", "homog model features:"))]
+    assert lines and all(" hit in " in line for line in lines), lines

@@ -1,5 +1,5 @@
-"""Divergence checks: two subjects must differ by at least a gap (a metric gap, disagreement, error consistency
-or CKA), on the point estimate or the lower bound of its interval."""
+"""Divergence checks: two subjects must differ by at least a gap (a metric gap, disagreement, error consistency,
+CAPA or CKA), on the point estimate or the lower bound of its interval."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["DIVERGE_BY", "assert_models_diverge"]
 
 #: ``by`` values of :func:`assert_models_diverge`.
-DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "same_wrong_answer", "cka")
+DIVERGE_BY = ("f1", "precision", "recall", "disagreement", "error_consistency", "same_wrong_answer", "capa", "cka")
 _GAP_METRIC = {
     "f1": "f1_gap",
     "precision": "precision_gap",
@@ -40,6 +40,7 @@ _GAP_METRIC = {
     "disagreement": "disagreement",
     "error_consistency": "1-error_consistency",
     "same_wrong_answer": "1-same_wrong_answer",
+    "capa": "1-capa",
     "cka": "1-cka",
 }
 _WHAT = {
@@ -49,6 +50,7 @@ _WHAT = {
     "disagreement": "disagreement",
     "error_consistency": "1 - error consistency",
     "same_wrong_answer": "1 - same wrong answer",
+    "capa": "1 - CAPA",
     "cka": "1 - CKA",
 }
 
@@ -72,12 +74,6 @@ class _Gap:
 def _check_options(by: object, min_gap: object, confidence: object) -> tuple[float, float | None]:
     from pytest_homog.metrics.bootstrap import check_confidence
 
-    if by == "capa":
-        raise HomogUsageError(
-            "assert_models_diverge(by='capa') needs both subjects' probabilities, which subjects do not give; "
-            "compute capa(y_true, proba_a, proba_b, labels=..., confidence=0.95) and check its low end, or use "
-            "by='error_consistency'."
-        )
     if not isinstance(by, str) or by not in DIVERGE_BY:
         raise HomogUsageError(f"by must be one of {', '.join(map(repr, DIVERGE_BY))}; got {by!r}.")
     gap = check_number(
@@ -223,6 +219,39 @@ def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
     return None
 
 
+def _capa(a: Any, b: Any, data: Any, names: tuple[str, str], shown: float, n_resamples: int, seed: int | None) -> _Gap:
+    from pytest_homog.metrics.capa import UNDEFINED, capa
+    from pytest_homog.subjects import model_probabilities
+
+    read = model_probabilities(data, dict(zip(names, (a, b), strict=True)), None)
+    if read is None:
+        raise HomogUsageError(
+            "assert_models_diverge(by='capa') compares the probabilities of two models (from the homog_model or "
+            "homog_finetune fixtures); predictions have none. Compute capa(y_true, proba_a, proba_b, labels=..., "
+            "confidence=0.95) on probabilities you have, or use by='error_consistency'."
+        )
+    y_true, probabilities, labels = read
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # the reason says it, and the check fails
+        result = capa(
+            y_true, *probabilities.values(), labels=labels, confidence=shown, n_resamples=n_resamples, seed=seed
+        )
+    reason = UNDEFINED if math.isnan(result.kappa) else None
+    low, high = math.nan, math.nan  # the interval of 1 - kappa_p is its mirror image
+    if result.low is not None and result.high is not None:
+        low, high = 1.0 - result.high, 1.0 - result.low
+    nested = bool(y_true) and isinstance(y_true[0], list)
+    evidence = [
+        f"1 - CAPA = {1.0 - result.kappa:.4f}, {percent(shown)} CI [{low:.4f}, {high:.4f}] "
+        f"(kappa_p {result.kappa:.4f}: c_obs {result.c_obs:.4f}, c_exp {result.c_exp:.4f}; {result.n} "
+        f"{'words' if nested else 'examples'}, paired bootstrap over {len(y_true)} "
+        f"{'sentences' if nested else 'examples'}, {n_resamples} resamples)"
+    ]
+    details = {"c_obs": result.c_obs, "c_exp": result.c_exp, **({} if reason is None else {"undefined": reason})}
+    level = "token" if nested else "label"
+    return _Gap(1.0 - result.kappa, result.n, level, evidence, low, high, details, reason)
+
+
 def _cka(a: Any, b: Any, data: Any, names: tuple[str, str], debiased: bool, level: str | None) -> _Gap:
     from pytest_homog.metrics.representation import linear_cka
     from pytest_homog.subjects import subject_features
@@ -346,6 +375,11 @@ def assert_models_diverge(
         ``1 - same wrong answer`` (Kim et al. 2025, :func:`~pytest_homog.metrics.wrong_answers.same_wrong_answer`)
         on the units of ``unit``: of the units both subjects fail, the share where their wrong outputs differ.
         Subjects that fail no unit together leave it undefined: the check then fails and says why.
+    ``"capa"``
+        ``1 - kappa_p`` of :func:`~pytest_homog.metrics.capa.capa` (Goel et al. 2025) on the probabilities
+        the two models give (``homog_probabilities(data)``: per word for tags, per example for labels), with
+        its paired-bootstrap interval. Both subjects must be models that give them (the fixtures' models do).
+        Where kappa_p is undefined (both certain and right everywhere) the check fails and says why.
     ``"cka"``
         ``1 - linear CKA`` of the subjects' word-pooled hidden states, ``subject.homog_features(data)``
         (Kornblith et al. 2019); both subjects must provide them. It has no interval: the point value is
@@ -360,9 +394,6 @@ def assert_models_diverge(
     for this data to show it with 80% power, :func:`~pytest_homog.metrics.bootstrap.detectable_change` of the
     bootstrap standard error; the failure message says it, and says when ``min_gap`` is below it (subjects that
     truly diverge by a little more than ``min_gap`` then mostly fail on data this size).
-
-    ``by="capa"`` is refused: subjects do not give probabilities (use
-    :func:`~pytest_homog.metrics.capa.capa` on them).
 
     ``data`` may also be generated: a hypothesis strategy of examples (``labelled_sentences(...)``,
     ``text_examples(...)``), searched for ``max_examples`` examples with ``target()`` steering toward examples
@@ -426,10 +457,11 @@ def assert_models_diverge(
     n_resamples = gate_resamples(check_n_resamples(n_resamples), confidence)
     seed = resolve_seed(seed)
     if is_example_data(data):
-        if by == "cka":
+        if by in ("capa", "cka"):
             raise HomogUsageError(
-                "by='cka' compares hidden states on a dataset; generated examples give predictions only. Use "
-                "by='disagreement', 'error_consistency' or a metric gap, or pass a dataset for by='cka'."
+                f"by={by!r} compares {'probabilities' if by == 'capa' else 'hidden states'} on a dataset; generated "
+                "examples give predictions only. Use by='disagreement', 'error_consistency' or a metric gap, or "
+                f"pass a dataset for by={by!r}."
             )
         a, b, data = subjects_on_examples(a, b, data, max_examples=max_examples, seed=seed)
     first, second = resolve_pair(a, b, data, scheme=scheme, mode=mode)
@@ -439,6 +471,8 @@ def assert_models_diverge(
         gap = _metric_gap(first, second, by, level, shown, n_resamples, seed)
     elif by == "same_wrong_answer":
         gap = _different_wrong_answers(first, second, unit, shown, (n_resamples, seed))
+    elif by == "capa":
+        gap = _capa(a, b, data, names, shown, n_resamples, seed)
     elif by != "cka":
         sampling = (n_resamples, seed)
         gap = _divergence(first, second, by, level, unit, shown, *sampling)

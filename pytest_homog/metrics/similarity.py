@@ -337,7 +337,9 @@ def similarity_matrix(
         together. ``unit="sentence"`` is refused.
     ``"capa"``
         :func:`~pytest_homog.metrics.capa.capa`; here ``predictions`` maps names to probabilities over
-        ``labels`` (as ``capa`` takes them); NaN where undefined.
+        ``labels`` (as ``capa`` takes them), or to models from the fixtures, which give their own (``y_true`` is
+        then the data they predict on, see :func:`~pytest_homog.subjects.model_probabilities`); NaN where
+        undefined.
     ``"cka"``
         :func:`~pytest_homog.metrics.representation.linear_cka`; here ``predictions`` maps names to feature
         matrices with the same rows and ``y_true`` is ignored (pass ``None``).
@@ -463,7 +465,12 @@ def capa_matrix(
     check_group(
         probabilities, "similarity_matrix(by='capa')", "probabilities", "{'model_a': proba_a, 'model_b': proba_b}"
     )
+    from pytest_homog.subjects import model_probabilities
+
     names = [str(name) for name in probabilities]
+    from_models = model_probabilities(y_true, probabilities, labels)
+    if from_models is not None:
+        y_true, probabilities, labels = from_models
     per_sentence, chance_share, n = per_sentence_counts(
         y_true, {f"probabilities of {str(name)!r}": proba for name, proba in probabilities.items()}, labels
     )

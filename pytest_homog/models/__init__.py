@@ -2,7 +2,9 @@
 
 - :mod:`pytest_homog.models.load`: finding models (directory, hub id, objects) and :class:`HomogModel`;
 - :mod:`pytest_homog.models.finetune`: fine-tuning with transformers ``Trainer``;
-- :mod:`pytest_homog.models.predict`: batched, length-sorted prediction and word-level hidden states;
+- :mod:`pytest_homog.models.predict`: one batched, length-sorted forward pass giving predictions, probabilities
+  and word-level hidden states;
+- :mod:`pytest_homog.models.outputs`: a model's outputs per input, kept for the session and persisted in the cache;
 - :mod:`pytest_homog.models.cache`: the content-addressed cache and the device-memory budget;
 - :mod:`pytest_homog.models.session`: what the fixtures share within one pytest session.
 

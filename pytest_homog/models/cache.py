@@ -1,7 +1,9 @@
 """The content-addressed model cache and the device-memory budget.
 
 An entry is a directory ``<cache_dir>/models/<key>/`` holding a model saved with safetensors (never pickle),
-its tokenizer, and ``homog-manifest.json`` listing every file with its size and sha256. The key is the
+its tokenizer, and ``homog-manifest.json`` listing every file with its size and sha256. The models' outputs
+(:mod:`pytest_homog.models.outputs`) are entries of the same kind in the sibling section
+``<cache_dir>/outputs/<key>/`` (:meth:`ModelCache.section`), arrays saved with safetensors. The key is the
 sha256 of the canonical JSON of everything that changes the weights (:func:`cache_key`; for a fine-tune on the
 CPU that includes the torch thread count, see :mod:`pytest_homog.models.session`). An entry is built
 in a temporary directory inside the cache and renamed into place, under a per-key
@@ -22,6 +24,7 @@ the CPU when their total size would exceed the budget (``--homog-gpu-memory``).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -48,6 +51,7 @@ __all__ = [
     "ModelCache",
     "cache_key",
     "canonical_json",
+    "entry_digest",
     "hash_directory",
     "hash_file",
     "parse_memory",
@@ -171,6 +175,16 @@ def memory_bytes(spec: str, total: int) -> int:
     return int(float(match.group(1)) * _UNITS[unit])
 
 
+class _Root:
+    """The cache directory, or the temporary directory that replaces it for the session when it cannot be written;
+    shared by the sections of one cache, so the replacement is made (and warned about) once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.checked = False
+        self.remove_fallback: weakref.finalize[Any, Any] | None = None
+
+
 class ModelCache:
     """Entries of fine-tuned models under ``root``; nothing is created on disk until :meth:`build` runs.
 
@@ -180,6 +194,8 @@ class ModelCache:
         The cache directory (``--homog-cache-dir``). Its entries are read even when it cannot be written; new
         entries then go to a temporary directory instead, with a :class:`~pytest_homog.errors.HomogWarning`,
         and that directory is removed by :meth:`close` (or at exit).
+    section : str
+        The folder of ``root`` that holds this cache's entries: ``models`` (fine-tuned weights) or ``outputs``.
 
     Examples
     --------
@@ -189,26 +205,36 @@ class ModelCache:
     ((None, None), False)
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-        self._checked = False
-        self._remove_fallback: weakref.finalize[Any, Any] | None = None
+    def __init__(self, root: str | os.PathLike[str], section: str = "models") -> None:
+        self._root = _Root(Path(root))
+        self.name = section
+
+    @property
+    def root(self) -> Path:
+        return self._root.path
+
+    def section(self, name: str) -> ModelCache:
+        """The entries of another section of the same cache directory (and the same fallback, if any)."""
+        other = copy.copy(self)
+        other.name = name
+        return other
 
     def entry_dir(self, key: str) -> Path:
-        return self.root / "models" / key
+        return self.root / self.name / key
 
     def _writable_root(self) -> Path:
-        if self._checked:
+        if self._root.checked:
+            (self.root / self.name).mkdir(exist_ok=True)
             return self.root
         try:
-            (self.root / "models").mkdir(parents=True, exist_ok=True)
+            (self.root / self.name).mkdir(parents=True, exist_ok=True)
             probe = self.root / f".write-test-{os.getpid()}-{uuid.uuid4().hex}"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
             fallback = Path(tempfile.mkdtemp(prefix="pytest-homog-cache-"))
             # At exit too: a session that never reaches close() (a crash, a plugin without the hook) still cleans up.
-            self._remove_fallback = weakref.finalize(self, shutil.rmtree, fallback, ignore_errors=True)
+            self._root.remove_fallback = weakref.finalize(self._root, shutil.rmtree, fallback, ignore_errors=True)
             warnings.warn(
                 f"pytest-homog cannot write its cache directory {self.root} ({exc}); using {fallback} "
                 "for this session (removed when it ends), so fine-tuned models will not be reused by the next "
@@ -216,15 +242,15 @@ class ModelCache:
                 HomogWarning,
                 stacklevel=3,
             )
-            self.root = fallback
-            (self.root / "models").mkdir(parents=True, exist_ok=True)
-        self._checked = True
+            self._root.path = fallback
+            (self.root / self.name).mkdir(parents=True, exist_ok=True)
+        self._root.checked = True
         return self.root
 
     def close(self) -> None:
         """Remove the temporary directory used in place of an unwritable cache directory, if there is one."""
-        if self._remove_fallback is not None:
-            self._remove_fallback()
+        if self._root.remove_fallback is not None:
+            self._root.remove_fallback()
 
     def lookup(self, key: str) -> tuple[Path | None, str | None]:
         """``(entry_dir, None)`` when the entry for ``key`` exists and :func:`verify_entry` trusts it.
@@ -314,6 +340,22 @@ class ModelCache:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         return self.entry_dir(key)
+
+
+def entry_digest(entry: Path) -> str:
+    """sha256 of the file list (names, sizes, sha256) in an entry's manifest: the identity of the entry's content,
+    so an entry rebuilt to other bytes (``--homog-refresh``) has another.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> entry = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (entry / MANIFEST).write_text('{"files": {"model.safetensors": {"size": 1, "sha256": "00"}}}')
+    >>> len(entry_digest(entry))
+    64
+    """
+    manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+    return hashlib.sha256(canonical_json(manifest["files"]).encode("utf-8")).hexdigest()
 
 
 def verify_entry(entry: Path) -> str | None:

@@ -13,7 +13,7 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,9 @@ from pytest_homog.errors import HomogDataError, HomogModelError, HomogUsageError
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from pytest_homog.models.outputs import OutputStore
+    from pytest_homog.models.predict import Forward
 
 __all__ = [
     "TASKS",
@@ -406,11 +409,28 @@ def as_dataset(data: Any) -> Any:
     return loaded
 
 
+class _Network:
+    """A model's network and tokenizer, loaded on first use when made with a loader; shared by its subjects."""
+
+    def __init__(self, model: Any = None, tokenizer: Any = None, load: Callable[[], tuple[Any, Any]] | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.load = load
+
+    def get(self) -> tuple[Any, Any]:
+        if self.load is not None:
+            self.model, self.tokenizer = self.load()
+            self.load = None
+        return self.model, self.tokenizer
+
+
 class HomogModel:
     """A classifier with its tokenizer, as every pytest-homog check sees it.
 
-    Made by the ``homog_model`` and ``homog_finetune`` fixtures; checks call :meth:`homog_predict` and
-    :meth:`homog_features` on it. Predictions are cached per dataset content within the session.
+    Made by the ``homog_model`` and ``homog_finetune`` fixtures; checks call :meth:`homog_predict`,
+    :meth:`homog_probabilities` and :meth:`homog_features` on it. One forward pass per dataset gives all three
+    (:mod:`pytest_homog.models.outputs`); they are kept for the session, and by the fixtures in the cache, so a
+    later run reads them without loading the weights.
 
     Attributes
     ----------
@@ -443,6 +463,8 @@ class HomogModel:
     >>> y_true, y_pred, texts = model.homog_predict({"text": ["good", "bad"], "label": ["pos", "neg"]})
     >>> y_true, len(y_pred), model.homog_features(["good bad"]).shape
     (['pos', 'neg'], 2, (2, 8))
+    >>> model.homog_probabilities({"text": ["good"], "label": ["pos"]})[1].shape
+    (1, 2)
     """
 
     def __init__(
@@ -458,10 +480,20 @@ class HomogModel:
         bf16: bool = False,
         batch_size: int = 32,
         before_use: Any = None,
+        labels: Sequence[str] | None = None,
+        load: Callable[[], tuple[Any, Any]] | None = None,
+        identity: str | None = None,
+        store: OutputStore | None = None,
     ) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
-        self.task = check_head(model, task)
+        from pytest_homog.models.outputs import ModelOutputs, weights_digest
+
+        self._network = _Network(model, tokenizer, load)
+        if load is None:
+            self.task = check_head(model, task)
+            id2label = getattr(model.config, "id2label", None) or {}
+        else:  # loaded on first use: the caller knows the task and the labels of the saved head
+            self.task = str(task)
+            id2label = dict(enumerate(labels or ()))
         self.homog_name = name
         self.homog_key = key
         self.path = path
@@ -469,17 +501,36 @@ class HomogModel:
         self.bf16 = bf16
         self.batch_size = batch_size
         self._before_use = before_use
-        self._predictions: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
-        id2label = getattr(model.config, "id2label", None) or {}
+        self._read: dict[str, tuple[list[Any], list[Any], list[Any], Any]] = {}
         self.id2label = {int(k): str(v) for k, v in id2label.items()}
         self.labels = [self.id2label[i] for i in sorted(self.id2label)]
+        self._outputs = ModelOutputs(
+            store,
+            (lambda: identity) if identity is not None else (lambda: weights_digest(*self._network.get())),
+            {"batch_size": batch_size, "bf16": bf16, "task": self.task},
+        )
+
+    @property
+    def model(self) -> Any:
+        """The network (a transformers model), loaded now if it was not yet."""
+        return self._network.get()[0]
+
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer, loaded now if it was not yet."""
+        return self._network.get()[1]
+
+    @property
+    def weights_loaded(self) -> bool:
+        """Whether the weights are in memory (a model from the cache loads them only for a forward pass)."""
+        return self._network.load is None
 
     def __repr__(self) -> str:
         return f"HomogModel({self.homog_name!r}, task={self.task!r}, labels={len(self.labels)})"
 
     def named(self, name: str) -> HomogModel:
         """The same model under another name: a subject of its own that shares the weights, the tokenizer and
-        the predictions already made (one forward pass per dataset for all its names)."""
+        the outputs already computed (one forward pass per dataset for all its names)."""
         subject = copy.copy(self)
         subject.homog_name = name
         return subject
@@ -497,13 +548,37 @@ class HomogModel:
             return load_dataset(hf.Dataset.from_dict(data))
         return as_dataset(data)
 
-    def homog_predict(self, data: Any) -> tuple[list[Any], list[Any], list[Any]]:
-        """``(y_true, y_pred, texts)`` on ``data`` (a dataset from ``homog_dataset``, a file path or a dict).
+    def _outside(self) -> str:
+        return "O" if "O" in self.labels else self.labels[0]
 
-        Token classification: lists of tag names per sentence (word level) and the sentences' words; sequence
-        classification: label names and texts.
-        """
+    def _run(self, inputs: Sequence[Any], words: bool) -> Callable[[bool, int | None], Forward]:
+        """One forward pass over ``inputs`` (loading the weights first if they are not yet)."""
+        from pytest_homog.models.predict import forward
+
+        def run(predict: bool, layer: int | None) -> Forward:
+            self._ready()
+            return forward(
+                self.model,
+                self.tokenizer,
+                inputs,
+                words=words,
+                predict=predict,
+                layer=layer,
+                outside=self.labels.index(self._outside()),
+                batch_size=self.batch_size,
+                bf16=self.bf16,
+            )
+
+        return run
+
+    def _data_label(self, dataset: Any) -> str:
+        data_name = getattr(dataset, "homog_name", None)
+        return f"{self.homog_name} on {data_name}" if isinstance(data_name, str) else self.homog_name
+
+    def _read_data(self, data: Any) -> tuple[list[Any], list[Any], list[Any], Any]:
+        """(y_true, y_pred, texts, probabilities) on ``data``, from the outputs of one forward pass."""
         from pytest_homog.data import data_fingerprint, dataset_kind, label_names
+        from pytest_homog.models.predict import split_rows
 
         dataset = self._coerce(data)
         kind = dataset_kind(dataset)
@@ -520,37 +595,44 @@ class HomogModel:
                 f"{self.labels}. Fine-tune it on data with these labels (homog_finetune) or map the labels"
             )
         fingerprint = data_fingerprint(dataset)
-        if fingerprint in self._predictions:
-            cached = self._predictions[fingerprint]
-            return list(cached[0]), list(cached[1]), list(cached[2])
-        self._ready()
-        from pytest_homog.models.predict import predict_labels, predict_tags
+        if fingerprint not in self._read:
+            names = label_names(dataset)
+            columns = dataset.to_dict()
+            words = kind == "token-classification"
+            texts = columns["tokens"] if words else columns["text"]
+            predicted, rows = self._outputs.predictions(
+                texts, words=words, run=self._run(texts, words), label=self._data_label(dataset)
+            )
+            y_pred: list[Any]
+            probabilities: Any = rows
+            if words:
+                y_true: list[Any] = [[names[t] for t in row] for row in columns["tags"]]
+                sizes = [len(sentence) for sentence in texts]
+                y_pred = [[self.id2label[int(i)] for i in ids] for ids in split_rows(predicted, sizes)]
+                probabilities = split_rows(rows, sizes)
+            else:
+                y_true = [names[v] for v in columns["label"]]
+                y_pred = [self.id2label[int(i)] for i in predicted]
+            self._read[fingerprint] = (y_true, y_pred, texts, probabilities)
+        return self._read[fingerprint]
 
-        names = label_names(dataset)
-        columns = dataset.to_dict()
-        y_true: list[Any]
-        y_pred: list[Any]
-        if kind == "token-classification":
-            texts = columns["tokens"]
-            y_true = [[names[t] for t in row] for row in columns["tags"]]
-            outside = "O" if "O" in self.labels else self.labels[0]
-            y_pred = predict_tags(
-                self.model,
-                self.tokenizer,
-                texts,
-                self.id2label,
-                batch_size=self.batch_size,
-                bf16=self.bf16,
-                outside=outside,
-            )
-        else:
-            texts = columns["text"]
-            y_true = [names[v] for v in columns["label"]]
-            y_pred = predict_labels(
-                self.model, self.tokenizer, texts, self.id2label, batch_size=self.batch_size, bf16=self.bf16
-            )
-        self._predictions[fingerprint] = (y_true, y_pred, texts)
+    def homog_predict(self, data: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        """``(y_true, y_pred, texts)`` on ``data`` (a dataset from ``homog_dataset``, a file path or a dict).
+
+        Token classification: lists of tag names per sentence (word level) and the sentences' words; sequence
+        classification: label names and texts.
+        """
+        y_true, y_pred, texts, _ = self._read_data(data)
         return list(y_true), list(y_pred), list(texts)
+
+    def homog_probabilities(self, data: Any) -> tuple[list[Any], Any, list[str]]:
+        """``(y_true, probabilities, labels)`` on ``data``, as :func:`~pytest_homog.metrics.capa.capa` takes them.
+
+        Token classification: one ``(n_words, K)`` array per sentence, the softmax at each word's first
+        sub-token; sequence classification: an ``(n_examples, K)`` array. Column ``k`` is ``labels[k]``.
+        """
+        y_true, _, _, probabilities = self._read_data(data)
+        return list(y_true), probabilities, list(self.labels)
 
     def predict(self, inputs: Sequence[Any]) -> list[Any]:
         """Tags per word for lists of words (token classification), or labels for texts."""
@@ -558,7 +640,6 @@ class HomogModel:
 
         self._ready()
         if self.task == "token-classification":
-            outside = "O" if "O" in self.labels else self.labels[0]
             return list(
                 predict_tags(
                     self.model,
@@ -567,7 +648,7 @@ class HomogModel:
                     self.id2label,
                     batch_size=self.batch_size,
                     bf16=self.bf16,
-                    outside=outside,
+                    outside=self._outside(),
                 )
             )
         return list(
@@ -587,8 +668,7 @@ class HomogModel:
         ``data`` is a dataset (its ``tokens``, or its ``text`` split on white space), a file path, or a list
         of texts or of word lists. Rows follow the dataset order.
         """
-        from pytest_homog.models.predict import word_features
-
+        label = self.homog_name
         if isinstance(data, list) and all(isinstance(x, str) for x in data):
             sentences = [x.split() for x in data]
         elif isinstance(data, list):
@@ -597,7 +677,5 @@ class HomogModel:
             dataset = self._coerce(data)
             columns = dataset.to_dict()
             sentences = columns["tokens"] if "tokens" in columns else [t.split() for t in columns["text"]]
-        self._ready()
-        return word_features(
-            self.model, self.tokenizer, sentences, layer=layer, batch_size=self.batch_size, bf16=self.bf16
-        )
+            label = self._data_label(dataset)
+        return self._outputs.features(sentences, layer=layer, run=self._run(sentences, True), label=label)

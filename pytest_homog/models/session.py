@@ -9,7 +9,9 @@ A subject's name is its role, never its path. Each name asked for (``name=``) ge
 does each model a fixture makes without one (named after the fixture when the fixture returns it, see
 :mod:`pytest_homog.run_context`); only a model with no role is named after its folder. Subjects of the same
 weights (one model under two names, or byte-identical copies in two folders) share one loaded model and its
-predictions, but stay distinct, so a copy can be checked against the model it copies.
+predictions, but stay distinct, so a copy can be checked against the model it copies. Their outputs (predictions,
+probabilities, features) are persisted in the cache's ``outputs`` section (:mod:`pytest_homog.models.outputs`),
+and a fine-tuned model's weights are loaded only when a forward pass needs them.
 
 A fine-tune on the CPU is keyed by the number of torch intra-op threads as well
 (``torch.get_num_threads()``): the CPU kernels split their sums across threads, so one seed gives weights
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from pytest_homog.config import HomogConfig
     from pytest_homog.models.cache import DeviceBudget, ModelCache
     from pytest_homog.models.load import HomogModel
+    from pytest_homog.models.outputs import OutputStore
     from pytest_homog.seed_runs import Seeds
 
 __all__ = ["ModelSession", "progress"]
@@ -93,6 +96,7 @@ class ModelSession:
         self.events: list[dict[str, Any]] = []
         self.refreshed: set[str] = set()
         self._cache: ModelCache | None = None
+        self._store: OutputStore | None = None
         self._device: torch.device | None = None
         self._budget: DeviceBudget | None = None
         self._scratch: Path | None = None
@@ -113,6 +117,15 @@ class ModelSession:
 
             self._cache = ModelCache(self.config.cache_dir)
         return self._cache
+
+    @property
+    def store(self) -> OutputStore:
+        """The models' outputs persisted in the cache (its ``outputs`` section)."""
+        if self._store is None:
+            from pytest_homog.models.outputs import OutputStore
+
+            self._store = OutputStore(self.cache.section("outputs"), lambda: self.device.type, self._emit)
+        return self._store
 
     @property
     def device(self) -> torch.device:
@@ -225,6 +238,8 @@ class ModelSession:
                 bf16=bf16,
                 batch_size=batch_size,
                 before_use=self._place,
+                identity=key,  # content-addressed: the hash of the directory's files, the task and the labels
+                store=self.store,
             )
             self._emit("load", name or wrapped.homog_name, key, "loaded", time.perf_counter() - started)
         else:
@@ -242,6 +257,7 @@ class ModelSession:
                 bf16=bf16,
                 batch_size=batch_size,
                 before_use=self._place,
+                store=self.store,  # keyed by the hash of the weights and the tokenizer, computed when needed
             )
         self.models[key] = wrapped
         return self._subject(wrapped, name)
@@ -367,7 +383,7 @@ class ModelSession:
         entry, status = self._cache_entry(key, payload, write, label, refresh)
         if refresh:
             self.refreshed.add(key)
-        wrapped = self._load_finetuned(entry, task=task, label=default, key=key, status=status, bf16=bf16)
+        wrapped = self._finetuned(entry, task=task, labels=labels, label=default, key=key, status=status, bf16=bf16)
         self._emit("fine-tune", label, key, status, time.perf_counter() - started)
         if status == "hit":
             self.report(f"fine-tuned {label}: cache hit ({entry})")
@@ -450,15 +466,22 @@ class ModelSession:
         )
         return self.cache.build(key, write, payload), "rebuilt"
 
-    def _load_finetuned(self, entry: Path, *, task: str, label: str, key: str, status: str, bf16: bool) -> HomogModel:
+    def _finetuned(
+        self, entry: Path, *, task: str, labels: list[str], label: str, key: str, status: str, bf16: bool
+    ) -> HomogModel:
+        """The fine-tuned model of a cache entry; its weights are loaded only when a forward pass needs them, so a
+        run whose outputs are all in the cache never loads them."""
+        from pytest_homog.models.cache import entry_digest
         from pytest_homog.models.load import HomogModel, load_pretrained, load_tokenizer, quiet_transformers
 
-        model = load_pretrained(entry, task)
-        with quiet_transformers():
-            tokenizer = load_tokenizer(entry)
+        def load() -> tuple[Any, Any]:
+            model = load_pretrained(entry, task)
+            with quiet_transformers():
+                return model, load_tokenizer(entry)
+
         return HomogModel(
-            model,
-            tokenizer,
+            None,
+            None,
             name=label,
             task=task,
             key=key,
@@ -466,6 +489,10 @@ class ModelSession:
             cache_status=status,
             bf16=bf16,
             before_use=self._place,
+            labels=labels,
+            load=load,
+            identity=entry_digest(entry),
+            store=self.store,
         )
 
 
@@ -498,8 +525,9 @@ def _finetune_payload(
     device: torch.device,
 ) -> dict[str, Any]:
     """Everything that changes a fine-tuned model, hashed into its cache key (library versions included)."""
+    from importlib.metadata import version
+
     import torch
-    import transformers
 
     return {
         "kind": "finetune",
@@ -511,7 +539,9 @@ def _finetune_payload(
         "seed": seed,
         "device": device.type,
         **({"cpu_threads": torch.get_num_threads()} if device.type == "cpu" else {}),
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        # transformers' version as its package metadata gives it: a run that finds every model and output in the
+        # cache never imports transformers
+        "versions": {"torch": torch.__version__, "transformers": version("transformers")},
     }
 
 
