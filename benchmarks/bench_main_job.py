@@ -35,8 +35,9 @@ def ratio_line(name: str, value: float, bound: float) -> bool:
     return ok
 
 
-def run_job(cache: Path, *extra: str) -> tuple[float, list[str]]:
-    """Wall time of one ``pytest --homog examples/`` run on ``cache``, and the summary's lines about outputs."""
+def run_job(cache: Path, *extra: str, log: Path | None = None) -> tuple[float, list[str]]:
+    """Wall time of one ``pytest --homog examples/`` run on ``cache``, and the summary's lines about outputs; its
+    output is written to ``log`` when one is given."""
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
@@ -48,6 +49,8 @@ def run_job(cache: Path, *extra: str) -> tuple[float, list[str]]:
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    if log is not None:
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
     if done.returncode != 0:
         print(done.stdout[-4000:], done.stderr[-2000:], sep="\n")
         raise SystemExit(f"`{' '.join(cmd[2:])}` exited with {done.returncode}")
@@ -71,9 +74,10 @@ def warm(cache: Path, repeats: int, *extra: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm-repeats", type=int, default=1)
+    parser.add_argument("--cold-log", type=Path, help="write the cold run's output (its progress lines) here")
     args = parser.parse_args()
     cache = Path(tempfile.mkdtemp(prefix="bench-main-job-")) / "cache"
-    cold, lines = run_job(cache)
+    cold, lines = run_job(cache, log=args.cold_log)
     print(f"cold run: {cold:.1f} s, {len(lines)} outputs computed and stored", flush=True)
     one = warm(cache, args.warm_repeats)
     ok = ratio_line("warm/cold", one / cold, 0.1)

@@ -23,7 +23,8 @@ from pytest_homog import (
     similarity_matrix,
 )
 
-pytestmark = pytest.mark.homog
+# one xdist worker holds the WNUT models and data (pytest -n 2 --dist loadgroup); the other takes the rest
+pytestmark = [pytest.mark.homog, pytest.mark.xdist_group("wnut")]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ import pytest
 
 from pytest_homog import assert_f1_above, assert_models_diverge, assert_no_regression, assert_not_homogeneous
 
-pytestmark = pytest.mark.homog
+# one xdist worker holds the WNUT models and data (pytest -n 2 --dist loadgroup); the other takes the rest
+pytestmark = [pytest.mark.homog, pytest.mark.xdist_group("wnut")]
 
 
 def test_minilm_finds_emerging_entities(minilm_wnut, wnut_test):
