@@ -38,6 +38,7 @@ __all__ = [
     "Resampler",
     "bca_constants",
     "bootstrap_indices",
+    "bootstrap_p_value",
     "check_confidence",
     "check_interval",
     "check_n_resamples",
@@ -49,6 +50,7 @@ __all__ = [
     "jackknife_values",
     "paired_difference",
     "percentile_interval",
+    "point_value",
     "replicate_values",
     "score",
     "standard_error",
@@ -315,7 +317,8 @@ def _values_from_pooled(
     return np.where(present.any(axis=1), mean, zero_value)
 
 
-def _point(counts: UnitCounts, metric: str, average: str | None, zero_division: str | float) -> float:
+def point_value(counts: UnitCounts, metric: str, average: str | None, zero_division: str | float) -> float:
+    """``metric`` on all of ``counts`` (no resampling): the value an estimate reports."""
     tp, pred, gold = counts.totals()
     values = scores_from_totals(
         tp,
@@ -532,7 +535,7 @@ def estimate_from_counts(
             seed=seed,
             zero_division=zero_division,
         )
-    value = _point(counts, metric, average, zero_division)
+    value = point_value(counts, metric, average, zero_division)
     zero_value = 0.0 if zero_division == "warn" else float(zero_division)
     resampler = Resampler(counts, average)
     replicates = np.concatenate(
@@ -675,7 +678,8 @@ def paired_difference(
             seed=seed,
             zero_division=zero_division,
         )
-    value = _point(counts_a, metric, average, zero_division) - _point(counts_b, metric, average, zero_division)
+    scoring = (metric, average, zero_division)
+    value = point_value(counts_a, *scoring) - point_value(counts_b, *scoring)
     zero_value = 0.0 if zero_division == "warn" else float(zero_division)
     parts = []
     resampler_a, resampler_b = Resampler(counts_a, average), Resampler(counts_b, average)
@@ -698,7 +702,7 @@ def paired_difference(
         confidence,
         counts_a.n_units,
         metric,
-        _bootstrap_p_value(diffs),
+        bootstrap_p_value(diffs),
         counts_a.level,
         average,
         n_resamples,
@@ -708,7 +712,8 @@ def paired_difference(
     )
 
 
-def _bootstrap_p_value(diffs: np.ndarray) -> float:
+def bootstrap_p_value(diffs: np.ndarray) -> float:
+    """The two-sided bootstrap p-value of "no difference" from the replicates of a difference."""
     # replicates where either metric is undefined (zero_division=nan) are left out of the p-value, as they are
     # left out of the interval
     defined = diffs[~np.isnan(diffs)]

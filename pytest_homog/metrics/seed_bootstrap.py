@@ -21,10 +21,10 @@ import numpy as np
 from pytest_homog.metrics.bootstrap import (
     Estimate,
     Resampler,
-    _bootstrap_p_value,
-    _point,
     bootstrap_indices,
+    bootstrap_p_value,
     percentile_interval,
+    point_value,
     replicate_values,
     standard_error,
 )
@@ -86,7 +86,7 @@ def _runs_of(counts: UnitCounts) -> tuple[UnitCounts, ...]:
 
 
 def _mean_point(runs: Sequence[UnitCounts], metric: str, average: str | None, zero_division: str | float) -> float:
-    return float(np.mean([_point(run, metric, average, zero_division) for run in runs]))
+    return float(np.mean([point_value(run, metric, average, zero_division) for run in runs]))
 
 
 def seed_estimate(
@@ -174,7 +174,7 @@ def seed_difference(
         confidence,
         counts_a.n_units,
         metric,
-        _bootstrap_p_value(diffs),
+        bootstrap_p_value(diffs),
         counts_a.level,
         average,
         n_resamples,
