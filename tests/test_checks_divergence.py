@@ -355,3 +355,23 @@ def test_diverge_by_same_wrong_answer(run: RunRecord) -> None:
         assert_models_diverge(a, a, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)
     with pytest.raises(AssertionError, match="fail no span unit together"):
         assert_models_diverge(gold, a, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)
+
+
+def test_same_wrong_answer_gap_has_its_interval_power_and_p_value(run: RunRecord) -> None:
+    from pytest_homog import same_wrong_answer
+    from pytest_homog.metrics.bootstrap import detectable_change
+
+    gold = [["B-PER", "O"], ["B-LOC", "I-LOC"], ["O", "B-ORG"], ["B-PER", "I-PER"]] * 10
+    a = [["O", "O"], ["B-PER", "I-PER"], ["O", "O"], ["B-PER", "O"]] * 10
+    b = [["O", "O"], ["B-PER", "I-PER"], ["O", "B-LOC"], ["B-LOC", "I-LOC"]] * 10
+    record = assert_models_diverge(a, b, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=100, seed=3)
+    slow = []
+    for row in np.concatenate(list(bootstrap_indices(len(gold), 100, 3))):
+        pick = row.tolist()
+        rate = same_wrong_answer([gold[i] for i in pick], [a[i] for i in pick], [b[i] for i in pick], unit="span").rate
+        slow.append(1.0 - rate)
+    low, high = np.quantile(slow, [0.025, 0.975])
+    assert (record.low, record.high) == (pytest.approx(low, abs=1e-12), pytest.approx(high, abs=1e-12))
+    expected = detectable_change(float(np.std(slow, ddof=1)), 0.95)
+    assert record.details["detectable_change"] == pytest.approx(expected, abs=1e-12)
+    assert record.details["gate_p_value"] <= 0.025

@@ -177,28 +177,42 @@ def _add_power(gap: _Gap, min_gap: float, confidence: float | None) -> None:
 def _different_wrong_answers(
     a: Resolved, b: Resolved, unit: str | None, shown: float, sampling: tuple[int, int | None]
 ) -> _Gap:
-    """``1 - same wrong answer``: of the units both fail, the share where their wrong outputs differ."""
-    from pytest_homog.metrics.similarity import similarity_of
+    """``1 - same wrong answer``: of the units both fail, the share where their wrong outputs differ, with its
+    paired-bootstrap interval (a resample where the two fail nothing together is undefined)."""
+    import numpy as np
+
+    from pytest_homog.metrics.bootstrap import Estimate, standard_error
+    from pytest_homog.metrics.group_counts import interval, replicate_totals
+    from pytest_homog.metrics.wrong_answers import per_sentence_same_wrong
 
     corpus = a.corpus
     counted = gate_unit(corpus, unit)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedMetricWarning)  # the reason below says it, and the check fails
-        pair = similarity_of(
-            [a.predictions, b.predictions], "same_wrong_answer", None, counted, confidence=shown,
-            n_resamples=sampling[0], seed=sampling[1],
+    if counted == "sentence":
+        raise HomogUsageError(
+            "by='same_wrong_answer' compares outputs on units with one gold answer; unit='sentence' has none. Use "
+            "unit='span', 'entity' or 'token'."
         )
-    rate, low, high = (float(matrix[0, 1]) for matrix in (pair.values, pair.low, pair.high))  # type: ignore[index]
+    per_sentence = per_sentence_same_wrong([a.predictions, b.predictions], counted)
+    totals = np.vstack([per_sentence.sum(axis=0), replicate_totals(per_sentence, *sampling)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        divergences = np.where(totals[:, 0] > 0, 1.0 - totals[:, 1] / totals[:, 0], np.nan)
+    value, replicates = float(divergences[0]), divergences[1:]
+    low, high = interval(replicates, shown)
+    both = int(totals[0, 0])
+    estimate = Estimate(
+        value, low, high, shown, corpus.n_units, "1-same_wrong_answer", None, counted, None, sampling[0],
+        standard_error(replicates), replicates,
+    )  # fmt: skip
     reason = None
-    if math.isnan(rate):
+    if both == 0:
         reason = f"same wrong answer is undefined: {a.name!r} and {b.name!r} fail no {counted} unit together"
     evidence = [
-        f"1 - same wrong answer = {1.0 - rate:.4f}, {percent(shown)} CI [{1.0 - high:.4f}, {1.0 - low:.4f}] (of the "
-        f"{pair.n} {counted} units both fail, the share where their wrong outputs differ; paired bootstrap over "
+        f"1 - same wrong answer = {value:.4f}, {percent(shown)} CI [{low:.4f}, {high:.4f}] (of the {both} "
+        f"{counted} units both fail, the share where their wrong outputs differ; paired bootstrap over "
         f"{corpus.n_units} sentences, {sampling[0]} resamples)"
     ]
     details = {} if reason is None else {"undefined": reason}
-    return _Gap(1.0 - rate, corpus.n_units, counted, evidence, 1.0 - high, 1.0 - low, details, reason)
+    return _Gap(value, corpus.n_units, counted, evidence, low, high, details, reason, estimate)
 
 
 def _constant_outcomes(a: Resolved, b: Resolved, unit: str) -> str | None:
