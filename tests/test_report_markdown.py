@@ -51,3 +51,11 @@ def test_a_shared_failure_s_text_is_written_with_its_span_in_bold() -> None:
     text = "".join(markdown_chunks(RunReport.build(run)))
     assert "| 4 | PER | Yesterday **K\\*m\\|**<sub>PER</sub> met ... |" in text
     assert "| 9 | LOC |  |" in text
+
+
+def test_a_failure_pattern_names_its_subjects_in_words() -> None:
+    patterns = [{"failed_by": ["seed0", "seed1"], "units": 40}, {"failed_by": [], "units": 12}]
+    run = RunRecord(checks=[make_record(test_id="t", details={"failure_patterns": patterns})])
+    text = markdown(RunReport.build(run))
+    assert "| seed0, seed1 | 40 |" in text and "| none | 12 |" in text
+    assert "['seed0'" not in text

@@ -102,11 +102,24 @@ def table_from(obj: Any) -> tuple[list[str], list[list[Any]]] | None:
     """
     if isinstance(obj, Mapping) and obj and all(isinstance(v, Mapping) for v in obj.values()):
         columns = _columns(obj.values())
-        return ["label", *columns], [[str(label), *(row.get(c) for c in columns)] for label, row in obj.items()]
+        return ["label", *columns], [[str(label), *(_cell(row.get(c)) for c in columns)] for label, row in obj.items()]
     if isinstance(obj, (list, tuple)) and obj and all(isinstance(v, Mapping) for v in obj):
         columns = _columns(obj)
-        return columns, [[row.get(c) for c in columns] for row in obj]
+        return columns, [[_cell(row.get(c)) for c in columns] for row in obj]
     return None
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: a list of names (the subjects of a failure pattern) as words, not as a Python list.
+
+    Examples
+    --------
+    >>> _cell(["a", "b"]), _cell([]), _cell(0.5)
+    ('a, b', 'none', 0.5)
+    """
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return ", ".join(value) if value else "none"
+    return value
 
 
 def _columns(rows: Any) -> list[str]:
