@@ -509,3 +509,18 @@ def load_pretrained_copy(model):
     from pytest_homog.models.load import load_pretrained
 
     return load_pretrained(model.path, model.task)
+
+
+def test_prediction_progress_names_the_model(tiny_world, tmp_path, monkeypatch):
+    stages: list[str] = []
+    real = predict_module.track
+
+    def recorded(batches, total, doing, unit):
+        stages.append(doing)
+        return real(batches, total, doing, unit)
+
+    monkeypatch.setattr(predict_module, "track", recorded)
+    later = new_session(tmp_path)  # a fresh cache: the outputs are not stored yet, so the model runs forward
+    model = later.finetune(str(tiny_world["base"]), train=str(tiny_world["train"]), seed=0, **FAST).named("tagger")
+    model.homog_predict(later.dataset(str(tiny_world["test"])))
+    assert stages == ["predicting with tagger"]

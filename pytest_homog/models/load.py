@@ -567,6 +567,7 @@ class HomogModel:
                 outside=self.labels.index(self._outside()),
                 batch_size=self.batch_size,
                 bf16=self.bf16,
+                doing=f"predicting with {self.homog_name}",
             )
 
         return run

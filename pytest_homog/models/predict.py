@@ -128,12 +128,13 @@ def forward(
     outside: int = 0,
     batch_size: int = DEFAULT_BATCH_SIZE,
     bf16: bool = False,
+    doing: str = "predicting",
 ) -> Forward:
     """One pass of ``model`` over ``inputs`` (lists of words when ``words``, else texts).
 
     ``predict`` reads the predictions and probabilities (per word for word inputs, per text otherwise);
     ``layer`` (word inputs only) the hidden states of that layer pooled per word; ``outside`` is the label id
-    of words cut off by truncation.
+    of words cut off by truncation. ``doing`` names the pass in its progress lines.
     """
     import torch
 
@@ -151,7 +152,7 @@ def forward(
     pad_id = _pad_id(tokenizer)
     with torch.inference_mode(), _autocast(device, bf16):
         unit = "sentences" if words else "texts"
-        for indices in track(length_sorted_batches(lengths, batch_size), len(inputs), "predicting", unit):
+        for indices in track(length_sorted_batches(lengths, batch_size), len(inputs), doing, unit):
             batch = _pad(encodings, indices, pad_id, device)
             outputs = model(**batch, output_hidden_states=layer is not None)
             if predict:
