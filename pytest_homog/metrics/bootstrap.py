@@ -47,6 +47,7 @@ __all__ = [
     "count_pair",
     "detectable_change",
     "estimate_from_counts",
+    "estimate_from_replicates",
     "jackknife_values",
     "paired_difference",
     "percentile_interval",
@@ -545,21 +546,8 @@ def estimate_from_counts(
         ]
     )
     jackknife = jackknife_values(resampler, metric, average, zero_value) if interval == "bca" else None
-    low, high = percentile_interval(replicates, confidence, value=value, jackknife=jackknife)
-    return Estimate(
-        value,
-        low,
-        high,
-        confidence,
-        counts.n_units,
-        metric,
-        None,
-        counts.level,
-        average,
-        n_resamples,
-        standard_error(replicates),
-        replicates,
-        jackknife,
+    return estimate_from_replicates(
+        value, replicates, counts, metric=metric, average=average, confidence=confidence, jackknife=jackknife
     )
 
 
@@ -694,21 +682,42 @@ def paired_difference(
         jackknife = jackknife_values(resampler_a, metric, average, zero_value) - jackknife_values(
             resampler_b, metric, average, zero_value
         )
-    low, high = percentile_interval(diffs, confidence, value=value, jackknife=jackknife)
+    return estimate_from_replicates(
+        value, diffs, counts_a, metric=metric, average=average, confidence=confidence, jackknife=jackknife, paired=True
+    )
+
+
+def estimate_from_replicates(
+    value: float,
+    replicates: np.ndarray,
+    counts: UnitCounts,
+    *,
+    metric: str,
+    average: str | None,
+    confidence: float,
+    jackknife: np.ndarray | None = None,
+    paired: bool = False,
+    seeds: tuple[int, ...] | None = None,
+) -> Estimate:
+    """The :class:`Estimate` of ``value`` from its bootstrap ``replicates``: the interval (BCa given the
+    ``jackknife``, else percentile), the standard error and, for a ``paired`` difference, its p-value; ``counts``
+    says how many units were resampled and at which level."""
+    low, high = percentile_interval(replicates, confidence, value=value, jackknife=jackknife)
     return Estimate(
         value,
         low,
         high,
         confidence,
-        counts_a.n_units,
+        counts.n_units,
         metric,
-        bootstrap_p_value(diffs),
-        counts_a.level,
+        bootstrap_p_value(replicates) if paired else None,
+        counts.level,
         average,
-        n_resamples,
-        standard_error(diffs),
-        diffs,
+        replicates.size,
+        standard_error(replicates),
+        replicates,
         jackknife,
+        seeds,
     )
 
 

@@ -22,11 +22,9 @@ from pytest_homog.metrics.bootstrap import (
     Estimate,
     Resampler,
     bootstrap_indices,
-    bootstrap_p_value,
-    percentile_interval,
+    estimate_from_replicates,
     point_value,
     replicate_values,
-    standard_error,
 )
 from pytest_homog.metrics.counts import SeedCounts, UnitCounts
 
@@ -116,21 +114,9 @@ def seed_estimate(
             for units, (drawn,) in multi_bootstrap_indices(counts.n_units, (len(runs),), n_resamples, seed)
         ]
     )
-    low, high = percentile_interval(replicates, confidence)
-    return Estimate(
-        _mean_point(runs, metric, average, zero_division),
-        low,
-        high,
-        confidence,
-        counts.n_units,
-        metric,
-        None,
-        counts.level,
-        average,
-        n_resamples,
-        standard_error(replicates),
-        replicates,
-        seeds=(len(runs),),
+    value = _mean_point(runs, metric, average, zero_division)
+    return estimate_from_replicates(
+        value, replicates, counts, metric=metric, average=average, confidence=confidence, seeds=(len(runs),)
     )
 
 
@@ -165,20 +151,7 @@ def seed_difference(
             - seed_replicate_values(resamplers_b, units, drawn_b, metric, average, zero_value)
         )
     diffs = np.concatenate(parts)
-    low, high = percentile_interval(diffs, confidence)
     value = _mean_point(runs_a, metric, average, zero_division) - _mean_point(runs_b, metric, average, zero_division)
-    return Estimate(
-        value,
-        low,
-        high,
-        confidence,
-        counts_a.n_units,
-        metric,
-        bootstrap_p_value(diffs),
-        counts_a.level,
-        average,
-        n_resamples,
-        standard_error(diffs),
-        diffs,
-        seeds=sizes,
+    return estimate_from_replicates(
+        value, diffs, counts_a, metric=metric, average=average, confidence=confidence, paired=True, seeds=sizes
     )
