@@ -355,6 +355,8 @@ def test_diverge_by_same_wrong_answer(run: RunRecord) -> None:
         assert_models_diverge(a, a, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)
     with pytest.raises(AssertionError, match="fail no span unit together"):
         assert_models_diverge(gold, a, gold, min_gap=0.1, by="same_wrong_answer", n_resamples=200)
+    with pytest.raises(HomogUsageError, match="unit='sentence' has none"):
+        assert_models_diverge(a, b, gold, min_gap=0.1, by="same_wrong_answer", unit="sentence")
 
 
 def test_same_wrong_answer_gap_has_its_interval_power_and_p_value(run: RunRecord) -> None:

@@ -187,11 +187,6 @@ def _different_wrong_answers(
 
     corpus = a.corpus
     counted = gate_unit(corpus, unit)
-    if counted == "sentence":
-        raise HomogUsageError(
-            "by='same_wrong_answer' compares outputs on units with one gold answer; unit='sentence' has none. Use "
-            "unit='span', 'entity' or 'token'."
-        )
     per_sentence = per_sentence_same_wrong([a.predictions, b.predictions], counted)
     totals = np.vstack([per_sentence.sum(axis=0), replicate_totals(per_sentence, *sampling)])
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -232,11 +232,6 @@ def _on_same_wrong(group: list[Predictions], unit: str) -> tuple[np.ndarray, Mea
     """Per-sentence counts (units both fail, units both fail with the same output; per pair) and their ratio."""
     from pytest_homog.metrics.wrong_answers import per_sentence_same_wrong
 
-    if unit == "sentence":
-        raise HomogUsageError(
-            "by='same_wrong_answer' compares outputs on units with one gold answer; unit='sentence' has none. Use "
-            "unit='span', 'entity' or 'token'."
-        )
     k = len(group)
     per_sentence = np.concatenate(
         [per_sentence_same_wrong([group[i], group[j]], unit) for i, j in zip(*np.triu_indices(k, 1), strict=True)],

@@ -174,6 +174,11 @@ def same_wrong_answer_of(group: list[Predictions], unit: str) -> SameWrongAnswer
 def per_sentence_same_wrong(pair: list[Predictions], unit: str) -> np.ndarray:
     """Per sentence (example), the units both of ``pair`` fail and, of those, the units where their outputs are the
     same: an ``(n_sentences, 2)`` array whose column totals give the rate of :func:`same_wrong_answer_of`."""
+    if unit == "sentence":
+        raise HomogUsageError(
+            "by='same_wrong_answer' compares outputs on units with one gold answer; unit='sentence' has none. Use "
+            "unit='span', 'entity' or 'token'."
+        )
     corpus = pair[0].corpus
     right, sentence = _outcomes(pair, unit)
     _, output_a, output_b = _outputs(corpus, pair, unit)
