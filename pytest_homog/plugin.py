@@ -86,6 +86,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("homog_cache_dir", default="", help="cache directory, as --homog-cache-dir")
     parser.addini("homog_seed", default="", help="seed, as --homog-seed")
     _addoption_reports(parser, group)
+    _addoption_baseline(parser, group)
     _addoption_family(parser, group)
 
 
@@ -122,7 +123,7 @@ def _addoption_family(parser: pytest.Parser, group: Any) -> None:
 
 
 def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
-    """Options of the reports and baselines (pytest_homog.report)."""
+    """Options of the report files (pytest_homog.report)."""
     group.addoption(
         "--homog-report",
         default=None,
@@ -149,6 +150,14 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
         help="write every similarity matrix as a PNG heatmap into DIR, made if missing; needs matplotlib, "
         "pip install 'pytest-homog[plot]' (ini homog_heatmaps). Default: none.",
     )
+    parser.addini("homog_report", default="", help="JSON report path, as --homog-report")
+    parser.addini("homog_markdown", default="", help="Markdown summary path, as --homog-markdown")
+    parser.addini("homog_html", default="", help="HTML report path, as --homog-html")
+    parser.addini("homog_heatmaps", default="", help="directory of the PNG heatmaps, as --homog-heatmaps")
+
+
+def _addoption_baseline(parser: pytest.Parser, group: Any) -> None:
+    """Options of the baselines a run saves and is compared with (pytest_homog.report.baseline)."""
     group.addoption(
         "--homog-save-baseline",
         default=None,
@@ -193,10 +202,6 @@ def _addoption_reports(parser: pytest.Parser, group: Any) -> None:
         "no missing checks (ini homog_baseline_strict). Default: off; a baseline that shares no check with the "
         "run is a warning.",
     )
-    parser.addini("homog_report", default="", help="JSON report path, as --homog-report")
-    parser.addini("homog_markdown", default="", help="Markdown summary path, as --homog-markdown")
-    parser.addini("homog_html", default="", help="HTML report path, as --homog-html")
-    parser.addini("homog_heatmaps", default="", help="directory of the PNG heatmaps, as --homog-heatmaps")
     parser.addini("homog_save_baseline", default="", help="baseline to write, as --homog-save-baseline")
     parser.addini("homog_baseline", default="", help="baseline to compare with, as --homog-baseline")
     parser.addini("homog_tolerance", default="", help="baseline tolerance, as --homog-tolerance")
